@@ -1,0 +1,608 @@
+//! Streaming metrics: counters, latency histograms and time-weighted gauges
+//! per scope (global, each city, each region), per window and in total.
+//!
+//! Memory is fixed by the number of scopes, never by the number of requests
+//! or the simulated duration: each window is aggregated while it is open,
+//! handed to a [`WindowSink`] when it closes, merged into the totals and
+//! reset. Latency percentiles come from HdrHistograms with three significant
+//! digits (values in microseconds), which merge exactly. A percentile is
+//! reported as the upper edge of its bucket: never below the true value and
+//! at most 0.1 % above it, the conservative side for latency targets.
+//!
+//! What is counted where (see SCENARIO.md):
+//! * request outcomes and latencies are per logical user request, counted if
+//!   the request arrived at or after the warmup, in the window where it ends;
+//! * `attempts` are client attempts for cities and global, and tries that
+//!   reached the region for regions, in the window they were made;
+//! * queue waits, cold starts, instances, cost and ejections are counted by
+//!   time, from the end of the warmup.
+
+use crate::engine::SimTime;
+use crate::engine::time::NS_PER_MS;
+use hdrhistogram::Histogram;
+
+/// How a logical request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx.
+    Ok,
+    /// 429.
+    Rejected,
+    /// Any other 5xx, the load balancer's included.
+    Error,
+    /// The client's own timeout.
+    Timeout,
+}
+
+/// What a row describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// Every request.
+    Global,
+    /// The requests of one city.
+    City,
+    /// The requests answered by one region.
+    Region,
+}
+
+impl ScopeKind {
+    /// The `scope` column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeKind::Global => "global",
+            ScopeKind::City => "city",
+            ScopeKind::Region => "region",
+        }
+    }
+}
+
+/// One row of `summary.csv` or `timeseries.csv`. Columns that do not apply
+/// to a scope, or have no data, are `None` and written empty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub scope: ScopeKind,
+    pub name: String,
+    pub requests: u64,
+    pub ok: u64,
+    pub rejected: u64,
+    pub errors: u64,
+    pub timeouts: u64,
+    pub availability: Option<f64>,
+    pub attempts: u64,
+    pub latency_mean_ms: Option<f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p90_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub latency_p999_ms: Option<f64>,
+    pub queue_wait_mean_ms: Option<f64>,
+    pub cold_starts: Option<u64>,
+    pub instances_mean: Option<f64>,
+    pub instances_max: Option<u64>,
+    pub cross_region_share: Option<f64>,
+    pub cost_usd: Option<f64>,
+    /// Share of the tries that got an instance slot only after waiting.
+    pub queued_share: Option<f64>,
+    /// Most edges that had this region ejected at once.
+    pub ejected_by_edges: Option<u64>,
+}
+
+/// Requests from one city answered by one region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flow {
+    pub city: u32,
+    pub region: u32,
+    pub requests: u64,
+}
+
+/// One closed window, handed to a [`WindowSink`].
+pub struct WindowReport<'a> {
+    /// Start of the window, seconds since t = 0.
+    pub start_s: f64,
+    /// One row per scope: global, then cities, then regions.
+    pub rows: &'a [Row],
+    /// Requests per (city, region) pair with any, city-major.
+    pub flows: &'a [Flow],
+}
+
+/// Receives each window as it closes (the time series, streamed).
+pub trait WindowSink {
+    /// Called once per window, in time order.
+    fn window(&mut self, report: &WindowReport<'_>);
+}
+
+/// A sink that keeps every window in memory (for tests and small runs).
+#[derive(Default)]
+pub struct CollectWindows {
+    /// `(start_s, rows, flows)` of each window.
+    pub windows: Vec<(f64, Vec<Row>, Vec<Flow>)>,
+}
+
+impl WindowSink for CollectWindows {
+    fn window(&mut self, r: &WindowReport<'_>) {
+        self.windows
+            .push((r.start_s, r.rows.to_vec(), r.flows.to_vec()));
+    }
+}
+
+/// A sink that drops every window.
+pub struct NoWindows;
+
+impl WindowSink for NoWindows {
+    fn window(&mut self, _: &WindowReport<'_>) {}
+}
+
+struct Acc {
+    requests: u64,
+    ok: u64,
+    rejected: u64,
+    errors: u64,
+    timeouts: u64,
+    attempts: u64,
+    cross: u64,
+    latency_sum_ns: f64,
+    latency_us: Histogram<u64>,
+    queue_wait_sum_ns: f64,
+    queue_served: u64,
+    queued: u64,
+    cold_starts: u64,
+    /// Integral of the instance count over time, instance-nanoseconds.
+    instance_area: f64,
+    instances_max: u64,
+    cost_usd: f64,
+    ejected_max: u64,
+}
+
+impl Acc {
+    fn new() -> Self {
+        Acc {
+            requests: 0,
+            ok: 0,
+            rejected: 0,
+            errors: 0,
+            timeouts: 0,
+            attempts: 0,
+            cross: 0,
+            latency_sum_ns: 0.0,
+            latency_us: Histogram::new(3).expect("3 significant digits is valid"),
+            queue_wait_sum_ns: 0.0,
+            queue_served: 0,
+            queued: 0,
+            cold_starts: 0,
+            instance_area: 0.0,
+            instances_max: 0,
+            cost_usd: 0.0,
+            ejected_max: 0,
+        }
+    }
+
+    fn reset(&mut self) {
+        let mut h = std::mem::replace(&mut self.latency_us, Histogram::new(3).expect("valid"));
+        h.reset();
+        *self = Acc {
+            latency_us: h,
+            ..Acc::new()
+        };
+    }
+
+    fn merge_into(&self, total: &mut Acc) {
+        total.requests += self.requests;
+        total.ok += self.ok;
+        total.rejected += self.rejected;
+        total.errors += self.errors;
+        total.timeouts += self.timeouts;
+        total.attempts += self.attempts;
+        total.cross += self.cross;
+        total.latency_sum_ns += self.latency_sum_ns;
+        // Both auto-resize, so adding cannot fail for want of range.
+        let _ = total.latency_us.add(&self.latency_us);
+        total.queue_wait_sum_ns += self.queue_wait_sum_ns;
+        total.queue_served += self.queue_served;
+        total.queued += self.queued;
+        total.cold_starts += self.cold_starts;
+        total.instance_area += self.instance_area;
+        total.instances_max = total.instances_max.max(self.instances_max);
+        total.cost_usd += self.cost_usd;
+        total.ejected_max = total.ejected_max.max(self.ejected_max);
+    }
+
+    fn row(&self, scope: ScopeKind, name: &str, span_ns: u64) -> Row {
+        let share = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
+        let pct =
+            |q: f64| (self.ok > 0).then(|| self.latency_us.value_at_quantile(q) as f64 / 1000.0);
+        let not_city = scope != ScopeKind::City;
+        Row {
+            scope,
+            name: name.to_string(),
+            requests: self.requests,
+            ok: self.ok,
+            rejected: self.rejected,
+            errors: self.errors,
+            timeouts: self.timeouts,
+            availability: share(self.ok, self.requests),
+            attempts: self.attempts,
+            latency_mean_ms: (self.ok > 0)
+                .then(|| self.latency_sum_ns / self.ok as f64 / NS_PER_MS as f64),
+            latency_p50_ms: pct(0.5),
+            latency_p90_ms: pct(0.9),
+            latency_p99_ms: pct(0.99),
+            latency_p999_ms: pct(0.999),
+            queue_wait_mean_ms: if not_city && self.queue_served > 0 {
+                Some(self.queue_wait_sum_ns / self.queue_served as f64 / NS_PER_MS as f64)
+            } else {
+                None
+            },
+            cold_starts: not_city.then_some(self.cold_starts),
+            instances_mean: (not_city && span_ns > 0).then(|| self.instance_area / span_ns as f64),
+            instances_max: not_city.then_some(self.instances_max),
+            cross_region_share: share(self.cross, self.requests),
+            cost_usd: not_city.then_some(self.cost_usd),
+            queued_share: if not_city {
+                share(self.queued, self.queue_served)
+            } else {
+                None
+            },
+            ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
+        }
+    }
+}
+
+/// A piecewise-constant count integrated over time (instances of a region).
+#[derive(Clone, Copy)]
+struct Gauge {
+    value: u64,
+    since: SimTime,
+}
+
+/// All metrics of a run.
+pub struct Metrics {
+    n_cities: usize,
+    n_regions: usize,
+    names: Vec<String>,
+    window: Vec<Acc>,
+    total: Vec<Acc>,
+    flows_window: Vec<u64>,
+    flows_total: Vec<u64>,
+    instances: Vec<Gauge>,
+    instances_all: Gauge,
+    ejected_now: Vec<u64>,
+    window_start: SimTime,
+    measure_start: SimTime,
+    rows: Vec<Row>,
+    flows: Vec<Flow>,
+}
+
+impl Metrics {
+    /// Metrics for the given cities and regions; windows start at `warmup`.
+    pub fn new(cities: &[String], regions: &[String], warmup: SimTime) -> Self {
+        let mut names = vec!["all".to_string()];
+        names.extend(cities.iter().cloned());
+        names.extend(regions.iter().cloned());
+        let scopes = names.len();
+        let pairs = cities.len() * regions.len();
+        Metrics {
+            n_cities: cities.len(),
+            n_regions: regions.len(),
+            names,
+            window: (0..scopes).map(|_| Acc::new()).collect(),
+            total: (0..scopes).map(|_| Acc::new()).collect(),
+            flows_window: vec![0; pairs],
+            flows_total: vec![0; pairs],
+            instances: vec![
+                Gauge {
+                    value: 0,
+                    since: SimTime::ZERO
+                };
+                regions.len()
+            ],
+            instances_all: Gauge {
+                value: 0,
+                since: SimTime::ZERO,
+            },
+            ejected_now: vec![0; regions.len()],
+            window_start: warmup,
+            measure_start: warmup,
+            rows: Vec::with_capacity(scopes),
+            flows: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn city_scope(&self, city: u32) -> usize {
+        1 + city as usize
+    }
+
+    #[inline]
+    fn region_scope(&self, region: u32) -> usize {
+        1 + self.n_cities + region as usize
+    }
+
+    /// A client attempt of a counted request from `city`.
+    #[inline]
+    pub fn attempt(&mut self, city: u32) {
+        let c = self.city_scope(city);
+        self.window[0].attempts += 1;
+        self.window[c].attempts += 1;
+    }
+
+    /// A try of a counted request reached `region`.
+    #[inline]
+    pub fn region_try(&mut self, region: u32) {
+        let r = self.region_scope(region);
+        self.window[r].attempts += 1;
+    }
+
+    /// A counted request from `city` ended. `region` is the region of its
+    /// last try, if one was sent; `cross` whether that is not the city's nearest.
+    #[inline]
+    pub fn outcome(
+        &mut self,
+        city: u32,
+        region: Option<u32>,
+        outcome: Outcome,
+        latency_ns: u64,
+        cross: bool,
+    ) {
+        let c = self.city_scope(city);
+        let r = region.map(|r| self.region_scope(r));
+        for s in [Some(0), Some(c), r].into_iter().flatten() {
+            let a = &mut self.window[s];
+            a.requests += 1;
+            a.cross += u64::from(cross);
+            match outcome {
+                Outcome::Ok => {
+                    a.ok += 1;
+                    a.latency_sum_ns += latency_ns as f64;
+                    let us = (latency_ns / 1000).max(1);
+                    // Auto-resizing: fails only if the range would overflow usize.
+                    if a.latency_us.record(us).is_err() {
+                        a.latency_us.saturating_record(us);
+                    }
+                }
+                Outcome::Rejected => a.rejected += 1,
+                Outcome::Error => a.errors += 1,
+                Outcome::Timeout => a.timeouts += 1,
+            }
+        }
+        if let Some(region) = region {
+            self.flows_window[city as usize * self.n_regions + region as usize] += 1;
+        }
+    }
+
+    /// A try got an instance slot at `region` after waiting `wait_ns`.
+    #[inline]
+    pub fn queue_wait(&mut self, now: SimTime, region: u32, wait_ns: u64) {
+        if now < self.measure_start {
+            return;
+        }
+        let r = self.region_scope(region);
+        for s in [0, r] {
+            let a = &mut self.window[s];
+            a.queue_served += 1;
+            a.queue_wait_sum_ns += wait_ns as f64;
+            a.queued += u64::from(wait_ns > 0);
+        }
+    }
+
+    /// An instance of `region` began a cold start.
+    pub fn cold_start(&mut self, now: SimTime, region: u32) {
+        if now < self.measure_start {
+            return;
+        }
+        let r = self.region_scope(region);
+        self.window[0].cold_starts += 1;
+        self.window[r].cold_starts += 1;
+    }
+
+    /// Money spent by `region`.
+    #[inline]
+    pub fn cost(&mut self, now: SimTime, region: u32, usd: f64) {
+        if now < self.measure_start {
+            return;
+        }
+        let r = self.region_scope(region);
+        self.window[0].cost_usd += usd;
+        self.window[r].cost_usd += usd;
+    }
+
+    fn integrate(&mut self, now: SimTime) {
+        let from = |g: &Gauge, start: SimTime| now.since(g.since.max(start)) as f64;
+        let start = self.window_start;
+        for r in 0..self.n_regions {
+            let g = self.instances[r];
+            let s = self.region_scope(r as u32);
+            self.window[s].instance_area += g.value as f64 * from(&g, start);
+            self.instances[r].since = now;
+        }
+        let g = self.instances_all;
+        self.window[0].instance_area += g.value as f64 * from(&g, start);
+        self.instances_all.since = now;
+    }
+
+    /// The number of instances of `region` changed to `count`.
+    pub fn instances(&mut self, now: SimTime, region: u32, count: u64) {
+        let r = region as usize;
+        let old = self.instances[r];
+        let start = self.window_start;
+        let s = self.region_scope(region);
+        self.window[s].instance_area += old.value as f64 * now.since(old.since.max(start)) as f64;
+        self.instances[r] = Gauge {
+            value: count,
+            since: now,
+        };
+        self.window[s].instances_max = self.window[s].instances_max.max(count);
+        let all = self.instances_all;
+        self.window[0].instance_area += all.value as f64 * now.since(all.since.max(start)) as f64;
+        let total = all.value + count - old.value;
+        self.instances_all = Gauge {
+            value: total,
+            since: now,
+        };
+        self.window[0].instances_max = self.window[0].instances_max.max(total);
+    }
+
+    /// The number of edges that have `region` ejected changed to `count`.
+    pub fn ejected(&mut self, region: u32, count: u64) {
+        self.ejected_now[region as usize] = count;
+        let s = self.region_scope(region);
+        self.window[s].ejected_max = self.window[s].ejected_max.max(count);
+    }
+
+    /// Discards everything recorded before the warmup ends; call at `warmup`.
+    pub fn start_measuring(&mut self, now: SimTime) {
+        for a in &mut self.window {
+            a.reset();
+        }
+        self.flows_window.iter_mut().for_each(|f| *f = 0);
+        self.window_start = now;
+        self.measure_start = now;
+        for g in &mut self.instances {
+            g.since = now;
+        }
+        self.instances_all.since = now;
+        self.reset_window_maxima();
+    }
+
+    fn reset_window_maxima(&mut self) {
+        for r in 0..self.n_regions {
+            let s = self.region_scope(r as u32);
+            self.window[s].instances_max = self.instances[r].value;
+            self.window[s].ejected_max = self.ejected_now[r];
+        }
+        self.window[0].instances_max = self.instances_all.value;
+    }
+
+    /// Closes the window ending at `now`, hands it to `sink`, and opens the next.
+    pub fn close_window(&mut self, now: SimTime, sink: &mut dyn WindowSink) {
+        self.integrate(now);
+        let span = now.since(self.window_start);
+        self.rows.clear();
+        for (i, a) in self.window.iter().enumerate() {
+            let kind = self.kind_of(i);
+            self.rows.push(a.row(kind, &self.names[i], span));
+        }
+        self.flows.clear();
+        for (i, &n) in self.flows_window.iter().enumerate() {
+            if n > 0 {
+                self.flows.push(Flow {
+                    city: (i / self.n_regions) as u32,
+                    region: (i % self.n_regions) as u32,
+                    requests: n,
+                });
+            }
+        }
+        sink.window(&WindowReport {
+            start_s: self.window_start.as_secs_f64(),
+            rows: &self.rows,
+            flows: &self.flows,
+        });
+        for (w, t) in self.window.iter_mut().zip(self.total.iter_mut()) {
+            w.merge_into(t);
+            w.reset();
+        }
+        for (w, t) in self
+            .flows_window
+            .iter_mut()
+            .zip(self.flows_total.iter_mut())
+        {
+            *t += *w;
+            *w = 0;
+        }
+        self.window_start = now;
+        self.reset_window_maxima();
+    }
+
+    fn kind_of(&self, scope: usize) -> ScopeKind {
+        if scope == 0 {
+            ScopeKind::Global
+        } else if scope <= self.n_cities {
+            ScopeKind::City
+        } else {
+            ScopeKind::Region
+        }
+    }
+
+    /// Closes the last window at `now` and returns the totals: one row per
+    /// scope and the flows of the whole run.
+    pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> (Vec<Row>, Vec<Flow>) {
+        self.close_window(now, sink);
+        let span = now.since(self.measure_start);
+        let rows = self
+            .total
+            .iter()
+            .enumerate()
+            .map(|(i, a)| a.row(self.kind_of(i), &self.names[i], span))
+            .collect();
+        let flows = self
+            .flows_total
+            .iter()
+            .enumerate()
+            .filter(|&(_, &n)| n > 0)
+            .map(|(i, &n)| Flow {
+                city: (i / self.n_regions) as u32,
+                region: (i % self.n_regions) as u32,
+                requests: n,
+            })
+            .collect();
+        (rows, flows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics() -> Metrics {
+        Metrics::new(&["A".into(), "B".into()], &["r1".into()], SimTime::ZERO)
+    }
+
+    #[test]
+    fn outcomes_land_in_global_city_and_region() {
+        let mut m = metrics();
+        m.outcome(0, Some(0), Outcome::Ok, 20 * NS_PER_MS, false);
+        m.outcome(1, Some(0), Outcome::Rejected, 0, true);
+        m.outcome(1, None, Outcome::Error, 0, false);
+        let (rows, flows) = m.finish(SimTime(1_000), &mut NoWindows);
+        let (g, a, b, r) = (&rows[0], &rows[1], &rows[2], &rows[3]);
+        assert_eq!((g.requests, g.ok, g.rejected, g.errors), (3, 1, 1, 1));
+        assert_eq!((a.requests, b.requests, r.requests), (1, 2, 2));
+        assert_eq!(r.cross_region_share, Some(0.5));
+        // Percentiles are the upper edge of their 0.1 % bucket (HdrHistogram's convention).
+        let p50 = a.latency_p50_ms.unwrap();
+        assert!((20.0..=20.02).contains(&p50), "{p50}");
+        assert_eq!(a.cold_starts, None, "instance columns are empty for cities");
+        assert_eq!(
+            flows,
+            vec![
+                Flow {
+                    city: 0,
+                    region: 0,
+                    requests: 1
+                },
+                Flow {
+                    city: 1,
+                    region: 0,
+                    requests: 1
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn instance_gauge_is_time_weighted_per_window() {
+        let mut m = metrics();
+        let mut sink = CollectWindows::default();
+        m.instances(SimTime(0), 0, 2);
+        m.instances(SimTime(500), 0, 4);
+        m.close_window(SimTime(1_000), &mut sink);
+        m.instances(SimTime(1_500), 0, 0);
+        let (rows, _) = m.finish(SimTime(2_000), &mut sink);
+        let w0 = &sink.windows[0].1[3];
+        assert_eq!(w0.instances_mean, Some(3.0));
+        assert_eq!(w0.instances_max, Some(4));
+        let w1 = &sink.windows[1].1[3];
+        assert_eq!(w1.instances_mean, Some(2.0));
+        assert_eq!(w1.instances_max, Some(4));
+        assert_eq!(rows[3].instances_mean, Some(2.5));
+        assert_eq!(rows[0].instances_mean, Some(2.5));
+    }
+}

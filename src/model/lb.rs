@@ -1,0 +1,282 @@
+//! The load balancer's edges: routing and outlier detection.
+//!
+//! Each city's users enter Google's network at an edge (a GFE) in that
+//! city. The edge sends each try to the closest region it has not ejected,
+//! which is what a global external Application Load Balancer does with
+//! serverless NEGs ("the load balancer sends traffic to the NEG in the
+//! closest region", serverless-neg-concepts). Serverless NEGs support no
+//! health checks and no balancing mode, so nothing but outlier detection
+//! moves traffic away from a failing region.
+//!
+//! Outlier detection runs independently at every edge for every region,
+//! with the Compute API's `OutlierDetection` semantics:
+//! * each answer of a try updates two counters for (edge, region): a 5xx
+//!   increments *consecutive errors*; a 502, 503 or 504, a connection
+//!   failure or a timeout also increments *consecutive gateway failures*
+//!   (another 5xx resets that one); anything else (2xx, 429) resets both;
+//! * every `interval` the edge runs an analysis sweep: regions whose
+//!   ejection time is over return to service; then a region whose gateway
+//!   counter has reached `consecutive_gateway_failure` is ejected with
+//!   probability `enforcing_consecutive_gateway_failure` percent, else one
+//!   whose error counter has reached `consecutive_errors` with probability
+//!   `enforcing_consecutive_errors` percent. A detection resets its counter
+//!   whether or not it is enforced, so the next roll needs a new streak;
+//! * an ejection lasts `base_ejection_time` times the number of times this
+//!   edge has ejected that region (no cap: the API has no maxEjectionTime);
+//! * an edge never has more than `max_ejection_percent` of the regions
+//!   ejected: with two regions and 50 %, one at most; with one region, none.
+//!
+//! Each edge's sweeps start at a random phase within the first interval, as
+//! independent proxies would.
+
+use crate::engine::SimTime;
+use crate::engine::rng::Rng;
+use crate::scenario::OutlierDetection;
+use rand::RngExt;
+
+/// How an answer counts for outlier detection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not a 5xx: resets both counters.
+    Success,
+    /// A 5xx that is not a gateway failure (500, say).
+    Error,
+    /// 502, 503, 504, a connection failure or a timeout.
+    GatewayFailure,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Outlier {
+    consecutive_errors: u32,
+    consecutive_gateway: u32,
+    ejected: bool,
+    until: SimTime,
+    times_ejected: u32,
+}
+
+/// One edge (GFE) location: the edge of one city.
+pub struct Edge {
+    regions: Vec<Outlier>,
+    n_ejected: u32,
+    rng: Rng,
+}
+
+/// A change in ejection state made by a sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The edge ejected the region.
+    Ejected(u32),
+    /// The region returned to service at this edge.
+    Returned(u32),
+}
+
+impl Edge {
+    /// An edge with every one of `n_regions` regions in service.
+    pub fn new(n_regions: usize, rng: Rng) -> Self {
+        Edge {
+            regions: vec![Outlier::default(); n_regions],
+            n_ejected: 0,
+            rng,
+        }
+    }
+
+    /// The time of this edge's first sweep, in `[0, interval)`.
+    pub fn first_sweep(&mut self, interval_ns: u64) -> SimTime {
+        SimTime((self.rng.random::<f64>() * interval_ns as f64) as u64)
+    }
+
+    /// Whether this edge has `region` ejected.
+    #[inline]
+    pub fn is_ejected(&self, region: u32) -> bool {
+        self.regions[region as usize].ejected
+    }
+
+    /// The closest region in `order` that is neither ejected nor in `skip`
+    /// (a bit mask of region indices below 64).
+    #[inline]
+    pub fn route(&self, order: &[u32], skip: u64) -> Option<u32> {
+        order
+            .iter()
+            .copied()
+            .find(|&r| !self.regions[r as usize].ejected && skip & (1u64 << (r & 63)) == 0)
+    }
+
+    /// Counts an answer from `region`.
+    #[inline]
+    pub fn observe(&mut self, region: u32, verdict: Verdict) {
+        let o = &mut self.regions[region as usize];
+        match verdict {
+            Verdict::Success => {
+                o.consecutive_errors = 0;
+                o.consecutive_gateway = 0;
+            }
+            Verdict::Error => {
+                o.consecutive_errors += 1;
+                o.consecutive_gateway = 0;
+            }
+            Verdict::GatewayFailure => {
+                o.consecutive_errors += 1;
+                o.consecutive_gateway += 1;
+            }
+        }
+    }
+
+    /// One analysis sweep at `now`; pushes each change onto `changes`.
+    pub fn sweep(&mut self, now: SimTime, cfg: &OutlierDetection, changes: &mut Vec<Change>) {
+        for (r, o) in self.regions.iter_mut().enumerate() {
+            if o.ejected && now >= o.until {
+                o.ejected = false;
+                o.consecutive_errors = 0;
+                o.consecutive_gateway = 0;
+                self.n_ejected -= 1;
+                changes.push(Change::Returned(r as u32));
+            }
+        }
+        let n = self.regions.len() as u64;
+        for r in 0..self.regions.len() {
+            let o = self.regions[r];
+            if o.ejected {
+                continue;
+            }
+            let enforcing = if o.consecutive_gateway >= cfg.consecutive_gateway_failure {
+                self.regions[r].consecutive_gateway = 0;
+                cfg.enforcing_consecutive_gateway_failure
+            } else if o.consecutive_errors >= cfg.consecutive_errors {
+                self.regions[r].consecutive_errors = 0;
+                cfg.enforcing_consecutive_errors
+            } else {
+                continue;
+            };
+            let allowed =
+                (u64::from(self.n_ejected) + 1) * 100 <= u64::from(cfg.max_ejection_percent) * n;
+            if !allowed || !roll(&mut self.rng, enforcing) {
+                continue;
+            }
+            let o = &mut self.regions[r];
+            o.times_ejected += 1;
+            o.ejected = true;
+            o.until = now.plus(
+                cfg.base_ejection_time_ns
+                    .saturating_mul(u64::from(o.times_ejected)),
+            );
+            o.consecutive_errors = 0;
+            o.consecutive_gateway = 0;
+            self.n_ejected += 1;
+            changes.push(Change::Ejected(r as u32));
+        }
+    }
+}
+
+/// True with probability `percent` / 100; draws nothing at 0 and 100.
+fn roll(rng: &mut Rng, percent: u32) -> bool {
+    match percent {
+        0 => false,
+        100.. => true,
+        p => rng.random::<f64>() * 100.0 < f64::from(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::stream;
+
+    fn cfg() -> OutlierDetection {
+        OutlierDetection {
+            enabled: true,
+            consecutive_errors: 5,
+            enforcing_consecutive_errors: 0,
+            consecutive_gateway_failure: 3,
+            enforcing_consecutive_gateway_failure: 100,
+            interval_ns: 1_000_000_000,
+            base_ejection_time_ns: 30_000_000_000,
+            max_ejection_percent: 50,
+        }
+    }
+
+    #[test]
+    fn three_gateway_failures_eject_at_the_next_sweep_and_the_time_grows() {
+        let mut e = Edge::new(3, stream(1, "e"));
+        let mut ch = vec![];
+        e.observe(0, Verdict::GatewayFailure);
+        e.observe(0, Verdict::GatewayFailure);
+        e.sweep(SimTime(1), &cfg(), &mut ch);
+        assert!(ch.is_empty(), "two failures are not enough");
+        e.observe(0, Verdict::GatewayFailure);
+        e.sweep(SimTime(2), &cfg(), &mut ch);
+        assert_eq!(ch, vec![Change::Ejected(0)]);
+        assert_eq!(e.route(&[0, 1, 2], 0), Some(1));
+        ch.clear();
+        e.sweep(SimTime(30_000_000_001), &cfg(), &mut ch);
+        assert!(ch.is_empty(), "ejected for 30 s");
+        e.sweep(SimTime(30_000_000_002), &cfg(), &mut ch);
+        assert_eq!(ch, vec![Change::Returned(0)]);
+        for _ in 0..3 {
+            e.observe(0, Verdict::GatewayFailure);
+        }
+        ch.clear();
+        let t = SimTime(40_000_000_000);
+        e.sweep(t, &cfg(), &mut ch);
+        assert_eq!(ch, vec![Change::Ejected(0)]);
+        assert_eq!(
+            e.regions[0].until,
+            t.plus(60_000_000_000),
+            "second ejection lasts 2 x 30 s"
+        );
+    }
+
+    #[test]
+    fn app_errors_do_not_eject_by_default_but_do_when_enforced() {
+        let mut e = Edge::new(3, stream(1, "e"));
+        let mut ch = vec![];
+        for _ in 0..50 {
+            e.observe(1, Verdict::Error);
+        }
+        e.sweep(SimTime(1), &cfg(), &mut ch);
+        assert!(ch.is_empty());
+        let enforced = OutlierDetection {
+            enforcing_consecutive_errors: 100,
+            ..cfg()
+        };
+        for _ in 0..5 {
+            e.observe(1, Verdict::Error);
+        }
+        e.sweep(SimTime(2), &enforced, &mut ch);
+        assert_eq!(ch, vec![Change::Ejected(1)]);
+    }
+
+    #[test]
+    fn a_success_resets_the_streak() {
+        let mut e = Edge::new(2, stream(1, "e"));
+        let mut ch = vec![];
+        e.observe(0, Verdict::GatewayFailure);
+        e.observe(0, Verdict::GatewayFailure);
+        e.observe(0, Verdict::Success);
+        e.observe(0, Verdict::GatewayFailure);
+        e.sweep(SimTime(1), &cfg(), &mut ch);
+        assert!(ch.is_empty());
+    }
+
+    #[test]
+    fn max_ejection_percent_caps_ejections() {
+        let mut ch = vec![];
+        // Two regions at 50 %: one of them at most.
+        let mut e = Edge::new(2, stream(1, "e"));
+        for r in 0..2 {
+            for _ in 0..3 {
+                e.observe(r, Verdict::GatewayFailure);
+            }
+        }
+        e.sweep(SimTime(1), &cfg(), &mut ch);
+        assert_eq!(ch, vec![Change::Ejected(0)]);
+        // One region: never, at the default 50 %.
+        let mut e = Edge::new(1, stream(1, "e"));
+        ch.clear();
+        for _ in 0..3 {
+            e.observe(0, Verdict::GatewayFailure);
+        }
+        e.sweep(SimTime(1), &cfg(), &mut ch);
+        assert!(ch.is_empty());
+        assert_eq!(e.route(&[0], 0), Some(0));
+    }
+}

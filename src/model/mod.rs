@@ -1,0 +1,771 @@
+//! The model: users, the load balancer, regional Cloud Run services, outages
+//! and clients, driven by the [engine](crate::engine).
+//!
+//! The life of a user request, and the events that carry it:
+//!
+//! 1. **Arrival** at a city: the user sends attempt 1. The attempt crosses
+//!    the access network (half a sampled `access_rtt`, plus handshakes on a
+//!    new connection) to the city's edge: **EdgeIn**.
+//! 2. At the edge the load balancer picks the closest region that edge has
+//!    not ejected and sends a try over the backbone: **RegionIn**.
+//! 3. The region answers at once if it is down (connection failure) or an
+//!    `errors` outage hits; otherwise the request takes a free slot on an
+//!    instance or waits in the pending queue, runs its CPU part (shared
+//!    with the instance's other requests beyond `cpu` vCPUs) and its I/O
+//!    part (**CpuDone**, **IoDone**), and the answer crosses back:
+//!    **EdgeBack**. Pending and request timeouts answer 429/500 and 504.
+//! 4. At the edge, outlier detection counts the answer; the retry policy
+//!    (if any) or `nearest-overflow` may send another try; otherwise the
+//!    answer goes back to the user: **ClientBack**.
+//! 5. The client retries 429/5xx/timeouts per `[client]` after a backoff
+//!    (**Retry**), or the request ends with its outcome.
+//!
+//! Timeouts of constant duration live in FIFO lists ([`timers`]) so that
+//! they cost nothing when the request finishes first. Stale events (for a
+//! try the load balancer abandoned, an instance that was stopped) are
+//! recognised by generation counters and ignored.
+
+pub mod billing;
+pub mod lb;
+pub mod network;
+mod service;
+pub mod slab;
+pub mod timers;
+pub mod traffic;
+
+use crate::engine::rng::{Rng, stream};
+use crate::engine::{EventQueue, Model, SimTime};
+use crate::metrics::{Flow, Metrics, Outcome, Row, WindowSink};
+use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
+use lb::{Change, Edge, Verdict};
+use network::Network;
+use rand::RngExt;
+use service::{Job, RegionState};
+use slab::Slab;
+use timers::{NONE, TimerLists};
+use traffic::Traffic;
+
+/// Answers of a try as the edge sees them: HTTP statuses, plus these
+/// sentinels for failures that carry no status from the region.
+pub mod status {
+    /// The connection to the region could not be made (region down):
+    /// the load balancer answers 502 (`failed_to_connect_to_backend`).
+    pub const CONNECT_FAILURE: u16 = 1;
+    /// The connection was lost mid-request (region went down): 502.
+    pub const RESET: u16 = 2;
+    /// The load balancer's own timeout: 504.
+    pub const LB_TIMEOUT: u16 = 3;
+    /// No region can be picked (every one ejected by this edge):
+    /// 503 (`failed_to_pick_backend`).
+    pub const NO_BACKEND: u16 = 4;
+
+    /// The status the user sees for an answer.
+    pub fn visible(s: u16) -> u16 {
+        match s {
+            CONNECT_FAILURE | RESET => 502,
+            LB_TIMEOUT => 504,
+            NO_BACKEND => 503,
+            other => other,
+        }
+    }
+}
+
+/// The engine's events. Fields are indices and generation counters.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A user of `city` sends a new request.
+    Arrival { city: u32 },
+    /// An attempt reaches its edge.
+    EdgeIn { req: u32, epoch: u32 },
+    /// A try reaches `region`.
+    RegionIn { req: u32, epoch: u32, region: u32 },
+    /// A region's answer to a try reaches the edge.
+    EdgeBack { req: u32, epoch: u32, status: u16 },
+    /// The load balancer's answer reaches the user.
+    ClientBack { req: u32, epoch: u32, status: u16 },
+    /// A client's backoff is over: it sends the next attempt.
+    Retry { req: u32, epoch: u32 },
+    /// The next CPU completion on an instance.
+    CpuDone { region: u32, inst: u32, epoch: u32 },
+    /// A job's I/O part is over.
+    IoDone { job: u32, epoch: u32 },
+    /// An instance finished its cold start.
+    InstanceReady { region: u32, inst: u32, epoch: u32 },
+    /// An idle instance's retention is over.
+    IdleReclaim { region: u32, inst: u32, epoch: u32 },
+    /// The front of a request timer list is due.
+    ReqTimer { list: ReqList },
+    /// The front of a region's job timer list is due.
+    JobTimer { list: JobList, region: u32 },
+    /// A region's autoscaler evaluates.
+    Autoscale { region: u32 },
+    /// An edge's outlier-detection sweep.
+    Sweep { edge: u32 },
+    /// Outage `idx` begins.
+    OutageStart { idx: u32 },
+    /// Outage `idx` ends.
+    OutageEnd { idx: u32 },
+    /// The warmup is over: statistics start.
+    MeasureStart,
+    /// A time-series window closes.
+    WindowEnd,
+    /// The end of arrivals (so the run can finish even with no traffic).
+    End,
+}
+
+/// Request timer lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReqList {
+    /// The client's per-attempt timeout.
+    Client,
+    /// The load balancer's route timeout.
+    Lb,
+    /// The retry policy's per-try timeout.
+    Try,
+}
+
+/// Job timer lists of a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobList {
+    /// Waiting for an instance (`pending_timeout`).
+    Pending,
+    /// Cloud Run's `request_timeout`.
+    Request,
+}
+
+/// A logical user request, in flight.
+struct Request {
+    /// Bumped for every new try and attempt; events carry it.
+    epoch: u32,
+    city: u32,
+    /// Region of the current or last try, or `NONE`.
+    region: u32,
+    /// The job at the region while the current try is there, or `NONE`.
+    job: u32,
+    start: SimTime,
+    /// Access round trip of the current attempt.
+    access_rtt_ns: u64,
+    attempts: u32,
+    /// Retry-policy retries used in the current attempt.
+    lb_retries: u32,
+    /// Regions tried in the current attempt (for `nearest-overflow`).
+    tried: u64,
+    /// Whether a try of the current attempt is at a region.
+    try_in_flight: bool,
+    /// Arrived after the warmup: counts in the statistics.
+    counted: bool,
+}
+
+/// Per-city state: its users and its edge.
+struct CityState {
+    traffic: Traffic,
+    /// Per-request draws: access RTT, handshakes, backoff jitter.
+    rng: Rng,
+    edge: Edge,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct RunResult {
+    /// `summary.csv`: global, then each city, then each region.
+    pub rows: Vec<Row>,
+    /// `flows.csv`: requests per (city, region) pair.
+    pub flows: Vec<Flow>,
+    /// Events handled.
+    pub events: u64,
+    /// User requests that arrived (warmup included).
+    pub requests: u64,
+    /// Simulated time at the end, including the drain after `duration`.
+    pub simulated_ns: u64,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u64,
+}
+
+/// The whole simulated system.
+pub struct Simulation<'s> {
+    sc: &'s Scenario,
+    end: SimTime,
+    warmup: SimTime,
+    net: Network,
+    cities: Vec<CityState>,
+    regions: Vec<RegionState>,
+    reqs: Slab<Request>,
+    jobs: Slab<Job>,
+    client_timers: TimerLists,
+    lb_timers: TimerLists,
+    try_timers: TimerLists,
+    /// Per-try timeouts shorter than the route timeout are in use.
+    per_try: bool,
+    pending: TimerLists,
+    req_timeouts: TimerLists,
+    metrics: Metrics,
+    sink: &'s mut dyn WindowSink,
+    live: u64,
+    arrivals: u64,
+    peak_live: u64,
+    window_ns: u64,
+    next_window: SimTime,
+    changes: Vec<Change>,
+    /// Edges that have each region ejected.
+    ejected_by: Vec<u64>,
+}
+
+/// Period of the autoscaler's evaluation. Cloud Run's docs say only that
+/// the autoscaler evaluates "periodically" (an older page: every 5 s);
+/// Knative, whose API Cloud Run implements, ticks every 2 s.
+pub const AUTOSCALE_TICK_NS: u64 = 2_000_000_000;
+
+/// Runs `sc` to completion, streaming each window to `sink`.
+pub fn run(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
+    let mut queue = EventQueue::new();
+    let mut sim = Simulation::new(sc, sink, &mut queue);
+    let events = crate::engine::run(&mut sim, &mut queue);
+    let end = queue.now().max(sim.end);
+    sim.finish(end, events)
+}
+
+impl<'s> Simulation<'s> {
+    fn new(sc: &'s Scenario, sink: &'s mut dyn WindowSink, q: &mut EventQueue<Event>) -> Self {
+        let seed = sc.simulation.seed;
+        let end = SimTime(sc.simulation.duration_ns);
+        let warmup = SimTime(sc.simulation.warmup_ns);
+        let n_regions = sc.regions.len();
+        let net = Network::new(sc);
+        let mut cities: Vec<CityState> = sc
+            .cities
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CityState {
+                traffic: Traffic::new(
+                    c,
+                    i,
+                    &sc.surges,
+                    sc.simulation.start_utc_s,
+                    stream(seed, &format!("city/{}/arrivals", c.name)),
+                ),
+                rng: stream(seed, &format!("city/{}/requests", c.name)),
+                edge: Edge::new(n_regions, stream(seed, &format!("edge/{}/outlier", c.name))),
+            })
+            .collect();
+        let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
+        let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
+        let metrics = Metrics::new(&city_names, &region_names, warmup);
+        let per_try = sc
+            .load_balancer
+            .retry
+            .as_ref()
+            .is_some_and(|r| r.per_try_timeout_ns < sc.load_balancer.timeout_ns);
+
+        // Expected load of each region at t = 0, for `initial_instances = "steady"`.
+        let mut rate0 = vec![0.0; n_regions];
+        for (i, c) in cities.iter().enumerate() {
+            rate0[net.nearest(i as u32) as usize] += c.traffic.rate_at(SimTime::ZERO);
+        }
+        let regions = sc
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RegionState::new(r, seed, sc.simulation.initial_instances, rate0[i]))
+            .collect();
+
+        for (i, c) in cities.iter_mut().enumerate() {
+            if let Some(t) = c.traffic.next_arrival(SimTime::ZERO, end) {
+                q.schedule(t, Event::Arrival { city: i as u32 });
+            }
+        }
+        if sc.load_balancer.outlier.enabled {
+            for (i, c) in cities.iter_mut().enumerate() {
+                let t = c.edge.first_sweep(sc.load_balancer.outlier.interval_ns);
+                q.schedule(t, Event::Sweep { edge: i as u32 });
+            }
+        }
+        for r in 0..n_regions {
+            q.schedule(
+                SimTime(AUTOSCALE_TICK_NS),
+                Event::Autoscale { region: r as u32 },
+            );
+        }
+        for (i, o) in sc.outages.iter().enumerate() {
+            q.schedule(SimTime(o.start_ns), Event::OutageStart { idx: i as u32 });
+            q.schedule(SimTime(o.end_ns()), Event::OutageEnd { idx: i as u32 });
+        }
+        if warmup > SimTime::ZERO {
+            q.schedule(warmup, Event::MeasureStart);
+        }
+        let window_ns = sc.simulation.window_ns;
+        let next_window = warmup.plus(window_ns);
+        if next_window < end {
+            q.schedule(next_window, Event::WindowEnd);
+        }
+        q.schedule(end, Event::End);
+
+        let mut sim = Simulation {
+            sc,
+            end,
+            warmup,
+            net,
+            cities,
+            regions,
+            reqs: Slab::default(),
+            jobs: Slab::default(),
+            client_timers: TimerLists::new(1),
+            lb_timers: TimerLists::new(1),
+            try_timers: TimerLists::new(1),
+            per_try,
+            pending: TimerLists::new(n_regions),
+            req_timeouts: TimerLists::new(n_regions),
+            metrics,
+            sink,
+            live: 0,
+            arrivals: 0,
+            peak_live: 0,
+            window_ns,
+            next_window,
+            changes: Vec::new(),
+            ejected_by: vec![0; n_regions],
+        };
+        for r in 0..n_regions {
+            sim.start_initial_instances(r as u32, q);
+        }
+        sim
+    }
+
+    fn finish(self, end: SimTime, events: u64) -> RunResult {
+        let Simulation {
+            metrics,
+            sink,
+            arrivals,
+            peak_live,
+            ..
+        } = self;
+        let (rows, flows) = metrics.finish(end, sink);
+        RunResult {
+            rows,
+            flows,
+            events,
+            requests: arrivals,
+            simulated_ns: end.ns(),
+            peak_in_flight: peak_live,
+        }
+    }
+
+    // ----- users and clients -------------------------------------------
+
+    fn on_arrival(&mut self, q: &mut EventQueue<Event>, city: u32) {
+        let now = q.now();
+        if let Some(t) = self.cities[city as usize]
+            .traffic
+            .next_arrival(now, self.end)
+        {
+            q.schedule(t, Event::Arrival { city });
+        }
+        let counted = now >= self.warmup;
+        let req = self.reqs.insert_with(|old| Request {
+            epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
+            city,
+            region: NONE,
+            job: NONE,
+            start: now,
+            access_rtt_ns: 0,
+            attempts: 0,
+            lb_retries: 0,
+            tried: 0,
+            try_in_flight: false,
+            counted,
+        });
+        self.arrivals += 1;
+        self.live += 1;
+        self.peak_live = self.peak_live.max(self.live);
+        self.send_attempt(q, req);
+    }
+
+    /// The client sends its next attempt of `req`.
+    fn send_attempt(&mut self, q: &mut EventQueue<Event>, req: u32) {
+        let now = q.now();
+        let city = self.reqs[req].city;
+        let (rtt, to_edge) = self.net.sample_access(&mut self.cities[city as usize].rng);
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        r.attempts += 1;
+        r.lb_retries = 0;
+        r.tried = 0;
+        r.try_in_flight = false;
+        r.access_rtt_ns = rtt;
+        let epoch = r.epoch;
+        if r.counted {
+            self.metrics.attempt(city);
+        }
+        let due = now.plus(self.sc.client.timeout_ns);
+        if self.client_timers.push(0, req, due) {
+            q.schedule(
+                due,
+                Event::ReqTimer {
+                    list: ReqList::Client,
+                },
+            );
+        }
+        q.schedule_in(to_edge, Event::EdgeIn { req, epoch });
+    }
+
+    fn on_client_back(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, status: u16) {
+        if self.reqs[req].epoch != epoch {
+            return;
+        }
+        self.client_timers.remove(req);
+        if (200..300).contains(&status) {
+            return self.end_request(q, req, Outcome::Ok);
+        }
+        let on = self.sc.client.retry_on;
+        let retryable = if status == 429 {
+            on.status_429
+        } else {
+            status >= 500 && on.status_5xx
+        };
+        if retryable && self.reqs[req].attempts <= self.sc.client.retries {
+            return self.back_off(q, req);
+        }
+        let outcome = if status == 429 {
+            Outcome::Rejected
+        } else {
+            Outcome::Error
+        };
+        self.end_request(q, req, outcome);
+    }
+
+    /// The client's per-attempt timeout fired for `req`.
+    fn on_client_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
+        self.abandon_attempt(q.now(), req);
+        if self.sc.client.retry_on.timeout && self.reqs[req].attempts <= self.sc.client.retries {
+            self.back_off(q, req);
+        } else {
+            self.end_request(q, req, Outcome::Timeout);
+        }
+    }
+
+    /// Waits before the next attempt: exponential backoff from `backoff`,
+    /// doubling per attempt, capped at `backoff_max`, with full or no jitter.
+    fn back_off(&mut self, q: &mut EventQueue<Event>, req: u32) {
+        let c = &self.sc.client;
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        let doublings = (r.attempts - 1).min(62);
+        let base = c
+            .backoff_ns
+            .saturating_mul(1u64 << doublings)
+            .min(c.backoff_max_ns);
+        let delay = match c.jitter {
+            Jitter::None => base,
+            Jitter::Full => {
+                let u: f64 = self.cities[r.city as usize].rng.random();
+                (u * base as f64) as u64
+            }
+        };
+        q.schedule_in(
+            delay,
+            Event::Retry {
+                req,
+                epoch: r.epoch,
+            },
+        );
+    }
+
+    /// Stops waiting for the current attempt: its try (if any) is abandoned
+    /// and a request still queued at a region leaves the queue.
+    fn abandon_attempt(&mut self, now: SimTime, req: u32) {
+        self.lb_timers.remove(req);
+        self.try_timers.remove(req);
+        self.client_timers.remove(req);
+        self.detach_job(now, req);
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        r.try_in_flight = false;
+    }
+
+    fn end_request(&mut self, q: &mut EventQueue<Event>, req: u32, outcome: Outcome) {
+        self.abandon_attempt(q.now(), req);
+        let r = &self.reqs[req];
+        if r.counted {
+            let region = (r.region != NONE).then_some(r.region);
+            let cross = region.is_some_and(|g| g != self.net.nearest(r.city));
+            let latency = q.now().since(r.start);
+            self.metrics
+                .outcome(r.city, region, outcome, latency, cross);
+        }
+        self.reqs.release(req);
+        self.live -= 1;
+    }
+
+    // ----- the load balancer --------------------------------------------
+
+    fn on_edge_in(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32) {
+        if self.reqs[req].epoch != epoch {
+            return;
+        }
+        let due = q.now().plus(self.sc.load_balancer.timeout_ns);
+        if self.lb_timers.push(0, req, due) {
+            q.schedule(due, Event::ReqTimer { list: ReqList::Lb });
+        }
+        self.lb_try(q, req);
+    }
+
+    /// Sends a try of `req` to the closest region its edge has not ejected.
+    fn lb_try(&mut self, q: &mut EventQueue<Event>, req: u32) {
+        let now = q.now();
+        let city = self.reqs[req].city;
+        let overflow = self.sc.load_balancer.routing == Routing::NearestOverflow;
+        let skip = if overflow { self.reqs[req].tried } else { 0 };
+        let Some(region) = self.cities[city as usize]
+            .edge
+            .route(self.net.order(city), skip)
+        else {
+            return self.lb_answer(q, req, status::NO_BACKEND);
+        };
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        r.region = region;
+        r.tried |= 1u64 << (region & 63);
+        r.try_in_flight = true;
+        let epoch = r.epoch;
+        if self.per_try {
+            self.try_timers.remove(req);
+            let due = now.plus(
+                self.sc
+                    .load_balancer
+                    .retry
+                    .as_ref()
+                    .map_or(0, |p| p.per_try_timeout_ns),
+            );
+            if self.try_timers.push(0, req, due) {
+                q.schedule(due, Event::ReqTimer { list: ReqList::Try });
+            }
+        }
+        q.schedule_in(
+            self.net.out_ns(city, region),
+            Event::RegionIn { req, epoch, region },
+        );
+    }
+
+    /// The load balancer answers the user for the current attempt.
+    fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
+        self.lb_timers.remove(req);
+        self.try_timers.remove(req);
+        self.detach_job(q.now(), req);
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        r.try_in_flight = false;
+        let back = r.access_rtt_ns - r.access_rtt_ns / 2;
+        q.schedule_in(
+            back,
+            Event::ClientBack {
+                req,
+                epoch: r.epoch,
+                status: status::visible(answer),
+            },
+        );
+    }
+
+    fn verdict(answer: u16) -> Verdict {
+        match answer {
+            status::CONNECT_FAILURE | status::RESET | status::LB_TIMEOUT | 502..=504 => {
+                Verdict::GatewayFailure
+            }
+            500..=599 => Verdict::Error,
+            _ => Verdict::Success,
+        }
+    }
+
+    /// Whether the retry policy retries a try that ended with `answer`.
+    fn retry_matches(c: RetryConditions, answer: u16) -> bool {
+        let gateway = matches!(Self::verdict(answer), Verdict::GatewayFailure);
+        (c.any_5xx && (gateway || (500..=599).contains(&answer)))
+            || (c.gateway_error && gateway)
+            || (c.connect_failure && answer == status::CONNECT_FAILURE)
+            || (c.retriable_4xx && answer == 409)
+    }
+
+    /// Ends the current try with `answer`: counts it for outlier detection,
+    /// then retries, spills over or answers the user.
+    fn end_try(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
+        let (city, region) = (self.reqs[req].city, self.reqs[req].region);
+        self.try_timers.remove(req);
+        self.reqs[req].try_in_flight = false;
+        if self.sc.load_balancer.outlier.enabled {
+            self.cities[city as usize]
+                .edge
+                .observe(region, Self::verdict(answer));
+        }
+        let lb = &self.sc.load_balancer;
+        if answer == 429 && lb.routing == Routing::NearestOverflow {
+            let tried = self.reqs[req].tried;
+            if self.cities[city as usize]
+                .edge
+                .route(self.net.order(city), tried)
+                .is_some()
+            {
+                return self.lb_try(q, req);
+            }
+        }
+        if let Some(p) = &lb.retry
+            && self.reqs[req].lb_retries < p.num_retries
+            && Self::retry_matches(p.conditions, answer)
+        {
+            self.reqs[req].lb_retries += 1;
+            return self.lb_try(q, req);
+        }
+        self.lb_answer(q, req, answer);
+    }
+
+    fn on_edge_back(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, answer: u16) {
+        if self.reqs[req].epoch != epoch {
+            return;
+        }
+        self.reqs[req].job = NONE;
+        self.end_try(q, req, answer);
+    }
+
+    /// The route timeout fired: the load balancer answers 504.
+    fn on_lb_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
+        let r = &self.reqs[req];
+        if r.try_in_flight && self.sc.load_balancer.outlier.enabled {
+            self.cities[r.city as usize]
+                .edge
+                .observe(r.region, Verdict::GatewayFailure);
+        }
+        self.lb_answer(q, req, status::LB_TIMEOUT);
+    }
+
+    /// The per-try timeout fired: the try counts as a 504 and may be retried.
+    fn on_try_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
+        self.detach_job(q.now(), req);
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        self.end_try(q, req, status::LB_TIMEOUT);
+    }
+
+    /// If the current try's job is still queued at its region, it leaves the
+    /// queue: the region's front end sees the stream closed. A job already on
+    /// an instance runs on (the container is not told) and its answer is dropped.
+    fn detach_job(&mut self, now: SimTime, req: u32) {
+        let job = std::mem::replace(&mut self.reqs[req].job, NONE);
+        if job != NONE {
+            self.drop_if_pending(now, job);
+        }
+    }
+
+    // ----- outlier detection, outages, windows ---------------------------
+
+    fn on_sweep(&mut self, q: &mut EventQueue<Event>, edge: u32) {
+        let cfg = &self.sc.load_balancer.outlier;
+        let now = q.now();
+        self.changes.clear();
+        self.cities[edge as usize]
+            .edge
+            .sweep(now, cfg, &mut self.changes);
+        for i in 0..self.changes.len() {
+            let (region, delta) = match self.changes[i] {
+                Change::Ejected(r) => (r, 1i64),
+                Change::Returned(r) => (r, -1),
+            };
+            let n = &mut self.ejected_by[region as usize];
+            *n = n.saturating_add_signed(delta);
+            self.metrics.ejected(region, *n);
+        }
+        q.schedule_in(cfg.interval_ns, Event::Sweep { edge });
+    }
+
+    fn on_outage(&mut self, q: &mut EventQueue<Event>, idx: u32, starting: bool) {
+        let o = &self.sc.outages[idx as usize];
+        let region = o.region as u32;
+        match (&o.kind, starting) {
+            (OutageKind::Down, true) => self.region_down(q, region),
+            (OutageKind::Down, false) => self.region_up(q, region),
+            _ => {
+                self.regions[region as usize].set_outage(&self.sc.outages, idx, starting);
+                if matches!(o.kind, OutageKind::Capacity { .. }) {
+                    self.enforce_cap(q, region);
+                }
+            }
+        }
+    }
+
+    fn on_window_end(&mut self, q: &mut EventQueue<Event>) {
+        let now = q.now();
+        self.metrics.close_window(now, self.sink);
+        self.next_window = now.plus(self.window_ns);
+        if self.next_window < self.end {
+            q.schedule(self.next_window, Event::WindowEnd);
+        }
+    }
+}
+
+impl Model for Simulation<'_> {
+    type Event = Event;
+
+    fn handle(&mut self, event: Event, q: &mut EventQueue<Event>) {
+        match event {
+            Event::Arrival { city } => self.on_arrival(q, city),
+            Event::EdgeIn { req, epoch } => self.on_edge_in(q, req, epoch),
+            Event::RegionIn { req, epoch, region } => self.on_region_in(q, req, epoch, region),
+            Event::EdgeBack { req, epoch, status } => self.on_edge_back(q, req, epoch, status),
+            Event::ClientBack { req, epoch, status } => self.on_client_back(q, req, epoch, status),
+            Event::Retry { req, epoch } => {
+                if self.reqs[req].epoch == epoch {
+                    self.send_attempt(q, req);
+                }
+            }
+            Event::CpuDone {
+                region,
+                inst,
+                epoch,
+            } => self.on_cpu_done(q, region, inst, epoch),
+            Event::IoDone { job, epoch } => self.on_io_done(q, job, epoch),
+            Event::InstanceReady {
+                region,
+                inst,
+                epoch,
+            } => self.on_instance_ready(q, region, inst, epoch),
+            Event::IdleReclaim {
+                region,
+                inst,
+                epoch,
+            } => self.on_idle_reclaim(q, region, inst, epoch),
+            Event::ReqTimer { list } => self.on_req_timer(q, list),
+            Event::JobTimer { list, region } => self.on_job_timer(q, list, region),
+            Event::Autoscale { region } => self.on_autoscale(q, region),
+            Event::Sweep { edge } => self.on_sweep(q, edge),
+            Event::OutageStart { idx } => self.on_outage(q, idx, true),
+            Event::OutageEnd { idx } => self.on_outage(q, idx, false),
+            Event::MeasureStart => self.metrics.start_measuring(q.now()),
+            Event::WindowEnd => self.on_window_end(q),
+            Event::End => {}
+        }
+    }
+
+    fn finished(&self, now: SimTime) -> bool {
+        now >= self.end && self.live == 0
+    }
+}
+
+impl Simulation<'_> {
+    fn on_req_timer(&mut self, q: &mut EventQueue<Event>, list: ReqList) {
+        let now = q.now();
+        loop {
+            let timers = match list {
+                ReqList::Client => &mut self.client_timers,
+                ReqList::Lb => &mut self.lb_timers,
+                ReqList::Try => &mut self.try_timers,
+            };
+            let Some(req) = timers.pop_due(0, now) else {
+                if let Some(due) = timers.rearm(0) {
+                    q.schedule(due, Event::ReqTimer { list });
+                }
+                return;
+            };
+            match list {
+                ReqList::Client => self.on_client_timeout(q, req),
+                ReqList::Lb => self.on_lb_timeout(q, req),
+                ReqList::Try => self.on_try_timeout(q, req),
+            }
+        }
+    }
+}

@@ -1,0 +1,1084 @@
+//! A regional Cloud Run service: instances, concurrency slots, CPU sharing,
+//! the pending queue, the autoscaler, cold starts and outages.
+//!
+//! Mechanisms, with their defaults and sources (DESIGN.md's table of facts):
+//!
+//! * **Slots.** An instance serves at most `concurrency` requests at once
+//!   (default 80, max 1000: about-concurrency). A request goes to the
+//!   least-loaded ready instance with a free slot (Cloud Run does not
+//!   document its instance selection; least-loaded keeps CPU sharing even).
+//! * **CPU sharing.** A request's `cpu_time` is CPU work at one full vCPU.
+//!   The requests in their CPU part on one instance share its `cpu` vCPUs
+//!   equally (processor sharing): each progresses at `min(1, cpu / n)`. The
+//!   `io_time` part follows the CPU part and needs no CPU.
+//! * **Pending queue.** A request that finds no free slot waits, first in
+//!   first out. After `pending_timeout` (default 10 s; Cloud Run documents
+//!   the behaviour, not the figure) it is turned away: 429 when the region
+//!   is at its instance cap, else 500, the two "no available instance"
+//!   errors of Cloud Run's troubleshooting page.
+//! * **Request timeout.** `request_timeout` after it reached the region
+//!   (default 300 s) a request ends with 504 and frees its slot.
+//! * **Autoscaler.** Every 2 s, from one-minute trailing averages of the
+//!   requests at the region (in flight and pending) and of the vCPUs busy:
+//!   `desired = max(ceil(requests / (concurrency * concurrency_target)),
+//!   ceil(busy vCPUs / (cpu * cpu_target)))`, clamped to
+//!   `[min_instances, cap]` (about-instance-autoscaling: 60 % targets over a
+//!   one-minute window). Above `desired`, instances stop taking requests
+//!   and become idle once drained; below it, idle instances are reused first,
+//!   then new ones cold-start.
+//! * **On-demand scale-out.** When a request has to queue and the queue is
+//!   longer than the slots of the instances already starting can absorb, an
+//!   instance starts at once (the "on-demand scaling for bursts").
+//! * **Cold start.** A new instance takes a `cold_start` draw before it
+//!   takes requests; 0.6 times that with `startup_cpu_boost` (Google cites
+//!   startup up to 30 to 50 % faster).
+//! * **Idle retention.** An idle instance is kept `idle_timeout` (default
+//!   15 min, not officially documented) for reuse without a cold start, then
+//!   stopped. `min_instances` are never stopped.
+//! * **Billing.** Request-based: see [`super::billing`].
+//!
+//! Outages: `down` fails every request with a connection failure and loses
+//! every instance (in-flight requests are reset); afterwards the region
+//! cold-starts again from `min_instances`. `errors` answers a share of
+//! requests with a status at once, before an instance. `latency` adds its
+//! draw to the request's I/O part. `capacity` lowers the cap: idle
+//! instances stop, then starting ones, then the least-loaded active ones
+//! drain and stop. `cold-start` multiplies cold starts begun during it.
+
+use super::billing::{PER_REQUEST_USD, Prices};
+use super::timers::NONE;
+use super::{Event, JobList, Simulation, status};
+use crate::engine::rng::{Rng, stream};
+use crate::engine::{EventQueue, SimTime};
+use crate::scenario::dist::Sampler;
+use crate::scenario::{InitialInstances, Outage, OutageKind, Region};
+use rand::RngExt;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// Window of the autoscaler's trailing averages.
+const AUTOSCALE_WINDOW_S: f64 = 60.0;
+/// Cold-start factor with startup CPU boost.
+const BOOST_FACTOR: f64 = 0.6;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InstState {
+    /// Cold-starting: takes no requests yet.
+    Starting,
+    /// Ready and taking requests.
+    Active,
+    /// Not taking requests; stopped `idle_timeout` after it drains, unless reused.
+    Idle,
+    /// Not taking requests; stopped as soon as it drains (capacity cut).
+    Retiring,
+    /// Stopped; the slot is free for reuse.
+    Gone,
+}
+
+/// A CPU-phase entry: (virtual finish time, job, job generation).
+#[derive(Clone, Copy, PartialEq)]
+struct CpuEntry(f64, u32, u32);
+
+impl Eq for CpuEntry {}
+
+impl PartialOrd for CpuEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CpuEntry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+pub(super) struct Instance {
+    state: InstState,
+    /// Bumped when the instance is stopped or changes role; events carry it.
+    epoch: u32,
+    /// Bumped whenever the next CPU completion is rescheduled.
+    cpu_gen: u32,
+    /// Requests holding a slot.
+    inflight: u32,
+    /// Live requests in their CPU part.
+    cpu_jobs: u32,
+    /// CPU-phase requests by virtual finish time (may hold dead entries).
+    heap: BinaryHeap<Reverse<CpuEntry>>,
+    /// Virtual CPU time: work done by each CPU-phase request, ns.
+    v: f64,
+    v_at: SimTime,
+    /// Start of the current billed period (busy or starting).
+    busy_since: SimTime,
+    /// Position in its load bucket, or `NONE`.
+    bucket_pos: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum JobState {
+    Pending,
+    Cpu,
+    Io,
+    Free,
+}
+
+/// A try being handled by a region.
+pub(super) struct Job {
+    pub(super) req: u32,
+    pub(super) req_gen: u32,
+    region: u32,
+    inst: u32,
+    arrived: SimTime,
+    cpu_ns: f64,
+    io_ns: u64,
+    epoch: u32,
+    state: JobState,
+}
+
+/// Active ready instances with a free slot, bucketed by requests in flight,
+/// so the least-loaded one is found in O(1).
+struct LoadBuckets {
+    buckets: Vec<Vec<u32>>,
+    min: usize,
+    count: usize,
+}
+
+impl LoadBuckets {
+    fn new(concurrency: u32) -> Self {
+        LoadBuckets {
+            buckets: (0..concurrency).map(|_| Vec::new()).collect(),
+            min: 0,
+            count: 0,
+        }
+    }
+
+    fn insert(&mut self, insts: &mut [Instance], i: u32) {
+        let level = insts[i as usize].inflight as usize;
+        let b = &mut self.buckets[level];
+        insts[i as usize].bucket_pos = b.len() as u32;
+        b.push(i);
+        self.count += 1;
+        if self.count == 1 || level < self.min {
+            self.min = level;
+        }
+    }
+
+    fn remove(&mut self, insts: &mut [Instance], i: u32) {
+        let pos = insts[i as usize].bucket_pos;
+        if pos == NONE {
+            return;
+        }
+        let level = insts[i as usize].inflight as usize;
+        let b = &mut self.buckets[level];
+        b.swap_remove(pos as usize);
+        if let Some(&moved) = b.get(pos as usize) {
+            insts[moved as usize].bucket_pos = pos;
+        }
+        insts[i as usize].bucket_pos = NONE;
+        self.count -= 1;
+    }
+
+    fn first(&mut self) -> Option<u32> {
+        if self.count == 0 {
+            return None;
+        }
+        while self.buckets[self.min].is_empty() {
+            self.min += 1;
+        }
+        self.buckets[self.min].last().copied()
+    }
+
+    fn clear(&mut self) {
+        self.buckets.iter_mut().for_each(Vec::clear);
+        self.count = 0;
+        self.min = 0;
+    }
+}
+
+/// A value integrated over time, for the autoscaler's trailing averages.
+#[derive(Clone, Copy, Default)]
+struct Integral {
+    value: f64,
+    area: f64,
+    at: SimTime,
+}
+
+impl Integral {
+    #[inline]
+    fn set(&mut self, now: SimTime, value: f64) {
+        self.area += self.value * now.since(self.at) as f64 / 1e9;
+        self.at = now;
+        self.value = value;
+    }
+
+    #[inline]
+    fn add(&mut self, now: SimTime, delta: f64) {
+        let v = self.value + delta;
+        self.set(now, v);
+    }
+}
+
+pub(super) struct RegionState {
+    concurrency: u32,
+    cpu: f64,
+    memory_gib: f64,
+    min_instances: u32,
+    max_instances: u32,
+    cpu_target: f64,
+    concurrency_target: f64,
+    idle_timeout_ns: u64,
+    pending_timeout_ns: u64,
+    request_timeout_ns: u64,
+    boost: bool,
+    cpu_time: Sampler,
+    io_time: Sampler,
+    cold_start: Sampler,
+    prices: Prices,
+    initial: u32,
+    /// Requests handled here: CPU, I/O, error rolls, latency injections.
+    rng: Rng,
+    /// Cold-start draws.
+    rng_instances: Rng,
+    insts: Vec<Instance>,
+    free_insts: Vec<u32>,
+    buckets: LoadBuckets,
+    /// Idle instances, most recent last (entries may be stale).
+    idle: Vec<(u32, u32)>,
+    n_starting: u32,
+    n_active: u32,
+    n_idle: u32,
+    n_retiring: u32,
+    n_alive: u32,
+    /// Active `down` outages.
+    down: u32,
+    /// Indices of active non-down outages.
+    outages: Vec<u32>,
+    errors: Vec<(f64, u16)>,
+    latency: Vec<Sampler>,
+    cap: u32,
+    cold_multiplier: f64,
+    /// Requests at the region (in flight and pending).
+    requests: Integral,
+    /// vCPUs busy.
+    busy_cpu: Integral,
+    /// (seconds, requests area, busy area) at each autoscaler tick.
+    history: VecDeque<(f64, f64, f64)>,
+}
+
+impl RegionState {
+    pub(super) fn new(r: &Region, seed: u64, initial: InitialInstances, rate0: f64) -> Self {
+        let s = &r.service;
+        let mut st = RegionState {
+            concurrency: s.concurrency,
+            cpu: s.cpu,
+            memory_gib: s.memory_gib,
+            min_instances: s.min_instances,
+            max_instances: s.max_instances,
+            cpu_target: s.cpu_target,
+            concurrency_target: s.concurrency_target,
+            idle_timeout_ns: s.idle_timeout_ns,
+            pending_timeout_ns: s.pending_timeout_ns,
+            request_timeout_ns: s.request_timeout_ns,
+            boost: s.startup_cpu_boost,
+            cpu_time: s.cpu_time.sampler(),
+            io_time: s.io_time.sampler(),
+            cold_start: s.cold_start.sampler(),
+            prices: Prices::tier(r.tier.unwrap_or(1)),
+            initial: s.min_instances,
+            rng: stream(seed, &format!("region/{}/requests", r.name)),
+            rng_instances: stream(seed, &format!("region/{}/instances", r.name)),
+            insts: Vec::new(),
+            free_insts: Vec::new(),
+            buckets: LoadBuckets::new(s.concurrency),
+            idle: Vec::new(),
+            n_starting: 0,
+            n_active: 0,
+            n_idle: 0,
+            n_retiring: 0,
+            n_alive: 0,
+            down: 0,
+            outages: Vec::new(),
+            errors: Vec::new(),
+            latency: Vec::new(),
+            cap: s.max_instances,
+            cold_multiplier: 1.0,
+            requests: Integral::default(),
+            busy_cpu: Integral::default(),
+            history: VecDeque::new(),
+        };
+        // Seed the trailing averages with the expected load (steady start)
+        // or with zero, as a minute of history before t = 0.
+        let (load, busy) = match initial {
+            InitialInstances::Min => (0.0, 0.0),
+            InitialInstances::Steady => {
+                let cpu_s = s.cpu_time.mean_ns() / 1e9;
+                let io_s = s.io_time.mean_ns() / 1e9;
+                (rate0 * (cpu_s + io_s), rate0 * cpu_s)
+            }
+        };
+        let mut t = -AUTOSCALE_WINDOW_S;
+        while t <= 0.0 {
+            st.history.push_back((t, load * t, busy * t));
+            t += super::AUTOSCALE_TICK_NS as f64 / 1e9;
+        }
+        if initial == InitialInstances::Steady {
+            st.initial = st.desired(load, busy);
+        }
+        st
+    }
+
+    /// Instances wanted for `load` requests at the region and `busy` vCPUs.
+    fn desired(&self, load: f64, busy: f64) -> u32 {
+        let by_requests = (load / (f64::from(self.concurrency) * self.concurrency_target)).ceil();
+        let by_cpu = (busy / (self.cpu * self.cpu_target)).ceil();
+        let want = by_requests.max(by_cpu).min(f64::from(u32::MAX)) as u32;
+        want.clamp(self.min_instances.min(self.cap), self.cap)
+    }
+
+    /// Applies the start or end of non-down outage `idx`.
+    pub(super) fn set_outage(&mut self, outages: &[Outage], idx: u32, starting: bool) {
+        if starting {
+            self.outages.push(idx);
+        } else {
+            self.outages.retain(|&i| i != idx);
+        }
+        self.errors.clear();
+        self.latency.clear();
+        self.cap = self.max_instances;
+        self.cold_multiplier = 1.0;
+        for &i in &self.outages {
+            match &outages[i as usize].kind {
+                OutageKind::Errors { rate, status } => self.errors.push((*rate, *status)),
+                OutageKind::Latency { extra } => self.latency.push(extra.sampler()),
+                OutageKind::Capacity { max_instances } => self.cap = self.cap.min(*max_instances),
+                OutageKind::ColdStart { multiplier } => self.cold_multiplier *= multiplier,
+                OutageKind::Down => {}
+            }
+        }
+    }
+}
+
+/// Change in busy vCPUs of an instance with `cpu` vCPUs when its requests
+/// in their CPU part go from `before` to `after`.
+#[inline]
+fn busy_delta(cpu: f64, before: u32, after: u32) -> f64 {
+    f64::from(after).min(cpu) - f64::from(before).min(cpu)
+}
+
+impl Simulation<'_> {
+    pub(super) fn start_initial_instances(&mut self, region: u32, q: &mut EventQueue<Event>) {
+        let n = self.regions[region as usize].initial;
+        for _ in 0..n {
+            let i = self.new_instance(region, InstState::Active);
+            let reg = &mut self.regions[region as usize];
+            reg.n_active += 1;
+            reg.buckets.insert(&mut reg.insts, i);
+        }
+        self.instances_changed(q.now(), region);
+    }
+
+    fn instances_changed(&mut self, now: SimTime, region: u32) {
+        let n = self.regions[region as usize].n_alive;
+        self.metrics.instances(now, region, u64::from(n));
+    }
+
+    /// A new instance in `state`, reusing a stopped one's slot.
+    fn new_instance(&mut self, region: u32, state: InstState) -> u32 {
+        let reg = &mut self.regions[region as usize];
+        let fresh = |epoch: u32| Instance {
+            state,
+            epoch,
+            cpu_gen: 0,
+            inflight: 0,
+            cpu_jobs: 0,
+            heap: BinaryHeap::new(),
+            v: 0.0,
+            v_at: SimTime::ZERO,
+            busy_since: SimTime::ZERO,
+            bucket_pos: NONE,
+        };
+        reg.n_alive += 1;
+        if let Some(i) = reg.free_insts.pop() {
+            let old = &mut reg.insts[i as usize];
+            let mut heap = std::mem::take(&mut old.heap);
+            heap.clear();
+            *old = Instance {
+                heap,
+                ..fresh(old.epoch.wrapping_add(1))
+            };
+            i
+        } else {
+            reg.insts.push(fresh(0));
+            (reg.insts.len() - 1) as u32
+        }
+    }
+
+    /// Starts a cold instance.
+    fn start_instance(&mut self, q: &mut EventQueue<Event>, region: u32) {
+        let now = q.now();
+        let i = self.new_instance(region, InstState::Starting);
+        let reg = &mut self.regions[region as usize];
+        reg.n_starting += 1;
+        let mut d = reg.cold_start.sample_f64(&mut reg.rng_instances) * reg.cold_multiplier;
+        if reg.boost {
+            d *= BOOST_FACTOR;
+        }
+        let inst = &mut reg.insts[i as usize];
+        inst.busy_since = now;
+        let epoch = inst.epoch;
+        q.schedule_in(
+            d.round() as u64,
+            Event::InstanceReady {
+                region,
+                inst: i,
+                epoch,
+            },
+        );
+        self.metrics.cold_start(now, region);
+        self.instances_changed(now, region);
+    }
+
+    pub(super) fn on_instance_ready(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        region: u32,
+        i: u32,
+        epoch: u32,
+    ) {
+        let now = q.now();
+        let reg = &mut self.regions[region as usize];
+        let inst = &mut reg.insts[i as usize];
+        if inst.epoch != epoch || inst.state != InstState::Starting {
+            return;
+        }
+        inst.state = InstState::Active;
+        let startup = now.since(inst.busy_since);
+        reg.n_starting -= 1;
+        reg.n_active += 1;
+        let cost = reg.prices.busy_cost(reg.cpu, reg.memory_gib, startup);
+        self.metrics.cost(now, region, cost);
+        self.fill_from_pending(q, region, i);
+    }
+
+    /// Gives queued requests to instance `i` while it has free slots; puts
+    /// it in its load bucket if it still has one.
+    fn fill_from_pending(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32) {
+        loop {
+            let reg = &self.regions[region as usize];
+            if reg.insts[i as usize].inflight >= reg.concurrency {
+                return;
+            }
+            let Some(job) = self.pending.pop_front(region) else {
+                break;
+            };
+            self.assign(q, job, i);
+        }
+        let reg = &mut self.regions[region as usize];
+        let inst = &reg.insts[i as usize];
+        if inst.state == InstState::Active
+            && inst.bucket_pos == NONE
+            && inst.inflight < reg.concurrency
+        {
+            reg.buckets.insert(&mut reg.insts, i);
+        }
+    }
+
+    pub(super) fn on_region_in(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        req: u32,
+        epoch: u32,
+        region: u32,
+    ) {
+        if self.reqs[req].epoch != epoch {
+            return;
+        }
+        let now = q.now();
+        let city = self.reqs[req].city;
+        if self.reqs[req].counted {
+            self.metrics.region_try(region);
+        }
+        let reg = &mut self.regions[region as usize];
+        if reg.down > 0 {
+            let back = self.net.back_ns(city, region);
+            q.schedule_in(
+                back,
+                Event::EdgeBack {
+                    req,
+                    epoch,
+                    status: status::CONNECT_FAILURE,
+                },
+            );
+            return;
+        }
+        self.metrics.cost(now, region, PER_REQUEST_USD);
+        for k in 0..reg.errors.len() {
+            let (rate, code) = reg.errors[k];
+            if reg.rng.random::<f64>() < rate {
+                let back = self.net.back_ns(city, region);
+                q.schedule_in(
+                    back,
+                    Event::EdgeBack {
+                        req,
+                        epoch,
+                        status: code,
+                    },
+                );
+                return;
+            }
+        }
+        let cpu_ns = reg.cpu_time.sample_f64(&mut reg.rng).max(0.0);
+        let mut io_ns = reg.io_time.sample_ns(&mut reg.rng);
+        for k in 0..reg.latency.len() {
+            io_ns = io_ns.saturating_add(reg.latency[k].sample_ns(&mut reg.rng));
+        }
+        reg.requests.add(now, 1.0);
+        let job = self.jobs.insert_with(|old| Job {
+            req,
+            req_gen: epoch,
+            region,
+            inst: NONE,
+            arrived: now,
+            cpu_ns,
+            io_ns,
+            epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
+            state: JobState::Pending,
+        });
+        self.reqs[req].job = job;
+        let due = now.plus(self.regions[region as usize].request_timeout_ns);
+        if self.req_timeouts.push(region, job, due) {
+            q.schedule(
+                due,
+                Event::JobTimer {
+                    list: JobList::Request,
+                    region,
+                },
+            );
+        }
+        self.dispatch(q, job, region);
+    }
+
+    /// Puts `job` on the least-loaded instance with a free slot, on a reused
+    /// idle instance, or in the pending queue (starting an instance on demand).
+    fn dispatch(&mut self, q: &mut EventQueue<Event>, job: u32, region: u32) {
+        let now = q.now();
+        let reg = &mut self.regions[region as usize];
+        if let Some(i) = reg.buckets.first() {
+            return self.assign(q, job, i);
+        }
+        if let Some(i) = self.reuse_idle(region) {
+            return self.assign(q, job, i);
+        }
+        let reg = &mut self.regions[region as usize];
+        let due = now.plus(reg.pending_timeout_ns);
+        if self.pending.push(region, job, due) {
+            q.schedule(
+                due,
+                Event::JobTimer {
+                    list: JobList::Pending,
+                    region,
+                },
+            );
+        }
+        let starting_slots = u64::from(reg.n_starting) * u64::from(reg.concurrency);
+        if u64::from(self.pending.len(region)) > starting_slots
+            && reg.n_alive - reg.n_retiring < reg.cap
+        {
+            self.start_instance(q, region);
+        }
+    }
+
+    /// Makes the most recently idled instance active again, if any.
+    fn reuse_idle(&mut self, region: u32) -> Option<u32> {
+        let reg = &mut self.regions[region as usize];
+        while let Some((i, epoch)) = reg.idle.pop() {
+            let inst = &mut reg.insts[i as usize];
+            if inst.epoch != epoch || inst.state != InstState::Idle {
+                continue;
+            }
+            inst.state = InstState::Active;
+            inst.epoch = inst.epoch.wrapping_add(1);
+            reg.n_idle -= 1;
+            reg.n_active += 1;
+            if inst.inflight < reg.concurrency {
+                reg.buckets.insert(&mut reg.insts, i);
+            }
+            return Some(i);
+        }
+        None
+    }
+
+    /// Starts `job` on instance `i`, which has a free slot.
+    fn assign(&mut self, q: &mut EventQueue<Event>, job: u32, i: u32) {
+        let now = q.now();
+        let region = self.jobs[job].region;
+        let reg = &mut self.regions[region as usize];
+        reg.buckets.remove(&mut reg.insts, i);
+        let inst = &mut reg.insts[i as usize];
+        if inst.inflight == 0 {
+            inst.busy_since = now;
+        }
+        inst.inflight += 1;
+        if inst.state == InstState::Active && inst.inflight < reg.concurrency {
+            reg.buckets.insert(&mut reg.insts, i);
+        }
+        let j = &mut self.jobs[job];
+        j.inst = i;
+        let wait = now.since(j.arrived);
+        self.metrics.queue_wait(now, region, wait);
+        if j.cpu_ns > 0.0 {
+            j.state = JobState::Cpu;
+            let (work, epoch) = (j.cpu_ns, j.epoch);
+            self.advance(now, region, i);
+            let reg = &mut self.regions[region as usize];
+            let inst = &mut reg.insts[i as usize];
+            inst.heap.push(Reverse(CpuEntry(inst.v + work, job, epoch)));
+            inst.cpu_jobs += 1;
+            let delta = busy_delta(reg.cpu, inst.cpu_jobs - 1, inst.cpu_jobs);
+            reg.busy_cpu.add(now, delta);
+            self.reschedule_cpu(q, region, i);
+        } else {
+            self.start_io(q, job);
+        }
+    }
+
+    /// Brings instance `i`'s virtual CPU clock up to `now`.
+    #[inline]
+    fn advance(&mut self, now: SimTime, region: u32, i: u32) {
+        let reg = &mut self.regions[region as usize];
+        let cpu = reg.cpu;
+        let inst = &mut reg.insts[i as usize];
+        if inst.cpu_jobs > 0 {
+            let rate = (cpu / f64::from(inst.cpu_jobs)).min(1.0);
+            inst.v += rate * now.since(inst.v_at) as f64;
+        }
+        inst.v_at = now;
+    }
+
+    /// Schedules instance `i`'s next CPU completion after a change.
+    fn reschedule_cpu(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32) {
+        let reg = &mut self.regions[region as usize];
+        let cpu = reg.cpu;
+        let inst = &mut reg.insts[i as usize];
+        inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
+        while let Some(&Reverse(CpuEntry(_, job, epoch))) = inst.heap.peek() {
+            let j = &self.jobs[job];
+            if j.epoch == epoch && j.state == JobState::Cpu {
+                break;
+            }
+            inst.heap.pop();
+        }
+        let Some(&Reverse(CpuEntry(finish, ..))) = inst.heap.peek() else {
+            inst.v = 0.0;
+            return;
+        };
+        let rate = (cpu / f64::from(inst.cpu_jobs)).min(1.0);
+        let delay = ((finish - inst.v) / rate).ceil().max(1.0) as u64;
+        let epoch = inst.cpu_gen;
+        q.schedule_in(
+            delay,
+            Event::CpuDone {
+                region,
+                inst: i,
+                epoch,
+            },
+        );
+    }
+
+    pub(super) fn on_cpu_done(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        region: u32,
+        i: u32,
+        epoch: u32,
+    ) {
+        let now = q.now();
+        if self.regions[region as usize].insts[i as usize].cpu_gen != epoch {
+            return;
+        }
+        self.advance(now, region, i);
+        loop {
+            let reg = &mut self.regions[region as usize];
+            let inst = &mut reg.insts[i as usize];
+            let Some(&Reverse(CpuEntry(finish, job, jgen))) = inst.heap.peek() else {
+                break;
+            };
+            let j = &self.jobs[job];
+            let live = j.epoch == jgen && j.state == JobState::Cpu;
+            if live && finish > inst.v + 1e-3 {
+                break;
+            }
+            inst.heap.pop();
+            if live {
+                inst.cpu_jobs -= 1;
+                let delta = busy_delta(reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
+                reg.busy_cpu.add(now, delta);
+                self.start_io(q, job);
+            }
+        }
+        self.reschedule_cpu(q, region, i);
+    }
+
+    fn start_io(&mut self, q: &mut EventQueue<Event>, job: u32) {
+        let j = &mut self.jobs[job];
+        j.state = JobState::Io;
+        if j.io_ns == 0 {
+            self.complete(q, job);
+        } else {
+            let epoch = j.epoch;
+            q.schedule_in(j.io_ns, Event::IoDone { job, epoch });
+        }
+    }
+
+    pub(super) fn on_io_done(&mut self, q: &mut EventQueue<Event>, job: u32, epoch: u32) {
+        let j = &self.jobs[job];
+        if j.epoch == epoch && j.state == JobState::Io {
+            self.complete(q, job);
+        }
+    }
+
+    /// `job` finished its work: answer 200 and free its slot.
+    fn complete(&mut self, q: &mut EventQueue<Event>, job: u32) {
+        let (region, i) = (self.jobs[job].region, self.jobs[job].inst);
+        self.respond(q, job, 200);
+        self.release_slot(q, region, i);
+    }
+
+    /// Sends `status` for `job` back to its edge (if its try is still
+    /// awaited) and frees the job.
+    fn respond(&mut self, q: &mut EventQueue<Event>, job: u32, answer: u16) {
+        let now = q.now();
+        self.pending.remove(job);
+        self.req_timeouts.remove(job);
+        let j = &mut self.jobs[job];
+        let (req, req_gen, region) = (j.req, j.req_gen, j.region);
+        j.state = JobState::Free;
+        j.epoch = j.epoch.wrapping_add(1);
+        self.jobs.release(job);
+        self.regions[region as usize].requests.add(now, -1.0);
+        let r = &mut self.reqs[req];
+        if r.epoch == req_gen {
+            r.job = NONE;
+            let back = self.net.back_ns(r.city, region);
+            q.schedule_in(
+                back,
+                Event::EdgeBack {
+                    req,
+                    epoch: req_gen,
+                    status: answer,
+                },
+            );
+        }
+    }
+
+    /// Instance `i` has one slot fewer in use.
+    fn release_slot(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32) {
+        let now = q.now();
+        let reg = &mut self.regions[region as usize];
+        reg.buckets.remove(&mut reg.insts, i);
+        let inst = &mut reg.insts[i as usize];
+        inst.inflight -= 1;
+        if inst.inflight == 0 {
+            let busy = now.since(inst.busy_since);
+            let cost = reg.prices.busy_cost(reg.cpu, reg.memory_gib, busy);
+            self.metrics.cost(now, region, cost);
+        }
+        let reg = &mut self.regions[region as usize];
+        let inst = &reg.insts[i as usize];
+        match inst.state {
+            InstState::Active => self.fill_from_pending(q, region, i),
+            InstState::Idle if inst.inflight == 0 => {
+                let epoch = inst.epoch;
+                q.schedule_in(
+                    reg.idle_timeout_ns,
+                    Event::IdleReclaim {
+                        region,
+                        inst: i,
+                        epoch,
+                    },
+                );
+            }
+            InstState::Retiring if inst.inflight == 0 => self.stop_instance(now, region, i),
+            _ => {}
+        }
+    }
+
+    /// Drops `job` if it is still waiting for an instance (its caller gave up).
+    pub(super) fn drop_if_pending(&mut self, now: SimTime, job: u32) {
+        if self.jobs[job].state != JobState::Pending {
+            return;
+        }
+        let region = self.jobs[job].region;
+        self.pending.remove(job);
+        self.req_timeouts.remove(job);
+        let j = &mut self.jobs[job];
+        j.state = JobState::Free;
+        j.epoch = j.epoch.wrapping_add(1);
+        self.jobs.release(job);
+        self.regions[region as usize].requests.add(now, -1.0);
+    }
+
+    pub(super) fn on_job_timer(&mut self, q: &mut EventQueue<Event>, list: JobList, region: u32) {
+        let now = q.now();
+        loop {
+            let timers = match list {
+                JobList::Pending => &mut self.pending,
+                JobList::Request => &mut self.req_timeouts,
+            };
+            let Some(job) = timers.pop_due(region, now) else {
+                if let Some(due) = timers.rearm(region) {
+                    q.schedule(due, Event::JobTimer { list, region });
+                }
+                return;
+            };
+            match list {
+                JobList::Pending => {
+                    // Cloud Run: 429 when the service is at its instance cap,
+                    // 500 when it could not scale fast enough below it.
+                    let reg = &self.regions[region as usize];
+                    let answer = if reg.n_alive - reg.n_retiring >= reg.cap {
+                        429
+                    } else {
+                        500
+                    };
+                    self.respond(q, job, answer);
+                }
+                JobList::Request => self.request_timeout(q, job),
+            }
+        }
+    }
+
+    /// Cloud Run's request timeout: the request ends with 504 and frees its slot.
+    fn request_timeout(&mut self, q: &mut EventQueue<Event>, job: u32) {
+        let now = q.now();
+        let (region, i, state) = (
+            self.jobs[job].region,
+            self.jobs[job].inst,
+            self.jobs[job].state,
+        );
+        match state {
+            JobState::Pending => self.respond(q, job, 504),
+            JobState::Cpu => {
+                self.advance(now, region, i);
+                let reg = &mut self.regions[region as usize];
+                let inst = &mut reg.insts[i as usize];
+                inst.cpu_jobs -= 1;
+                let delta = busy_delta(reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
+                reg.busy_cpu.add(now, delta);
+                self.respond(q, job, 504);
+                self.reschedule_cpu(q, region, i);
+                self.release_slot(q, region, i);
+            }
+            JobState::Io => {
+                self.respond(q, job, 504);
+                self.release_slot(q, region, i);
+            }
+            JobState::Free => {}
+        }
+    }
+
+    pub(super) fn on_idle_reclaim(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        region: u32,
+        i: u32,
+        epoch: u32,
+    ) {
+        let inst = &self.regions[region as usize].insts[i as usize];
+        if inst.epoch == epoch && inst.state == InstState::Idle && inst.inflight == 0 {
+            self.stop_instance(q.now(), region, i);
+        }
+    }
+
+    fn stop_instance(&mut self, now: SimTime, region: u32, i: u32) {
+        let reg = &mut self.regions[region as usize];
+        reg.buckets.remove(&mut reg.insts, i);
+        let inst = &mut reg.insts[i as usize];
+        match inst.state {
+            InstState::Starting => reg.n_starting -= 1,
+            InstState::Active => reg.n_active -= 1,
+            InstState::Idle => reg.n_idle -= 1,
+            InstState::Retiring => reg.n_retiring -= 1,
+            InstState::Gone => return,
+        }
+        inst.state = InstState::Gone;
+        inst.epoch = inst.epoch.wrapping_add(1);
+        inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
+        reg.n_alive -= 1;
+        reg.free_insts.push(i);
+        self.instances_changed(now, region);
+    }
+
+    /// Takes an active instance out of service: it becomes idle (reusable)
+    /// or retiring (stopped when drained).
+    fn deactivate(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, retire: bool) {
+        let now = q.now();
+        let reg = &mut self.regions[region as usize];
+        reg.buckets.remove(&mut reg.insts, i);
+        reg.n_active -= 1;
+        let inst = &mut reg.insts[i as usize];
+        inst.epoch = inst.epoch.wrapping_add(1);
+        let epoch = inst.epoch;
+        if retire {
+            inst.state = InstState::Retiring;
+            reg.n_retiring += 1;
+            if inst.inflight == 0 {
+                self.stop_instance(now, region, i);
+            }
+        } else {
+            inst.state = InstState::Idle;
+            reg.n_idle += 1;
+            reg.idle.push((i, epoch));
+            if inst.inflight == 0 {
+                q.schedule_in(
+                    reg.idle_timeout_ns,
+                    Event::IdleReclaim {
+                        region,
+                        inst: i,
+                        epoch,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_autoscale(&mut self, q: &mut EventQueue<Event>, region: u32) {
+        let now = q.now();
+        q.schedule_in(super::AUTOSCALE_TICK_NS, Event::Autoscale { region });
+        let reg = &mut self.regions[region as usize];
+        let (load_now, busy_now) = (reg.requests.value, reg.busy_cpu.value);
+        reg.requests.set(now, load_now);
+        reg.busy_cpu.set(now, busy_now);
+        let t = now.as_secs_f64();
+        reg.history
+            .push_back((t, reg.requests.area, reg.busy_cpu.area));
+        while reg.history.len() > 2 && reg.history[1].0 <= t - AUTOSCALE_WINDOW_S {
+            reg.history.pop_front();
+        }
+        if reg.down > 0 {
+            return;
+        }
+        let (t0, a0, b0) = reg.history[0];
+        let span = (t - t0).max(1e-9);
+        let load = (reg.requests.area - a0) / span;
+        let busy = (reg.busy_cpu.area - b0) / span;
+        let desired = reg.desired(load, busy);
+        let mut current = reg.n_starting + reg.n_active;
+        while current < desired {
+            if self.reuse_idle(region).is_some() {
+                current += 1;
+                continue;
+            }
+            let reg = &self.regions[region as usize];
+            if reg.n_alive - reg.n_retiring >= reg.cap {
+                break;
+            }
+            self.start_instance(q, region);
+            current += 1;
+        }
+        loop {
+            let reg = &mut self.regions[region as usize];
+            if reg.n_starting + reg.n_active <= desired || reg.n_active <= reg.min_instances {
+                break;
+            }
+            let Some(i) = reg.buckets.first() else { break };
+            self.deactivate(q, region, i, false);
+        }
+    }
+
+    /// Stops instances above the region's (lowered) cap: idle ones first,
+    /// then starting ones, then the least-loaded active ones, which drain.
+    pub(super) fn enforce_cap(&mut self, q: &mut EventQueue<Event>, region: u32) {
+        let now = q.now();
+        loop {
+            let reg = &mut self.regions[region as usize];
+            if reg.n_alive - reg.n_retiring <= reg.cap {
+                return;
+            }
+            if let Some((i, epoch)) = reg.idle.pop() {
+                let inst = &mut reg.insts[i as usize];
+                if inst.epoch == epoch && inst.state == InstState::Idle {
+                    if inst.inflight == 0 {
+                        self.stop_instance(now, region, i);
+                    } else {
+                        inst.state = InstState::Retiring;
+                        reg.n_idle -= 1;
+                        reg.n_retiring += 1;
+                    }
+                }
+                continue;
+            }
+            if reg.n_starting > 0 {
+                let i = reg
+                    .insts
+                    .iter()
+                    .position(|x| x.state == InstState::Starting)
+                    .map(|p| p as u32);
+                if let Some(i) = i {
+                    self.stop_instance(now, region, i);
+                    continue;
+                }
+            }
+            let choice = reg.buckets.first().or_else(|| {
+                reg.insts
+                    .iter()
+                    .position(|x| x.state == InstState::Active)
+                    .map(|p| p as u32)
+            });
+            match choice {
+                Some(i) => self.deactivate(q, region, i, true),
+                None => return,
+            }
+        }
+    }
+
+    /// A `down` outage begins: every request at the region is reset and
+    /// every instance is lost.
+    pub(super) fn region_down(&mut self, q: &mut EventQueue<Event>, region: u32) {
+        let now = q.now();
+        let reg = &mut self.regions[region as usize];
+        reg.down += 1;
+        if reg.down > 1 {
+            return;
+        }
+        while let Some(job) = self.req_timeouts.pop_front(region) {
+            self.respond(q, job, status::RESET);
+        }
+        let reg = &mut self.regions[region as usize];
+        for (i, inst) in reg.insts.iter_mut().enumerate() {
+            if inst.state != InstState::Gone {
+                inst.state = InstState::Gone;
+                inst.epoch = inst.epoch.wrapping_add(1);
+                inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
+                inst.heap.clear();
+                inst.bucket_pos = NONE;
+                reg.free_insts.push(i as u32);
+            }
+        }
+        reg.buckets.clear();
+        reg.idle.clear();
+        (
+            reg.n_starting,
+            reg.n_active,
+            reg.n_idle,
+            reg.n_retiring,
+            reg.n_alive,
+        ) = (0, 0, 0, 0, 0);
+        reg.busy_cpu.set(now, 0.0);
+        reg.requests.set(now, 0.0);
+        self.instances_changed(now, region);
+    }
+
+    /// A `down` outage ends: the region cold-starts its minimum instances.
+    pub(super) fn region_up(&mut self, q: &mut EventQueue<Event>, region: u32) {
+        let reg = &mut self.regions[region as usize];
+        reg.down = reg.down.saturating_sub(1);
+        if reg.down > 0 {
+            return;
+        }
+        let n = reg.min_instances.min(reg.cap);
+        for _ in 0..n {
+            self.start_instance(q, region);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! FIFO timer lists: timeouts with a constant duration, cancellable in O(1).
+//!
+//! Every timeout in the model has the same duration for all the entities of
+//! one list (the client timeout, the load balancer's timeout, a region's
+//! pending and request timeouts), and entities enter a list in time order.
+//! So each list is already sorted by deadline, and a doubly linked list in
+//! entry order is a priority queue: push at the back, expire from the front,
+//! unlink from anywhere when the entity finishes first. Only the front of
+//! each list is in the engine's event queue (the list is "armed"), so a
+//! request that completes normally never costs a heap operation for its
+//! timeouts, and memory is bounded by what is in flight.
+
+use crate::engine::SimTime;
+
+/// "No entity" / "not in any list".
+pub const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy)]
+struct Link {
+    prev: u32,
+    next: u32,
+    list: u32,
+    due: SimTime,
+}
+
+const UNLINKED: Link = Link {
+    prev: NONE,
+    next: NONE,
+    list: NONE,
+    due: SimTime::NEVER,
+};
+
+#[derive(Clone, Copy)]
+struct List {
+    head: u32,
+    tail: u32,
+    len: u32,
+    armed: bool,
+}
+
+/// A family of FIFO lists over one id space (requests, or region jobs).
+/// An id is in at most one list of the family at a time.
+pub struct TimerLists {
+    links: Vec<Link>,
+    lists: Vec<List>,
+}
+
+impl TimerLists {
+    /// `n_lists` empty lists.
+    pub fn new(n_lists: usize) -> Self {
+        TimerLists {
+            links: Vec::new(),
+            lists: vec![
+                List {
+                    head: NONE,
+                    tail: NONE,
+                    len: 0,
+                    armed: false,
+                };
+                n_lists
+            ],
+        }
+    }
+
+    /// Appends `id` to `list` with deadline `due`, which must not be earlier
+    /// than the deadline of the list's current tail. Returns `true` when the
+    /// list was not armed: the caller must then schedule a timer event at
+    /// `due` and the list counts as armed.
+    pub fn push(&mut self, list: u32, id: u32, due: SimTime) -> bool {
+        let i = id as usize;
+        if self.links.len() <= i {
+            self.links
+                .resize((i + 1).max(self.links.len() * 2), UNLINKED);
+        }
+        debug_assert_eq!(self.links[i].list, NONE, "id {id} is already in a list");
+        let l = &mut self.lists[list as usize];
+        let tail = l.tail;
+        self.links[i] = Link {
+            prev: tail,
+            next: NONE,
+            list,
+            due,
+        };
+        if tail == NONE {
+            l.head = id;
+        } else {
+            debug_assert!(
+                self.links[tail as usize].due <= due,
+                "FIFO timer list out of order"
+            );
+            self.links[tail as usize].next = id;
+        }
+        l.tail = id;
+        l.len += 1;
+        let arm = !l.armed;
+        l.armed = true;
+        arm
+    }
+
+    /// Removes `id` from whatever list holds it; no-op if none does.
+    pub fn remove(&mut self, id: u32) {
+        let Some(link) = self.links.get(id as usize).copied() else {
+            return;
+        };
+        if link.list == NONE {
+            return;
+        }
+        let l = &mut self.lists[link.list as usize];
+        if link.prev == NONE {
+            l.head = link.next;
+        } else {
+            self.links[link.prev as usize].next = link.next;
+        }
+        if link.next == NONE {
+            l.tail = link.prev;
+        } else {
+            self.links[link.next as usize].prev = link.prev;
+        }
+        l.len -= 1;
+        self.links[id as usize] = UNLINKED;
+    }
+
+    /// Whether `id` is in a list.
+    pub fn contains(&self, id: u32) -> bool {
+        self.links.get(id as usize).is_some_and(|l| l.list != NONE)
+    }
+
+    /// The first id of `list`.
+    pub fn front(&self, list: u32) -> Option<u32> {
+        let h = self.lists[list as usize].head;
+        (h != NONE).then_some(h)
+    }
+
+    /// Removes and returns the first id of `list`.
+    pub fn pop_front(&mut self, list: u32) -> Option<u32> {
+        let id = self.front(list)?;
+        self.remove(id);
+        Some(id)
+    }
+
+    /// Removes and returns the front of `list` if its deadline is at or before `now`.
+    pub fn pop_due(&mut self, list: u32, now: SimTime) -> Option<u32> {
+        let id = self.front(list)?;
+        if self.links[id as usize].due <= now {
+            self.remove(id);
+            Some(id)
+        } else {
+            None
+        }
+    }
+
+    /// Called when the list's timer event fires: the list is disarmed, and
+    /// the deadline to re-arm at is returned if the list is not empty (the
+    /// list is then armed again).
+    pub fn rearm(&mut self, list: u32) -> Option<SimTime> {
+        let l = &mut self.lists[list as usize];
+        if l.head == NONE {
+            l.armed = false;
+            None
+        } else {
+            l.armed = true;
+            Some(self.links[l.head as usize].due)
+        }
+    }
+
+    /// Marks `list` as not armed (its pending timer event was dropped).
+    pub fn disarm(&mut self, list: u32) {
+        self.lists[list as usize].armed = false;
+    }
+
+    /// Number of ids in `list`.
+    pub fn len(&self, list: u32) -> u32 {
+        self.lists[list as usize].len
+    }
+
+    /// The next id after `id` in its list.
+    pub fn next(&self, id: u32) -> Option<u32> {
+        let n = self.links[id as usize].next;
+        (n != NONE).then_some(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_with_removal_from_the_middle() {
+        let mut t = TimerLists::new(2);
+        assert!(t.push(0, 5, SimTime(10)));
+        assert!(!t.push(0, 7, SimTime(20)));
+        assert!(!t.push(0, 9, SimTime(30)));
+        assert!(t.push(1, 1, SimTime(15)));
+        t.remove(7);
+        assert!(!t.contains(7));
+        assert_eq!(t.len(0), 2);
+        assert_eq!(t.pop_due(0, SimTime(9)), None);
+        assert_eq!(t.pop_due(0, SimTime(10)), Some(5));
+        assert_eq!(t.pop_due(0, SimTime(25)), None);
+        assert_eq!(t.rearm(0), Some(SimTime(30)));
+        assert_eq!(t.pop_due(0, SimTime(30)), Some(9));
+        assert_eq!(t.rearm(0), None);
+        assert!(
+            t.push(0, 7, SimTime(40)),
+            "an empty, disarmed list must ask to be armed"
+        );
+        assert_eq!(t.front(1), Some(1));
+    }
+
+    #[test]
+    fn removing_head_and_tail_keeps_the_list_consistent() {
+        let mut t = TimerLists::new(1);
+        for id in 0..5 {
+            t.push(0, id, SimTime(u64::from(id)));
+        }
+        t.remove(0);
+        t.remove(4);
+        t.remove(2);
+        let mut order = vec![];
+        while let Some(id) = t.pop_front(0) {
+            order.push(id);
+        }
+        assert_eq!(order, vec![1, 3]);
+        assert_eq!(t.len(0), 0);
+        t.remove(3); // no longer listed: no-op
+    }
+}

@@ -1,0 +1,272 @@
+//! Users in a city: the request rate over the day and the arrival process.
+//!
+//! The rate of a city at time `t` is
+//! `rps * diurnal(local hour) * product of the multipliers of the surges active at t`.
+//! The diurnal shape is a daily cosine between `min_ratio` (trough) and 1
+//! (peak at `peak_local_hour`); local hour = UTC hour + `utc_offset`.
+//!
+//! Poisson arrivals are drawn exactly by thinning (Lewis and Shedler,
+//! 1979): candidates come at the surge-adjusted peak rate, which is
+//! constant between surge boundaries, and are kept with probability
+//! `diurnal(t)`. At a boundary the candidate stream restarts, which is exact
+//! because exponential gaps are memoryless. Uniform arrivals are evenly
+//! spaced at the current rate, `1 / rate(t)` apart, starting at a random
+//! phase so that cities do not all fire at t = 0.
+
+use crate::engine::SimTime;
+use crate::engine::rng::Rng;
+use crate::engine::time::NS_PER_S;
+use crate::scenario::{Arrival, City, Profile, Surge};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+use std::f64::consts::TAU;
+
+/// The arrival process of one city.
+pub struct Traffic {
+    rps: f64,
+    profile: Profile,
+    arrival: Arrival,
+    /// Local hour at t = 0.
+    local_hour_at_zero: f64,
+    /// Surges that apply to this city: (start, end, multiplier).
+    surges: Vec<(SimTime, SimTime, f64)>,
+    /// Every surge start and end, sorted: the rate bound is constant between them.
+    boundaries: Vec<SimTime>,
+    rng: Rng,
+    started: bool,
+}
+
+impl Traffic {
+    /// The arrival process of `city` (index `index`) with the scenario's surges.
+    pub fn new(city: &City, index: usize, surges: &[Surge], start_utc_s: u32, rng: Rng) -> Self {
+        let surges: Vec<(SimTime, SimTime, f64)> = surges
+            .iter()
+            .filter(|s| s.city.is_none_or(|c| c == index))
+            .map(|s| {
+                (
+                    SimTime(s.start_ns),
+                    SimTime(s.start_ns.saturating_add(s.duration_ns)),
+                    s.multiplier,
+                )
+            })
+            .collect();
+        let mut boundaries: Vec<SimTime> = surges.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+        boundaries.sort_unstable();
+        boundaries.dedup();
+        Traffic {
+            rps: city.rps,
+            profile: city.profile,
+            arrival: city.arrival,
+            local_hour_at_zero: (f64::from(start_utc_s) / 3600.0 + city.utc_offset_h)
+                .rem_euclid(24.0),
+            surges,
+            boundaries,
+            rng,
+            started: false,
+        }
+    }
+
+    /// The diurnal factor at `t`, between `min_ratio` and 1.
+    pub fn diurnal(&self, t: SimTime) -> f64 {
+        match self.profile {
+            Profile::Flat => 1.0,
+            Profile::Diurnal {
+                min_ratio,
+                peak_local_hour,
+            } => {
+                let hour = self.local_hour_at_zero + t.as_secs_f64() / 3600.0;
+                min_ratio
+                    + (1.0 - min_ratio)
+                        * 0.5
+                        * (1.0 + (TAU * (hour - peak_local_hour) / 24.0).cos())
+            }
+        }
+    }
+
+    /// The product of the multipliers of the surges active at `t`.
+    fn surge_factor(&self, t: SimTime) -> f64 {
+        self.surges
+            .iter()
+            .filter(|&&(a, b, _)| a <= t && t < b)
+            .map(|&(_, _, m)| m)
+            .product()
+    }
+
+    /// Requests per second at `t`.
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        self.rps * self.diurnal(t) * self.surge_factor(t)
+    }
+
+    /// The first surge boundary after `t`.
+    fn next_boundary(&self, t: SimTime) -> SimTime {
+        let i = self.boundaries.partition_point(|&b| b <= t);
+        self.boundaries.get(i).copied().unwrap_or(SimTime::NEVER)
+    }
+
+    /// The next arrival after `now` and before `end`, if any.
+    pub fn next_arrival(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        match self.arrival {
+            Arrival::Poisson => self.next_poisson(now, end),
+            Arrival::Uniform => self.next_uniform(now, end),
+        }
+    }
+
+    fn next_poisson(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        let mut t = now;
+        while t < end {
+            let seg_end = self.next_boundary(t);
+            let bound = self.rps * self.surge_factor(t);
+            if bound <= 0.0 {
+                t = seg_end;
+                continue;
+            }
+            let gap: f64 = Exp1.sample(&mut self.rng);
+            let cand = t.plus((gap / bound * NS_PER_S as f64).round() as u64);
+            if cand >= seg_end {
+                t = seg_end;
+                continue;
+            }
+            if cand >= end {
+                return None;
+            }
+            if matches!(self.profile, Profile::Flat)
+                || self.rng.random::<f64>() < self.diurnal(cand)
+            {
+                return Some(cand);
+            }
+            t = cand;
+        }
+        None
+    }
+
+    fn next_uniform(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        let mut t = now;
+        while t < end {
+            let rate = self.rate_at(t);
+            if rate <= 0.0 {
+                t = self.next_boundary(t);
+                continue;
+            }
+            let gap_ns = NS_PER_S as f64 / rate;
+            let gap = if self.started {
+                gap_ns
+            } else {
+                self.started = true;
+                gap_ns * self.rng.random::<f64>()
+            };
+            let next = t.plus(gap.round().max(1.0) as u64);
+            return (next < end).then_some(next);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::stream;
+
+    fn city(profile: Profile, arrival: Arrival) -> City {
+        City {
+            name: "X".into(),
+            lat: 0.0,
+            lon: 0.0,
+            rps: 200.0,
+            profile,
+            utc_offset_h: 0.0,
+            arrival,
+        }
+    }
+
+    fn count(t: &mut Traffic, from: SimTime, to: SimTime) -> u64 {
+        let mut n = 0;
+        let mut now = from;
+        while let Some(next) = t.next_arrival(now, to) {
+            n += 1;
+            now = next;
+        }
+        n
+    }
+
+    #[test]
+    fn poisson_count_matches_rate_within_statistical_error() {
+        let mut t = Traffic::new(
+            &city(Profile::Flat, Arrival::Poisson),
+            0,
+            &[],
+            0,
+            stream(1, "t"),
+        );
+        let n = count(&mut t, SimTime::ZERO, SimTime(600 * NS_PER_S));
+        let mean = 200.0 * 600.0;
+        // Poisson: sd = sqrt(mean); allow 4 sd.
+        assert!((n as f64 - mean).abs() < 4.0 * mean.sqrt(), "{n} vs {mean}");
+    }
+
+    #[test]
+    fn diurnal_integrates_to_the_mean_of_the_cosine() {
+        let profile = Profile::Diurnal {
+            min_ratio: 0.3,
+            peak_local_hour: 20.0,
+        };
+        let mut t = Traffic::new(&city(profile, Arrival::Poisson), 0, &[], 0, stream(2, "t"));
+        let day = SimTime(86_400 * NS_PER_S);
+        let n = count(&mut t, SimTime::ZERO, day);
+        let mean = 200.0 * 86_400.0 * 0.65;
+        assert!((n as f64 - mean).abs() < 4.0 * mean.sqrt(), "{n} vs {mean}");
+        assert!((t.diurnal(SimTime(20 * 3600 * NS_PER_S)) - 1.0).abs() < 1e-12);
+        assert!((t.diurnal(SimTime(8 * 3600 * NS_PER_S)) - 0.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn surges_multiply_the_rate_only_while_they_last() {
+        let surge = Surge {
+            city: Some(0),
+            start_ns: 100 * NS_PER_S,
+            duration_ns: 100 * NS_PER_S,
+            multiplier: 5.0,
+        };
+        let mut t = Traffic::new(
+            &city(Profile::Flat, Arrival::Poisson),
+            0,
+            std::slice::from_ref(&surge),
+            0,
+            stream(3, "t"),
+        );
+        let before = count(&mut t, SimTime::ZERO, SimTime(100 * NS_PER_S));
+        let during = count(&mut t, SimTime(100 * NS_PER_S), SimTime(200 * NS_PER_S));
+        let (m1, m5) = (20_000.0f64, 100_000.0f64);
+        assert!((before as f64 - m1).abs() < 4.0 * m1.sqrt(), "{before}");
+        assert!((during as f64 - m5).abs() < 4.0 * m5.sqrt(), "{during}");
+        // A surge for another city changes nothing here.
+        let other = Surge {
+            city: Some(1),
+            ..surge
+        };
+        let t2 = Traffic::new(
+            &city(Profile::Flat, Arrival::Poisson),
+            0,
+            &[other],
+            0,
+            stream(3, "t"),
+        );
+        assert_eq!(t2.rate_at(SimTime(150 * NS_PER_S)), 200.0);
+    }
+
+    #[test]
+    fn uniform_arrivals_are_evenly_spaced() {
+        let mut t = Traffic::new(
+            &city(Profile::Flat, Arrival::Uniform),
+            0,
+            &[],
+            0,
+            stream(4, "t"),
+        );
+        let a = t.next_arrival(SimTime::ZERO, SimTime::NEVER).unwrap();
+        let b = t.next_arrival(a, SimTime::NEVER).unwrap();
+        let c = t.next_arrival(b, SimTime::NEVER).unwrap();
+        assert_eq!(b.since(a), 5_000_000);
+        assert_eq!(c.since(b), 5_000_000);
+        assert!(a.ns() < 5_000_000);
+    }
+}

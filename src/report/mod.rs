@@ -1,0 +1,296 @@
+//! Reporters: the result files of SCENARIO.md, written from finished results.
+//!
+//! Writers take `impl Write` so they can be tested against a `Vec<u8>`;
+//! [`atomic`] puts them on disk so that a file appears complete or not at all.
+//! Numbers are written with a fixed number of decimals, so the same results
+//! always give the same bytes.
+
+pub mod atomic;
+pub mod table;
+
+use crate::metrics::{Flow, Row, WindowReport, WindowSink};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Columns of `summary.csv`, in order (`timeseries.csv` adds
+/// `window_start_s` in front). The first twenty are SCENARIO.md's contract;
+/// `queued_share` and `ejected_by_edges` are additions.
+pub const COLUMNS: &[&str] = &[
+    "scope",
+    "name",
+    "requests",
+    "ok",
+    "rejected",
+    "errors",
+    "timeouts",
+    "availability",
+    "attempts",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "queue_wait_mean_ms",
+    "cold_starts",
+    "instances_mean",
+    "instances_max",
+    "cross_region_share",
+    "cost_usd",
+    "queued_share",
+    "ejected_by_edges",
+];
+
+fn opt(x: Option<f64>, decimals: usize) -> String {
+    x.map_or(String::new(), |v| format!("{v:.decimals$}"))
+}
+
+fn opt_int(x: Option<u64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// A row's fields as strings, in [`COLUMNS`] order.
+pub fn fields(r: &Row) -> Vec<String> {
+    vec![
+        r.scope.as_str().to_string(),
+        r.name.clone(),
+        r.requests.to_string(),
+        r.ok.to_string(),
+        r.rejected.to_string(),
+        r.errors.to_string(),
+        r.timeouts.to_string(),
+        opt(r.availability, 6),
+        r.attempts.to_string(),
+        opt(r.latency_mean_ms, 3),
+        opt(r.latency_p50_ms, 3),
+        opt(r.latency_p90_ms, 3),
+        opt(r.latency_p99_ms, 3),
+        opt(r.latency_p999_ms, 3),
+        opt(r.queue_wait_mean_ms, 3),
+        opt_int(r.cold_starts),
+        opt(r.instances_mean, 3),
+        opt_int(r.instances_max),
+        opt(r.cross_region_share, 6),
+        opt(r.cost_usd, 6),
+        opt(r.queued_share, 6),
+        opt_int(r.ejected_by_edges),
+    ]
+}
+
+/// Writes `summary.csv`.
+pub fn write_summary(w: impl Write, rows: &[Row]) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(COLUMNS)?;
+    for r in rows {
+        out.write_record(fields(r))?;
+    }
+    out.flush()
+}
+
+/// Writes `flows.csv`: `city,region,requests,share`, where `share` is the
+/// share of the city's requests (those answered by some region) that this
+/// region answered.
+pub fn write_flows(
+    w: impl Write,
+    flows: &[Flow],
+    cities: &[String],
+    regions: &[String],
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(["city", "region", "requests", "share"])?;
+    write_flow_rows(&mut out, None, flows, cities, regions)?;
+    out.flush()
+}
+
+fn write_flow_rows<W: Write>(
+    out: &mut csv::Writer<W>,
+    window_start_s: Option<f64>,
+    flows: &[Flow],
+    cities: &[String],
+    regions: &[String],
+) -> io::Result<()> {
+    let mut per_city = vec![0u64; cities.len()];
+    for f in flows {
+        per_city[f.city as usize] += f.requests;
+    }
+    for f in flows {
+        let share = f.requests as f64 / per_city[f.city as usize] as f64;
+        let mut rec = Vec::with_capacity(5);
+        if let Some(t) = window_start_s {
+            rec.push(format!("{t:.3}"));
+        }
+        rec.push(cities[f.city as usize].clone());
+        rec.push(regions[f.region as usize].clone());
+        rec.push(f.requests.to_string());
+        rec.push(format!("{share:.6}"));
+        out.write_record(&rec)?;
+    }
+    Ok(())
+}
+
+/// Streams `timeseries.csv` and `timeseries_flows.csv` as windows close.
+/// I/O errors are kept and returned by [`TimeseriesWriter::finish`].
+pub struct TimeseriesWriter<W: Write> {
+    rows: csv::Writer<W>,
+    flows: csv::Writer<W>,
+    cities: Vec<String>,
+    regions: Vec<String>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> TimeseriesWriter<W> {
+    /// Writes the headers of both files.
+    pub fn new(rows: W, flows: W, cities: Vec<String>, regions: Vec<String>) -> io::Result<Self> {
+        let mut rows = csv::Writer::from_writer(rows);
+        let mut header = vec!["window_start_s"];
+        header.extend_from_slice(COLUMNS);
+        rows.write_record(&header)?;
+        let mut flows = csv::Writer::from_writer(flows);
+        flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;
+        Ok(TimeseriesWriter {
+            rows,
+            flows,
+            cities,
+            regions,
+            error: None,
+        })
+    }
+
+    fn write(&mut self, r: &WindowReport<'_>) -> io::Result<()> {
+        let start = format!("{:.3}", r.start_s);
+        for row in r.rows {
+            let mut rec = vec![start.clone()];
+            rec.extend(fields(row));
+            self.rows.write_record(&rec)?;
+        }
+        write_flow_rows(
+            &mut self.flows,
+            Some(r.start_s),
+            r.flows,
+            &self.cities,
+            &self.regions,
+        )
+    }
+
+    /// Flushes both files and returns their writers, or the first error.
+    pub fn finish(self) -> io::Result<(W, W)> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let rows = self.rows.into_inner().map_err(|e| e.into_error())?;
+        let flows = self.flows.into_inner().map_err(|e| e.into_error())?;
+        Ok((rows, flows))
+    }
+}
+
+impl<W: Write> WindowSink for TimeseriesWriter<W> {
+    fn window(&mut self, r: &WindowReport<'_>) {
+        if self.error.is_none()
+            && let Err(e) = self.write(r)
+        {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// `run.json`: what was run and how fast.
+#[derive(Serialize, Debug, Clone)]
+pub struct RunInfo {
+    /// negsim's version.
+    pub version: String,
+    /// The scenario's name.
+    pub name: String,
+    /// The scenario file.
+    pub scenario: String,
+    /// The seed used.
+    pub seed: u64,
+    /// Simulated seconds, including the drain after `duration`.
+    pub simulated_s: f64,
+    /// Wall-clock seconds of the simulation itself.
+    pub wall_s: f64,
+    /// Events handled.
+    pub events: u64,
+    /// User requests simulated (warmup included).
+    pub requests: u64,
+    /// Most requests in flight at once.
+    pub peak_in_flight: u64,
+    /// Simulated requests per wall-clock second.
+    pub requests_per_wall_s: f64,
+    /// Events per wall-clock second.
+    pub events_per_wall_s: f64,
+}
+
+/// Writes `run.json`.
+pub fn write_run_json(mut w: impl Write, info: &RunInfo) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, info)?;
+    writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::ScopeKind;
+
+    fn row() -> Row {
+        Row {
+            scope: ScopeKind::City,
+            name: "Washington, D.C.".into(),
+            requests: 10,
+            ok: 9,
+            rejected: 1,
+            errors: 0,
+            timeouts: 0,
+            availability: Some(0.9),
+            attempts: 11,
+            latency_mean_ms: Some(12.3456),
+            latency_p50_ms: Some(10.0),
+            latency_p90_ms: Some(20.0),
+            latency_p99_ms: Some(30.0),
+            latency_p999_ms: Some(40.0),
+            queue_wait_mean_ms: None,
+            cold_starts: None,
+            instances_mean: None,
+            instances_max: None,
+            cross_region_share: Some(0.0),
+            cost_usd: None,
+            queued_share: None,
+            ejected_by_edges: None,
+        }
+    }
+
+    #[test]
+    fn summary_has_the_contract_columns_and_quotes_names() {
+        let mut buf = Vec::new();
+        write_summary(&mut buf, &[row()]).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let mut lines = text.lines();
+        assert!(lines.next().unwrap().starts_with(
+            "scope,name,requests,ok,rejected,errors,timeouts,availability,attempts,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,queue_wait_mean_ms,cold_starts,instances_mean,instances_max,cross_region_share,cost_usd"
+        ));
+        assert_eq!(
+            lines.next().unwrap(),
+            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,"
+        );
+    }
+
+    #[test]
+    fn flows_share_is_per_city() {
+        let flows = [
+            Flow {
+                city: 0,
+                region: 0,
+                requests: 3,
+            },
+            Flow {
+                city: 0,
+                region: 1,
+                requests: 1,
+            },
+        ];
+        let mut buf = Vec::new();
+        write_flows(&mut buf, &flows, &["A".into()], &["r0".into(), "r1".into()]).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "city,region,requests,share\nA,r0,3,0.750000\nA,r1,1,0.250000\n"
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! Scenarios: the file format of `../shared/SCENARIO.md`, read in two stages.
+//!
+//! 1. **Raw**: the file is parsed as TOML into a value tree, and the span of
+//!    every key is indexed so a problem can be placed at its line and column
+//!    ([`diag`]). Syntax errors stop here, all of them reported.
+//! 2. **Validated**: [`validate`] walks the tree section by section, checks
+//!    every key's type, unit and range and the rules between keys
+//!    (`min_instances <= max_instances`, outages inside the run, ...),
+//!    resolves region and city names against the built-in tables, fills in
+//!    every default, and turns names into indices. Every problem in the file
+//!    is reported at once; unknown keys get a "did you mean".
+//!
+//! The result, [`Scenario`], is plain data with units in field names
+//! (`_ns` for nanoseconds); the engine never sees a string it has to parse.
+
+pub mod diag;
+pub mod dist;
+pub mod reader;
+pub mod resolved;
+pub mod units;
+mod validate;
+
+pub use diag::{InputError, Problem, Warnings};
+pub use dist::DistSpec;
+pub use validate::{Overrides, from_table};
+
+use std::path::{Path, PathBuf};
+
+/// A validated scenario with every default filled in.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it was read from (relative files such as the RTT matrix are
+    /// resolved against its folder).
+    pub file: PathBuf,
+    /// `[simulation]`.
+    pub simulation: Simulation,
+    /// `[network]`.
+    pub network: Network,
+    /// `[load_balancer]`.
+    pub load_balancer: LoadBalancer,
+    /// `[client]`.
+    pub client: Client,
+    /// `[service]` as written, before per-region overrides.
+    pub service: ServiceConfig,
+    /// `[[region]]`, each with its effective service settings.
+    pub regions: Vec<Region>,
+    /// `[[city]]`.
+    pub cities: Vec<City>,
+    /// `[[outage]]`, in file order.
+    pub outages: Vec<Outage>,
+    /// `[[surge]]`, in file order.
+    pub surges: Vec<Surge>,
+    /// `[slo]`, when given.
+    pub slo: Option<Slo>,
+}
+
+/// `[simulation]`.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    /// Names the output folder; default: the file's stem.
+    pub name: String,
+    /// Simulated time after which no new user request arrives.
+    pub duration_ns: u64,
+    /// Initial period excluded from every statistic.
+    pub warmup_ns: u64,
+    /// Width of one time-series row.
+    pub window_ns: u64,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Wall-clock UTC time of day at t = 0, in seconds after midnight.
+    pub start_utc_s: u32,
+    /// How many instances each region starts with.
+    pub initial_instances: InitialInstances,
+}
+
+/// `simulation.initial_instances`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitialInstances {
+    /// Each region starts with `min_instances` warm instances.
+    Min,
+    /// Each region starts warm with as many instances as the autoscaler
+    /// would want for its expected load at t = 0.
+    Steady,
+}
+
+/// `[network]`.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// How round-trip times are obtained.
+    pub model: NetworkModel,
+    /// One-way propagation speed in fiber, km per ms.
+    pub fiber_km_per_ms: f64,
+    /// Backbone path length over great-circle length.
+    pub route_inflation: f64,
+    /// Client to edge (GFE) round trip, sampled per attempt.
+    pub access_rtt: DistSpec,
+    /// Share of attempts that pay TCP and TLS setup at the edge.
+    pub new_connection_ratio: f64,
+    /// Extra client-edge round trips for such an attempt.
+    pub handshake_rtts: u32,
+}
+
+/// `network.model`.
+#[derive(Clone, Debug)]
+pub enum NetworkModel {
+    /// Great-circle distance times inflation, at fiber speed.
+    Geo,
+    /// Round trips from a CSV file (`from,to,rtt_ms`).
+    Matrix(RttMatrix),
+    /// Every round trip is zero.
+    None,
+}
+
+/// Round trips read from a matrix file, covering every city-region pair.
+#[derive(Clone, Debug)]
+pub struct RttMatrix {
+    /// The file as written in the scenario.
+    pub file: String,
+    /// `city_region_ms[city][region]`: edge-to-region round trip in ms.
+    pub city_region_ms: Vec<Vec<f64>>,
+}
+
+/// `[load_balancer]`.
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    /// How an edge picks a region.
+    pub routing: Routing,
+    /// Route timeout: the load balancer answers 504 after this long.
+    pub timeout_ns: u64,
+    /// `[load_balancer.outlier_detection]`.
+    pub outlier: OutlierDetection,
+    /// `[load_balancer.retry_policy]`; `None` means the load balancer does not retry.
+    pub retry: Option<RetryPolicy>,
+}
+
+/// `load_balancer.routing`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Routing {
+    /// The closest region not ejected by this edge: what serverless NEGs do.
+    Nearest,
+    /// What-if: like `Nearest`, but a 429 spills the request to the next
+    /// closest region. Serverless NEGs have no capacity setting, so the real
+    /// load balancer does not do this.
+    NearestOverflow,
+}
+
+/// `[load_balancer.outlier_detection]`, with the Compute API defaults.
+#[derive(Clone, Debug)]
+pub struct OutlierDetection {
+    /// Whether outlier detection is configured at all (default true).
+    pub enabled: bool,
+    /// Consecutive 5xx responses that mark a region as an outlier.
+    pub consecutive_errors: u32,
+    /// Percent chance that a 5xx outlier is actually ejected.
+    pub enforcing_consecutive_errors: u32,
+    /// Consecutive 502/503/504 or connection failures that mark an outlier.
+    pub consecutive_gateway_failure: u32,
+    /// Percent chance that a gateway-failure outlier is actually ejected.
+    pub enforcing_consecutive_gateway_failure: u32,
+    /// Time between ejection analysis sweeps at each edge.
+    pub interval_ns: u64,
+    /// Ejection time per time ejected.
+    pub base_ejection_time_ns: u64,
+    /// Most regions (as a percentage) one edge may have ejected at once.
+    pub max_ejection_percent: u32,
+}
+
+/// `[load_balancer.retry_policy]`.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries after the first try.
+    pub num_retries: u32,
+    /// Which outcomes of a try are retried.
+    pub conditions: RetryConditions,
+    /// Timeout of each try.
+    pub per_try_timeout_ns: u64,
+}
+
+/// `retry_policy.retry_conditions` as flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetryConditions {
+    /// `5xx`: any 5xx, or no response (reset, timeout, connection failure).
+    pub any_5xx: bool,
+    /// `gateway-error`: 502, 503, 504.
+    pub gateway_error: bool,
+    /// `connect-failure`: the connection to the region could not be made.
+    pub connect_failure: bool,
+    /// `retriable-4xx`: 409 only (this model never produces a 409).
+    pub retriable_4xx: bool,
+    /// `refused-stream`: REFUSED_STREAM resets (never produced by this model).
+    pub refused_stream: bool,
+}
+
+/// `[client]`.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// Per-attempt timeout after which the user gives up on that attempt.
+    pub timeout_ns: u64,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Base of the exponential backoff.
+    pub backoff_ns: u64,
+    /// Cap of the backoff.
+    pub backoff_max_ns: u64,
+    /// Jitter applied to the backoff.
+    pub jitter: Jitter,
+    /// Which outcomes are retried.
+    pub retry_on: RetryOn,
+}
+
+/// `client.jitter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jitter {
+    /// Sleep a uniform random time between zero and the backoff.
+    Full,
+    /// Sleep exactly the backoff.
+    None,
+}
+
+/// `client.retry_on` as flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetryOn {
+    /// Retry a 429.
+    pub status_429: bool,
+    /// Retry any 5xx.
+    pub status_5xx: bool,
+    /// Retry an attempt that hit the client's own timeout.
+    pub timeout: bool,
+}
+
+/// Cloud Run settings of one regional service (`[service]`, overridable per region).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceConfig {
+    /// Most requests in flight on one instance (1..=1000).
+    pub concurrency: u32,
+    /// vCPUs per instance.
+    pub cpu: f64,
+    /// Memory per instance, GiB.
+    pub memory_gib: f64,
+    /// Instances kept even when idle.
+    pub min_instances: u32,
+    /// Most instances the region may run.
+    pub max_instances: u32,
+    /// Autoscaler target CPU utilisation.
+    pub cpu_target: f64,
+    /// Autoscaler target concurrency utilisation.
+    pub concurrency_target: f64,
+    /// CPU work per request, at one full vCPU.
+    pub cpu_time: DistSpec,
+    /// Waiting per request that needs no CPU (I/O, downstream calls).
+    pub io_time: DistSpec,
+    /// Time from the start of an instance until it can take requests.
+    pub cold_start: DistSpec,
+    /// Whether startup CPU boost shortens cold starts.
+    pub startup_cpu_boost: bool,
+    /// How long an idle instance above `min_instances` is kept.
+    pub idle_timeout_ns: u64,
+    /// How long a request waits for an instance before it is turned away.
+    pub pending_timeout_ns: u64,
+    /// Cloud Run request timeout (504).
+    pub request_timeout_ns: u64,
+}
+
+/// `[[region]]`.
+#[derive(Clone, Debug)]
+pub struct Region {
+    /// Region name.
+    pub name: String,
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+    /// Google's location for a built-in region.
+    pub location: Option<&'static str>,
+    /// Cloud Run pricing tier of a built-in region.
+    pub tier: Option<u8>,
+    /// Effective service settings: `[service]` with this region's overrides.
+    pub service: ServiceConfig,
+}
+
+/// `[[city]]`.
+#[derive(Clone, Debug)]
+pub struct City {
+    /// City name.
+    pub name: String,
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+    /// Peak request rate, requests per second.
+    pub rps: f64,
+    /// Shape of the rate over the day.
+    pub profile: Profile,
+    /// Local time minus UTC, hours.
+    pub utc_offset_h: f64,
+    /// How arrivals are spaced.
+    pub arrival: Arrival,
+}
+
+/// `city.profile`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Profile {
+    /// Always `rps`.
+    Flat,
+    /// A daily cosine between `rps * min_ratio` and `rps`, peaking at
+    /// `peak_local_hour` local time.
+    Diurnal {
+        min_ratio: f64,
+        peak_local_hour: f64,
+    },
+}
+
+/// `city.arrival`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// A (non-homogeneous) Poisson process.
+    Poisson,
+    /// Evenly spaced at the current rate.
+    Uniform,
+}
+
+/// `[[outage]]`.
+#[derive(Clone, Debug)]
+pub struct Outage {
+    /// Index into [`Scenario::regions`].
+    pub region: usize,
+    /// When it begins.
+    pub start_ns: u64,
+    /// How long it lasts.
+    pub duration_ns: u64,
+    /// What fails.
+    pub kind: OutageKind,
+}
+
+impl Outage {
+    /// When it ends.
+    pub fn end_ns(&self) -> u64 {
+        self.start_ns.saturating_add(self.duration_ns)
+    }
+}
+
+/// `outage.kind` and its keys.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutageKind {
+    /// Every request fails to connect; instances are lost.
+    Down,
+    /// A share of requests return `status`.
+    Errors { rate: f64, status: u16 },
+    /// Extra latency added to every request served.
+    Latency { extra: DistSpec },
+    /// The region's instance cap drops to `max_instances`.
+    Capacity { max_instances: u32 },
+    /// Cold starts take `multiplier` times longer.
+    ColdStart { multiplier: f64 },
+}
+
+impl OutageKind {
+    /// The name used in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OutageKind::Down => "down",
+            OutageKind::Errors { .. } => "errors",
+            OutageKind::Latency { .. } => "latency",
+            OutageKind::Capacity { .. } => "capacity",
+            OutageKind::ColdStart { .. } => "cold-start",
+        }
+    }
+}
+
+/// `[[surge]]`.
+#[derive(Clone, Debug)]
+pub struct Surge {
+    /// Index into [`Scenario::cities`], or `None` for every city (`"*"`).
+    pub city: Option<usize>,
+    /// When it begins.
+    pub start_ns: u64,
+    /// How long it lasts.
+    pub duration_ns: u64,
+    /// Factor on the city's rate while it lasts.
+    pub multiplier: f64,
+}
+
+/// `[slo]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slo {
+    /// Share of requests that must be ok.
+    pub availability: Option<f64>,
+    /// Target p99 latency of ok requests.
+    pub latency_p99_ns: Option<u64>,
+}
+
+/// A scenario with the warnings found while reading it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// Things that are allowed but probably not meant.
+    pub warnings: Warnings,
+}
+
+/// Reads and validates the scenario file at `path`.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, InputError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::whole_file(path, format!("cannot read the scenario: {e}")))?;
+    from_str(path, &text, overrides)
+}
+
+/// Validates scenario `text`, as if read from `path`.
+pub fn from_str(path: &Path, text: &str, overrides: &Overrides) -> Result<Loaded, InputError> {
+    let table = diag::parse_toml(path, text)?;
+    from_table(path, text, &table, overrides)
+}
+
+impl Scenario {
+    /// The number of requests the scenario is expected to generate, from the
+    /// mean rates (for estimates before a run).
+    pub fn expected_requests(&self) -> f64 {
+        let secs = self.simulation.duration_ns as f64 / 1e9;
+        self.cities
+            .iter()
+            .map(|c| {
+                let mean_factor = match c.profile {
+                    Profile::Flat => 1.0,
+                    Profile::Diurnal { min_ratio, .. } => (1.0 + min_ratio) / 2.0,
+                };
+                c.rps * mean_factor * secs
+            })
+            .sum()
+    }
+}

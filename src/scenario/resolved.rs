@@ -1,0 +1,357 @@
+//! `scenario.resolved.toml`: a scenario written back with every default filled in.
+//!
+//! The output is itself a valid scenario: reading it gives the same
+//! [`Scenario`] (the test below checks this round trip), so a run can be
+//! reproduced from its output folder alone. Regions are written with every
+//! service key resolved (the `[service]` values with their overrides).
+
+use super::units::format_duration;
+use super::*;
+use toml::{Table, Value};
+
+fn d(ns: u64) -> Value {
+    Value::String(format_duration(ns))
+}
+
+fn f(x: f64) -> Value {
+    Value::Float(x)
+}
+
+fn i(x: impl Into<i64>) -> Value {
+    Value::Integer(x.into())
+}
+
+fn s(x: &str) -> Value {
+    Value::String(x.to_string())
+}
+
+fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+    Value::Array(items.into_iter().map(s).collect())
+}
+
+fn service_table(c: &ServiceConfig, t: &mut Table) {
+    t.insert("concurrency".into(), i(c.concurrency));
+    t.insert("cpu".into(), f(c.cpu));
+    t.insert("memory_gib".into(), f(c.memory_gib));
+    t.insert("min_instances".into(), i(c.min_instances));
+    t.insert("max_instances".into(), i(c.max_instances));
+    t.insert("cpu_target".into(), f(c.cpu_target));
+    t.insert("concurrency_target".into(), f(c.concurrency_target));
+    t.insert("cpu_time".into(), c.cpu_time.to_toml());
+    t.insert("io_time".into(), c.io_time.to_toml());
+    t.insert("cold_start".into(), c.cold_start.to_toml());
+    t.insert(
+        "startup_cpu_boost".into(),
+        Value::Boolean(c.startup_cpu_boost),
+    );
+    t.insert("idle_timeout".into(), d(c.idle_timeout_ns));
+    t.insert("pending_timeout".into(), d(c.pending_timeout_ns));
+    t.insert("request_timeout".into(), d(c.request_timeout_ns));
+}
+
+/// The scenario as a TOML table with every key present.
+pub fn to_table(sc: &Scenario) -> Table {
+    let mut root = Table::new();
+
+    let sim = &sc.simulation;
+    let mut t = Table::new();
+    t.insert("name".into(), s(&sim.name));
+    t.insert("duration".into(), d(sim.duration_ns));
+    t.insert("warmup".into(), d(sim.warmup_ns));
+    t.insert("window".into(), d(sim.window_ns));
+    t.insert("seed".into(), Value::Integer(sim.seed as i64));
+    let (h, m, sec) = (
+        sim.start_utc_s / 3600,
+        sim.start_utc_s / 60 % 60,
+        sim.start_utc_s % 60,
+    );
+    let clock = if sec == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    };
+    t.insert("start_utc".into(), Value::String(clock));
+    let init = match sim.initial_instances {
+        InitialInstances::Min => "min",
+        InitialInstances::Steady => "steady",
+    };
+    t.insert("initial_instances".into(), s(init));
+    root.insert("simulation".into(), Value::Table(t));
+
+    let net = &sc.network;
+    let mut t = Table::new();
+    let model = match &net.model {
+        NetworkModel::Geo => "geo",
+        NetworkModel::Matrix(m) => {
+            t.insert("matrix".into(), s(&m.file));
+            "matrix"
+        }
+        NetworkModel::None => "none",
+    };
+    t.insert("model".into(), s(model));
+    t.insert("fiber_km_per_ms".into(), f(net.fiber_km_per_ms));
+    t.insert("route_inflation".into(), f(net.route_inflation));
+    t.insert("access_rtt".into(), net.access_rtt.to_toml());
+    t.insert("new_connection_ratio".into(), f(net.new_connection_ratio));
+    t.insert("handshake_rtts".into(), i(net.handshake_rtts));
+    root.insert("network".into(), Value::Table(t));
+
+    let lb = &sc.load_balancer;
+    let mut t = Table::new();
+    let routing = match lb.routing {
+        Routing::Nearest => "nearest",
+        Routing::NearestOverflow => "nearest-overflow",
+    };
+    t.insert("routing".into(), s(routing));
+    t.insert("timeout".into(), d(lb.timeout_ns));
+    let o = &lb.outlier;
+    let mut ot = Table::new();
+    ot.insert("enabled".into(), Value::Boolean(o.enabled));
+    ot.insert("consecutive_errors".into(), i(o.consecutive_errors));
+    ot.insert(
+        "enforcing_consecutive_errors".into(),
+        i(o.enforcing_consecutive_errors),
+    );
+    ot.insert(
+        "consecutive_gateway_failure".into(),
+        i(o.consecutive_gateway_failure),
+    );
+    ot.insert(
+        "enforcing_consecutive_gateway_failure".into(),
+        i(o.enforcing_consecutive_gateway_failure),
+    );
+    ot.insert("interval".into(), d(o.interval_ns));
+    ot.insert("base_ejection_time".into(), d(o.base_ejection_time_ns));
+    ot.insert("max_ejection_percent".into(), i(o.max_ejection_percent));
+    t.insert("outlier_detection".into(), Value::Table(ot));
+    if let Some(r) = &lb.retry {
+        let mut rt = Table::new();
+        rt.insert("num_retries".into(), i(r.num_retries));
+        let c = r.conditions;
+        let names = [
+            (c.any_5xx, "5xx"),
+            (c.gateway_error, "gateway-error"),
+            (c.connect_failure, "connect-failure"),
+            (c.retriable_4xx, "retriable-4xx"),
+            (c.refused_stream, "refused-stream"),
+        ];
+        rt.insert(
+            "retry_conditions".into(),
+            strings(names.iter().filter(|(on, _)| *on).map(|(_, n)| *n)),
+        );
+        rt.insert("per_try_timeout".into(), d(r.per_try_timeout_ns));
+        t.insert("retry_policy".into(), Value::Table(rt));
+    }
+    root.insert("load_balancer".into(), Value::Table(t));
+
+    let c = &sc.client;
+    let mut t = Table::new();
+    t.insert("timeout".into(), d(c.timeout_ns));
+    t.insert("retries".into(), i(c.retries));
+    t.insert("backoff".into(), d(c.backoff_ns));
+    t.insert("backoff_max".into(), d(c.backoff_max_ns));
+    t.insert(
+        "jitter".into(),
+        s(match c.jitter {
+            Jitter::Full => "full",
+            Jitter::None => "none",
+        }),
+    );
+    let on = [
+        (c.retry_on.status_429, "429"),
+        (c.retry_on.status_5xx, "5xx"),
+        (c.retry_on.timeout, "timeout"),
+    ];
+    t.insert(
+        "retry_on".into(),
+        strings(on.iter().filter(|(b, _)| *b).map(|(_, n)| *n)),
+    );
+    root.insert("client".into(), Value::Table(t));
+
+    let mut t = Table::new();
+    service_table(&sc.service, &mut t);
+    root.insert("service".into(), Value::Table(t));
+
+    let regions = sc
+        .regions
+        .iter()
+        .map(|r| {
+            let mut t = Table::new();
+            t.insert("name".into(), s(&r.name));
+            t.insert("lat".into(), f(r.lat));
+            t.insert("lon".into(), f(r.lon));
+            service_table(&r.service, &mut t);
+            Value::Table(t)
+        })
+        .collect();
+    root.insert("region".into(), Value::Array(regions));
+
+    let cities = sc
+        .cities
+        .iter()
+        .map(|c| {
+            let mut t = Table::new();
+            t.insert("name".into(), s(&c.name));
+            t.insert("lat".into(), f(c.lat));
+            t.insert("lon".into(), f(c.lon));
+            t.insert("rps".into(), f(c.rps));
+            match c.profile {
+                Profile::Flat => {
+                    t.insert("profile".into(), s("flat"));
+                }
+                Profile::Diurnal {
+                    min_ratio,
+                    peak_local_hour,
+                } => {
+                    t.insert("profile".into(), s("diurnal"));
+                    t.insert("min_ratio".into(), f(min_ratio));
+                    t.insert("peak_local_hour".into(), f(peak_local_hour));
+                }
+            }
+            t.insert("utc_offset".into(), f(c.utc_offset_h));
+            let arrival = match c.arrival {
+                Arrival::Poisson => "poisson",
+                Arrival::Uniform => "uniform",
+            };
+            t.insert("arrival".into(), s(arrival));
+            Value::Table(t)
+        })
+        .collect();
+    root.insert("city".into(), Value::Array(cities));
+
+    if !sc.outages.is_empty() {
+        let outages = sc
+            .outages
+            .iter()
+            .map(|o| {
+                let mut t = Table::new();
+                t.insert("region".into(), s(&sc.regions[o.region].name));
+                t.insert("start".into(), d(o.start_ns));
+                t.insert("duration".into(), d(o.duration_ns));
+                t.insert("kind".into(), s(o.kind.name()));
+                match &o.kind {
+                    OutageKind::Down => {}
+                    OutageKind::Errors { rate, status } => {
+                        t.insert("rate".into(), f(*rate));
+                        t.insert("status".into(), i(*status));
+                    }
+                    OutageKind::Latency { extra } => {
+                        t.insert("extra".into(), extra.to_toml());
+                    }
+                    OutageKind::Capacity { max_instances } => {
+                        t.insert("max_instances".into(), i(*max_instances));
+                    }
+                    OutageKind::ColdStart { multiplier } => {
+                        t.insert("multiplier".into(), f(*multiplier));
+                    }
+                }
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("outage".into(), Value::Array(outages));
+    }
+
+    if !sc.surges.is_empty() {
+        let surges = sc
+            .surges
+            .iter()
+            .map(|g| {
+                let mut t = Table::new();
+                let city = g.city.map_or("*", |c| sc.cities[c].name.as_str());
+                t.insert("city".into(), s(city));
+                t.insert("start".into(), d(g.start_ns));
+                t.insert("duration".into(), d(g.duration_ns));
+                t.insert("multiplier".into(), f(g.multiplier));
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("surge".into(), Value::Array(surges));
+    }
+
+    if let Some(slo) = &sc.slo {
+        let mut t = Table::new();
+        if let Some(a) = slo.availability {
+            t.insert("availability".into(), f(a));
+        }
+        if let Some(p) = slo.latency_p99_ns {
+            t.insert("latency_p99".into(), d(p));
+        }
+        root.insert("slo".into(), Value::Table(t));
+    }
+    root
+}
+
+/// The resolved scenario as TOML text, with a header saying what it is.
+pub fn to_string(sc: &Scenario) -> String {
+    let body =
+        toml::to_string(&to_table(sc)).unwrap_or_else(|e| format!("# could not serialise: {e}\n"));
+    format!(
+        "# {} resolved by negsim {}: every default filled in.\n# Running this file gives the same results as the original.\n\n{body}",
+        sc.file.display(),
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn resolved_scenario_reads_back_to_the_same_scenario() {
+        let text = r#"
+            [simulation]
+            duration = "90m"
+            warmup = "5m"
+            start_utc = "06:30"
+            [network]
+            access_rtt = { dist = "gamma", mean = "9ms", cv = 0.7 }
+            new_connection_ratio = 0.25
+            [load_balancer.retry_policy]
+            retry_conditions = ["gateway-error"]
+            [client]
+            retries = 2
+            retry_on = ["5xx"]
+            [service]
+            max_instances = 40
+            io_time = { dist = "uniform", min = "1ms", max = "9ms" }
+            [[region]]
+            name = "us-central1"
+            max_instances = 7
+            [[region]]
+            name = "edge-lab"
+            lat = 10.5
+            lon = -20.25
+            [[city]]
+            name = "Chicago"
+            profile = "diurnal"
+            [[city]]
+            name = "Sao Paulo"
+            arrival = "uniform"
+            [[outage]]
+            region = "us-central1"
+            start = "10m"
+            duration = "5m"
+            kind = "errors"
+            rate = 0.5
+            [[surge]]
+            city = "*"
+            start = "20m"
+            duration = "1m"
+            multiplier = 3
+            [slo]
+            availability = 0.999
+        "#;
+        let first = from_str(Path::new("a.toml"), text, &Overrides::default())
+            .unwrap()
+            .scenario;
+        let written = to_string(&first);
+        let second = from_str(Path::new("a.toml"), &written, &Overrides::default())
+            .unwrap_or_else(|e| panic!("{e}\n{written}"))
+            .scenario;
+        assert_eq!(to_string(&second), written);
+        assert_eq!(second.regions[0].service.max_instances, 7);
+        assert_eq!(second.regions[1].service.max_instances, 40);
+        assert_eq!(second.simulation.start_utc_s, 6 * 3600 + 30 * 60);
+    }
+}

@@ -1,0 +1,208 @@
+//! Durations as written in scenario files: a decimal number and a unit.
+//!
+//! Accepted units: `ns`, `us` (or `µs`), `ms`, `s`, `m` (or `min`), `h`, `d`.
+//! The number is non-negative decimal (`"1.5s"`, `"250ms"`, `"0s"`) and is
+//! converted exactly, without floating point, to integer nanoseconds. A bare
+//! number is not a duration: the unit is always required.
+
+use crate::engine::time::{NS_PER_MS, NS_PER_S, NS_PER_US};
+
+const NS_PER_MIN: u64 = 60 * NS_PER_S;
+const NS_PER_HOUR: u64 = 60 * NS_PER_MIN;
+const NS_PER_DAY: u64 = 24 * NS_PER_HOUR;
+
+/// Units accepted in duration strings, longest spelling first within a prefix.
+const UNITS: &[(&str, u64)] = &[
+    ("ns", 1),
+    ("us", NS_PER_US),
+    ("µs", NS_PER_US),
+    ("ms", NS_PER_MS),
+    ("s", NS_PER_S),
+    ("min", NS_PER_MIN),
+    ("m", NS_PER_MIN),
+    ("h", NS_PER_HOUR),
+    ("d", NS_PER_DAY),
+];
+
+/// What a duration string must look like, for error messages.
+pub const DURATION_HELP: &str = "a string with a unit, such as \"250ms\", \"1.5s\", \"30m\" or \"2h\" (units: ns, us, ms, s, m, h, d)";
+
+/// Parses a duration string into nanoseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let s = text.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("\"{text}\" has no unit; expected {DURATION_HELP}"))?;
+    let (number, unit) = (&s[..split], s[split..].trim());
+    if number.is_empty() {
+        return Err(if s.starts_with('-') {
+            format!("\"{text}\" is negative; durations are zero or more")
+        } else {
+            format!("\"{text}\" is not a duration; expected {DURATION_HELP}")
+        });
+    }
+    let unit_ns = UNITS
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .map(|&(_, ns)| ns)
+        .ok_or_else(|| {
+            format!("\"{text}\" has an unknown unit \"{unit}\"; expected {DURATION_HELP}")
+        })?;
+    let (int_part, frac_part) = match number.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (number, ""),
+    };
+    if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
+        return Err(format!(
+            "\"{text}\" is not a number with a unit; expected {DURATION_HELP}"
+        ));
+    }
+    if frac_part.len() > 18 {
+        return Err(format!("\"{text}\" has too many decimal places"));
+    }
+    let int: u128 = if int_part.is_empty() {
+        0
+    } else {
+        int_part
+            .parse()
+            .map_err(|_| format!("\"{text}\" is too large"))?
+    };
+    let frac: u128 = if frac_part.is_empty() {
+        0
+    } else {
+        frac_part.parse().unwrap_or(0)
+    };
+    let scale = 10u128.pow(frac_part.len() as u32);
+    let total = int
+        .checked_mul(u128::from(unit_ns))
+        .and_then(|v| v.checked_add(frac * u128::from(unit_ns) / scale))
+        .filter(|v| *v <= u128::from(MAX_DURATION_NS))
+        .ok_or_else(|| format!("\"{text}\" is too large; the longest duration is 100 years"))?;
+    if !(frac * u128::from(unit_ns)).is_multiple_of(scale) {
+        return Err(format!("\"{text}\" is not a whole number of nanoseconds"));
+    }
+    Ok(total as u64)
+}
+
+/// Longest duration accepted anywhere (100 years), far below `u64` overflow.
+pub const MAX_DURATION_NS: u64 = 100 * 365 * NS_PER_DAY;
+
+/// Formats nanoseconds as the shortest exact duration string, the inverse of
+/// [`parse_duration`]: `1_500_000_000` gives `"1500ms"`, `7_200 s` gives `"2h"`.
+pub fn format_duration(ns: u64) -> String {
+    if ns == 0 {
+        return "0s".to_string();
+    }
+    for (name, unit) in [
+        ("d", NS_PER_DAY),
+        ("h", NS_PER_HOUR),
+        ("m", NS_PER_MIN),
+        ("s", NS_PER_S),
+        ("ms", NS_PER_MS),
+        ("us", NS_PER_US),
+    ] {
+        if ns.is_multiple_of(unit) {
+            return format!("{}{name}", ns / unit);
+        }
+    }
+    format!("{ns}ns")
+}
+
+/// Formats nanoseconds for people: `"1.5s"`, `"250ms"`, `"20m"`, `"1h30m"`.
+pub fn human_duration(ns: u64) -> String {
+    if ns >= NS_PER_HOUR && ns.is_multiple_of(NS_PER_MIN) {
+        let (h, m) = (ns / NS_PER_HOUR, (ns % NS_PER_HOUR) / NS_PER_MIN);
+        return if m == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{m}m")
+        };
+    }
+    if ns >= NS_PER_MIN && ns.is_multiple_of(NS_PER_S) {
+        let (m, s) = (ns / NS_PER_MIN, (ns % NS_PER_MIN) / NS_PER_S);
+        return if s == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{s}s")
+        };
+    }
+    if ns >= NS_PER_S {
+        return trim_decimal(ns as f64 / NS_PER_S as f64, "s");
+    }
+    if ns >= NS_PER_MS {
+        return trim_decimal(ns as f64 / NS_PER_MS as f64, "ms");
+    }
+    if ns >= NS_PER_US {
+        return trim_decimal(ns as f64 / NS_PER_US as f64, "us");
+    }
+    format!("{ns}ns")
+}
+
+fn trim_decimal(value: f64, unit: &str) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}{unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_examples() {
+        assert_eq!(parse_duration("250ms"), Ok(250 * NS_PER_MS));
+        assert_eq!(parse_duration("1.5s"), Ok(1_500 * NS_PER_MS));
+        assert_eq!(parse_duration("30m"), Ok(30 * NS_PER_MIN));
+        assert_eq!(parse_duration("2h"), Ok(2 * NS_PER_HOUR));
+        assert_eq!(parse_duration("0s"), Ok(0));
+        assert_eq!(parse_duration("15min"), Ok(15 * NS_PER_MIN));
+        assert_eq!(parse_duration("0.5us"), Ok(500));
+        assert_eq!(parse_duration(".25s"), Ok(250 * NS_PER_MS));
+        assert_eq!(parse_duration("100 ms"), Ok(100 * NS_PER_MS));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_duration() {
+        for bad in [
+            "250",
+            "",
+            "ms",
+            "-1s",
+            "1.2.3s",
+            "5 parsecs",
+            "0.5ns",
+            "1e3ms",
+            "999999999999d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(parse_duration("250").unwrap_err().contains("no unit"));
+    }
+
+    #[test]
+    fn format_is_the_exact_inverse_of_parse() {
+        for ns in [
+            0,
+            1,
+            999,
+            1_000,
+            1_500_000_000,
+            20 * NS_PER_MS,
+            2 * NS_PER_HOUR,
+            90 * NS_PER_S,
+            NS_PER_DAY,
+        ] {
+            assert_eq!(parse_duration(&format_duration(ns)), Ok(ns), "{ns}");
+        }
+        assert_eq!(format_duration(2 * NS_PER_HOUR), "2h");
+        assert_eq!(format_duration(1_500 * NS_PER_MS), "1500ms");
+    }
+
+    #[test]
+    fn human_durations_read_naturally() {
+        assert_eq!(human_duration(1_500 * NS_PER_MS), "1.5s");
+        assert_eq!(human_duration(20 * NS_PER_MIN), "20m");
+        assert_eq!(human_duration(90 * NS_PER_MIN), "1h30m");
+        assert_eq!(human_duration(250 * NS_PER_MS), "250ms");
+    }
+}

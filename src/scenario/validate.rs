@@ -1,0 +1,989 @@
+//! Stage two of reading a scenario: from a TOML tree to a [`Scenario`].
+//!
+//! Each `read_*` function reads one section, records every problem it finds
+//! and returns usable defaults so the rest of the file is still checked.
+//! Defaults and their sources are listed in the README's model section;
+//! the ones that come from Google's documentation are cited here too.
+
+use super::diag::{Diag, Source, hint};
+use super::dist::DistSpec;
+use super::reader::{Rule, Section};
+use super::units::human_duration;
+use super::*;
+use crate::engine::time::{NS_PER_MS, NS_PER_S};
+use crate::geo::{cities, regions};
+use std::collections::HashMap;
+
+/// Values given on the command line that replace the file's.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--seed`: replaces `simulation.seed`.
+    pub seed: Option<u64>,
+    /// `--duration`: replaces `simulation.duration`. Outages and surges that
+    /// start after the shortened run are then dropped with a warning
+    /// instead of being errors.
+    pub duration_ns: Option<u64>,
+}
+
+const MIN: u64 = 60 * NS_PER_S;
+
+/// The `[service]` defaults, from DESIGN.md's table of facts:
+/// concurrency 80 (cloud.google.com/run/docs/about-concurrency), 1 vCPU
+/// (configuring/cpu), max 100 instances (configuring/max-instances), 60 %
+/// autoscaler targets (about-instance-autoscaling), 300 s request timeout
+/// (configuring/request-timeout), 10 s pending wait and 15 min idle
+/// retention (neither officially documented; see the README).
+pub fn default_service() -> ServiceConfig {
+    ServiceConfig {
+        concurrency: 80,
+        cpu: 1.0,
+        memory_gib: 0.5,
+        min_instances: 0,
+        max_instances: 100,
+        cpu_target: 0.6,
+        concurrency_target: 0.6,
+        cpu_time: DistSpec::Lognormal {
+            median_ns: 20 * NS_PER_MS,
+            p99_ns: 150 * NS_PER_MS,
+        },
+        io_time: DistSpec::constant(0),
+        cold_start: DistSpec::Lognormal {
+            median_ns: 1_500 * NS_PER_MS,
+            p99_ns: 6 * NS_PER_S,
+        },
+        startup_cpu_boost: false,
+        idle_timeout_ns: 15 * MIN,
+        pending_timeout_ns: 10 * NS_PER_S,
+        request_timeout_ns: 300 * NS_PER_S,
+    }
+}
+
+/// Validates a parsed scenario. `text` is the file's text, used to place
+/// problems; `table` may differ from it (sweeps set values by key path).
+pub fn from_table(
+    path: &Path,
+    text: &str,
+    table: &toml::Table,
+    ov: &Overrides,
+) -> Result<Loaded, InputError> {
+    let source = Source::new(path, text);
+    let diag = Diag::new(&source);
+    let mut root = Section::root(&diag, table);
+
+    let simulation = read_simulation(root.section("simulation"), path, ov);
+    let mut net_section = root.section("network");
+    let (network, matrix_file) = read_network(&mut net_section);
+    let load_balancer = read_load_balancer(root.section("load_balancer"));
+    let client = read_client(root.section("client"));
+    let mut service_section = root.section("service");
+    let service = read_service(&mut service_section, &default_service());
+    service_section.finish();
+    let regions = read_regions(&mut root, &service);
+    let cities = read_cities(&mut root);
+    let horizon = Horizon {
+        duration_ns: simulation.duration_ns,
+        shortened: ov.duration_ns.is_some(),
+    };
+    let outages = read_outages(&mut root, &regions, horizon);
+    let surges = read_surges(&mut root, &cities, horizon);
+    let slo = read_slo(&mut root);
+
+    let network = match (network, matrix_file) {
+        (Some(mut network), Some(file)) => {
+            if let Some(m) = read_matrix(&net_section, path, &file, &cities, &regions) {
+                network.model = NetworkModel::Matrix(m);
+            }
+            Some(network)
+        }
+        (n, _) => n,
+    };
+    net_section.finish();
+    root.finish();
+
+    let warnings = diag.finish()?;
+    let network = network.expect("network is only None after a recorded problem");
+    Ok(Loaded {
+        scenario: Scenario {
+            file: path.to_path_buf(),
+            simulation,
+            network,
+            load_balancer,
+            client,
+            service,
+            regions,
+            cities,
+            outages,
+            surges,
+            slo,
+        },
+        warnings,
+    })
+}
+
+#[derive(Clone, Copy)]
+struct Horizon {
+    duration_ns: u64,
+    shortened: bool,
+}
+
+fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulation {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario")
+        .to_string();
+    let name = match s.opt_string("name") {
+        Some(n) if valid_folder_name(n) => n.to_string(),
+        Some(n) => {
+            s.error(
+                "name",
+                format!("\"{n}\" cannot name an output folder; use letters, digits, '.', '_' and '-' (not starting with '.')"),
+            );
+            stem
+        }
+        None => stem,
+    };
+    let file_duration = if s.is_present() || s.has("duration") {
+        s.required_duration("duration", Rule::Above(0.0))
+    } else {
+        s.diag().error_at_key(
+            "simulation",
+            "[simulation] is missing; it needs at least `duration`, e.g. duration = \"2h\"",
+        );
+        None
+    };
+    let duration_ns = ov.duration_ns.or(file_duration).unwrap_or(3600 * NS_PER_S);
+    let warmup_ns = s.duration("warmup", 0, Rule::AtLeast(0.0));
+    if warmup_ns >= duration_ns {
+        s.error(
+            "warmup",
+            format!(
+                "must be shorter than the run (duration = \"{}\"), found \"{}\"",
+                human_duration(duration_ns),
+                human_duration(warmup_ns)
+            ),
+        );
+    }
+    let window_ns = s.duration("window", MIN, Rule::AtLeast(NS_PER_MS as f64));
+    if duration_ns / window_ns.max(1) > 10_000_000 {
+        s.error(
+            "window",
+            "gives more than ten million time-series rows; use a longer window",
+        );
+    }
+    let seed = s.integer("seed", 1, 0, i64::MAX) as u64;
+    let seed = ov.seed.unwrap_or(seed);
+    let start_utc_s = match s.get("start_utc") {
+        None => 0,
+        Some(toml::Value::String(t)) => parse_clock(t).unwrap_or_else(|| {
+            s.error(
+                "start_utc",
+                format!(
+                    "expected a time of day \"HH:MM\" from \"00:00\" to \"23:59\", found \"{t}\""
+                ),
+            );
+            0
+        }),
+        Some(toml::Value::Datetime(d)) if d.date.is_none() && d.time.is_some() => {
+            let t = d.time.expect("checked");
+            u32::from(t.hour) * 3600 + u32::from(t.minute) * 60 + u32::from(t.second.unwrap_or(0))
+        }
+        Some(other) => {
+            s.error(
+                "start_utc",
+                format!(
+                    "expected a time of day \"HH:MM\", found {}",
+                    super::reader::describe(other)
+                ),
+            );
+            0
+        }
+    };
+    let initial_instances = s.choice(
+        "initial_instances",
+        InitialInstances::Min,
+        &[
+            ("min", InitialInstances::Min),
+            ("steady", InitialInstances::Steady),
+        ],
+    );
+    s.finish();
+    Simulation {
+        name,
+        duration_ns,
+        warmup_ns: warmup_ns.min(duration_ns.saturating_sub(1)),
+        window_ns,
+        seed,
+        start_utc_s,
+        initial_instances,
+    }
+}
+
+fn valid_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// `"HH:MM"` or `"HH:MM:SS"` to seconds after midnight.
+fn parse_clock(text: &str) -> Option<u32> {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+    let (h, m, sec) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
+    (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
+}
+
+/// Speed of light in vacuum, km per ms: no signal is faster.
+const LIGHT_KM_PER_MS: f64 = 299.792_458;
+
+fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum M {
+        Geo,
+        Matrix,
+        None,
+    }
+    let model = s.choice(
+        "model",
+        M::Geo,
+        &[("geo", M::Geo), ("matrix", M::Matrix), ("none", M::None)],
+    );
+    let fiber_km_per_ms = s.number(
+        "fiber_km_per_ms",
+        200.0,
+        Rule::AboveUpTo(0.0, LIGHT_KM_PER_MS),
+    );
+    let route_inflation = s.number("route_inflation", 1.5, Rule::Between(1.0, 10.0));
+    let access_rtt = s.dist(
+        "access_rtt",
+        DistSpec::Lognormal {
+            median_ns: 8 * NS_PER_MS,
+            p99_ns: 40 * NS_PER_MS,
+        },
+    );
+    let new_connection_ratio = s.number("new_connection_ratio", 0.0, Rule::Between(0.0, 1.0));
+    let handshake_rtts = s.integer("handshake_rtts", 2, 0, 10) as u32;
+    let matrix = s.opt_string("matrix").map(str::to_string);
+    let matrix_file = match (model, matrix) {
+        (M::Matrix, None) => {
+            s.missing(
+                "matrix",
+                "model = \"matrix\" needs the CSV file of round trips, e.g. matrix = \"rtt.csv\"",
+            );
+            None
+        }
+        (M::Matrix, Some(f)) => Some(f),
+        (_, Some(_)) => {
+            s.diag().warn(
+                &s.key_path("matrix"),
+                "is ignored unless model = \"matrix\"",
+            );
+            None
+        }
+        (_, None) => None,
+    };
+    let network = Network {
+        model: match model {
+            M::None => NetworkModel::None,
+            // A matrix replaces this once the cities and regions are known.
+            M::Geo | M::Matrix => NetworkModel::Geo,
+        },
+        fiber_km_per_ms,
+        route_inflation,
+        access_rtt,
+        new_connection_ratio,
+        handshake_rtts,
+    };
+    let usable = model != M::Matrix || matrix_file.is_some();
+    (usable.then_some(network), matrix_file)
+}
+
+fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
+    let routing = s.choice(
+        "routing",
+        Routing::Nearest,
+        &[
+            ("nearest", Routing::Nearest),
+            ("nearest-overflow", Routing::NearestOverflow),
+        ],
+    );
+    let timeout_ns = s.duration("timeout", 30 * NS_PER_S, Rule::Above(0.0));
+    let mut o = s.section("outlier_detection");
+    // Compute API OutlierDetection defaults (see the README).
+    let outlier = OutlierDetection {
+        enabled: o.boolean("enabled", true),
+        consecutive_errors: o.integer("consecutive_errors", 5, 1, 1000) as u32,
+        enforcing_consecutive_errors: o.integer("enforcing_consecutive_errors", 0, 0, 100) as u32,
+        consecutive_gateway_failure: o.integer("consecutive_gateway_failure", 3, 1, 1000) as u32,
+        enforcing_consecutive_gateway_failure: o.integer(
+            "enforcing_consecutive_gateway_failure",
+            100,
+            0,
+            100,
+        ) as u32,
+        interval_ns: o.duration("interval", NS_PER_S, Rule::AtLeast(NS_PER_MS as f64)),
+        base_ejection_time_ns: o.duration("base_ejection_time", 30 * NS_PER_S, Rule::Above(0.0)),
+        max_ejection_percent: o.integer("max_ejection_percent", 50, 0, 100) as u32,
+    };
+    o.finish();
+    let mut r = s.section("retry_policy");
+    let retry = if r.is_present() {
+        let num_retries = r.integer("num_retries", 1, 1, 25) as u32;
+        #[derive(Clone, Copy, PartialEq)]
+        enum C {
+            Any5xx,
+            Gateway,
+            Connect,
+            Retriable4xx,
+            Refused,
+        }
+        let list = r.choice_list(
+            "retry_conditions",
+            &[C::Any5xx, C::Gateway, C::Connect],
+            &[
+                ("5xx", C::Any5xx),
+                ("gateway-error", C::Gateway),
+                ("connect-failure", C::Connect),
+                ("retriable-4xx", C::Retriable4xx),
+                ("refused-stream", C::Refused),
+            ],
+        );
+        let per_try_timeout_ns = r.duration("per_try_timeout", timeout_ns, Rule::Above(0.0));
+        if per_try_timeout_ns > timeout_ns {
+            r.diag().warn(
+                &r.key_path("per_try_timeout"),
+                format!(
+                    "is longer than load_balancer.timeout ({}), which ends every try first",
+                    human_duration(timeout_ns)
+                ),
+            );
+        }
+        Some(RetryPolicy {
+            num_retries,
+            conditions: RetryConditions {
+                any_5xx: list.contains(&C::Any5xx),
+                gateway_error: list.contains(&C::Gateway),
+                connect_failure: list.contains(&C::Connect),
+                retriable_4xx: list.contains(&C::Retriable4xx),
+                refused_stream: list.contains(&C::Refused),
+            },
+            per_try_timeout_ns: per_try_timeout_ns.min(timeout_ns),
+        })
+    } else {
+        None
+    };
+    r.finish();
+    s.finish();
+    LoadBalancer {
+        routing,
+        timeout_ns,
+        outlier,
+        retry,
+    }
+}
+
+fn read_client(mut s: Section<'_>) -> Client {
+    let timeout_ns = s.duration("timeout", 30 * NS_PER_S, Rule::Above(0.0));
+    let retries = s.integer("retries", 0, 0, 10) as u32;
+    let backoff_ns = s.duration("backoff", 100 * NS_PER_MS, Rule::AtLeast(0.0));
+    let backoff_max_ns = s.duration("backoff_max", 5 * NS_PER_S, Rule::AtLeast(0.0));
+    if backoff_max_ns < backoff_ns {
+        s.error(
+            "backoff_max",
+            format!("must be at least backoff ({})", human_duration(backoff_ns)),
+        );
+    }
+    let jitter = s.choice(
+        "jitter",
+        Jitter::Full,
+        &[("full", Jitter::Full), ("none", Jitter::None)],
+    );
+    #[derive(Clone, Copy, PartialEq)]
+    enum O {
+        S429,
+        S5xx,
+        Timeout,
+    }
+    let list = s.choice_list(
+        "retry_on",
+        &[O::S429, O::S5xx, O::Timeout],
+        &[("429", O::S429), ("5xx", O::S5xx), ("timeout", O::Timeout)],
+    );
+    s.finish();
+    Client {
+        timeout_ns,
+        retries,
+        backoff_ns,
+        backoff_max_ns: backoff_max_ns.max(backoff_ns),
+        jitter,
+        retry_on: RetryOn {
+            status_429: list.contains(&O::S429),
+            status_5xx: list.contains(&O::S5xx),
+            timeout: list.contains(&O::Timeout),
+        },
+    }
+}
+
+/// Reads every `[service]` key from `s`, each defaulting to `d`'s value.
+/// Used for `[service]` (defaults: built-in) and for each `[[region]]`
+/// (defaults: the scenario's `[service]`).
+fn read_service(s: &mut Section<'_>, d: &ServiceConfig) -> ServiceConfig {
+    let c = ServiceConfig {
+        concurrency: s.integer("concurrency", i64::from(d.concurrency), 1, 1000) as u32,
+        cpu: s.number("cpu", d.cpu, Rule::Between(0.08, 8.0)),
+        memory_gib: s.number("memory_gib", d.memory_gib, Rule::Between(0.125, 32.0)),
+        min_instances: s.integer("min_instances", i64::from(d.min_instances), 0, 1000) as u32,
+        max_instances: s.integer("max_instances", i64::from(d.max_instances), 1, 10_000) as u32,
+        cpu_target: s.number("cpu_target", d.cpu_target, Rule::AboveUpTo(0.0, 1.0)),
+        concurrency_target: s.number(
+            "concurrency_target",
+            d.concurrency_target,
+            Rule::AboveUpTo(0.0, 1.0),
+        ),
+        cpu_time: s.dist("cpu_time", d.cpu_time),
+        io_time: s.dist("io_time", d.io_time),
+        cold_start: s.dist("cold_start", d.cold_start),
+        startup_cpu_boost: s.boolean("startup_cpu_boost", d.startup_cpu_boost),
+        idle_timeout_ns: s.duration("idle_timeout", d.idle_timeout_ns, Rule::AtLeast(0.0)),
+        pending_timeout_ns: s.duration("pending_timeout", d.pending_timeout_ns, Rule::Above(0.0)),
+        request_timeout_ns: s.duration(
+            "request_timeout",
+            d.request_timeout_ns,
+            Rule::Between(NS_PER_S as f64, 3600.0 * NS_PER_S as f64),
+        ),
+    };
+    if c.cpu > 1.0 && ![2.0, 4.0, 6.0, 8.0].contains(&c.cpu) {
+        s.error(
+            "cpu",
+            format!(
+                "Cloud Run offers 1, 2, 4, 6 or 8 vCPUs above one, found {}",
+                c.cpu
+            ),
+        );
+    }
+    if c.min_instances > c.max_instances {
+        // Blame the key this section sets; a region may set only one of them.
+        let key = if s.has("max_instances") {
+            "max_instances"
+        } else {
+            "min_instances"
+        };
+        s.error(
+            key,
+            format!(
+                "min_instances ({}) must be at most max_instances ({})",
+                c.min_instances, c.max_instances
+            ),
+        );
+    }
+    c
+}
+
+fn read_place(s: &mut Section<'_>) -> Option<(f64, f64)> {
+    let lat = s.opt_number("lat", Rule::Between(-90.0, 90.0));
+    let lon = s.opt_number("lon", Rule::Between(-180.0, 180.0));
+    match (s.has("lat"), s.has("lon")) {
+        (true, false) => s.missing("lon", "give both lat and lon"),
+        (false, true) => s.missing("lat", "give both lat and lon"),
+        _ => {}
+    }
+    Some((lat?, lon?))
+}
+
+fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> {
+    let sections = root.sections("region");
+    if sections.is_empty() && !root.diag().has_errors() {
+        root.diag().error_at_key(
+            "region",
+            "at least one [[region]] is required, e.g. [[region]] name = \"us-central1\"",
+        );
+    }
+    let mut out: Vec<Region> = Vec::new();
+    for mut s in sections {
+        let name = s.opt_string("name");
+        let place = read_place(&mut s);
+        let cfg = read_service(&mut s, service);
+        let Some(name) = name else {
+            if !s.has("name") {
+                s.missing("name", "a built-in Google Cloud region such as \"us-central1\", or any name with lat and lon");
+            }
+            s.finish();
+            continue;
+        };
+        let builtin = regions::find(name);
+        let (lat, lon) = match (builtin, place) {
+            (_, Some(p)) => p,
+            (Some(b), None) => (b.lat, b.lon),
+            (None, None) => {
+                if !s.has("lat") && !s.has("lon") {
+                    let names: Vec<&str> = regions::REGIONS.iter().map(|r| r.name).collect();
+                    s.error(
+                        "name",
+                        format!(
+                            "\"{name}\" is not a built-in Google Cloud region{}; give lat and lon to place a region of your own (`negsim regions` lists the built-in ones)",
+                            hint(name, &names)
+                        ),
+                    );
+                }
+                (0.0, 0.0)
+            }
+        };
+        if out.iter().any(|r| r.name == name) {
+            s.error(
+                "name",
+                format!("region \"{name}\" is listed twice; each region is one serverless NEG"),
+            );
+        }
+        out.push(Region {
+            name: builtin.map_or(name, |b| b.name).to_string(),
+            lat,
+            lon,
+            location: builtin.map(|b| b.location),
+            tier: builtin.map(|b| b.tier),
+            service: cfg,
+        });
+        s.finish();
+    }
+    out
+}
+
+fn read_cities(root: &mut Section<'_>) -> Vec<City> {
+    let sections = root.sections("city");
+    if sections.is_empty() && !root.diag().has_errors() {
+        root.diag().error_at_key(
+            "city",
+            "at least one [[city]] is required, e.g. [[city]] name = \"Chicago\"",
+        );
+    }
+    let mut out: Vec<City> = Vec::new();
+    for mut s in sections {
+        let name = s.opt_string("name");
+        let place = read_place(&mut s);
+        let rps = s.number("rps", 100.0, Rule::AtLeast(0.0));
+        let profile_kind = s.choice("profile", false, &[("flat", false), ("diurnal", true)]);
+        let min_ratio = s.number("min_ratio", 0.3, Rule::Between(0.0, 1.0));
+        let peak_local_hour = s.number("peak_local_hour", 20.0, Rule::Between(0.0, 24.0));
+        if !profile_kind {
+            for key in ["min_ratio", "peak_local_hour"] {
+                if s.table_has(key) {
+                    s.diag().warn(
+                        &s.key_path(key),
+                        "has no effect with profile = \"flat\" (set profile = \"diurnal\")",
+                    );
+                }
+            }
+        }
+        let offset = s.opt_number("utc_offset", Rule::Between(-12.0, 14.0));
+        let arrival = s.choice(
+            "arrival",
+            Arrival::Poisson,
+            &[("poisson", Arrival::Poisson), ("uniform", Arrival::Uniform)],
+        );
+        let Some(name) = name else {
+            if !s.has("name") {
+                s.missing(
+                    "name",
+                    "a built-in metro such as \"Chicago\", or any name with lat and lon",
+                );
+            }
+            s.finish();
+            continue;
+        };
+        let builtin = cities::find(name);
+        let (lat, lon) = match (builtin, place) {
+            (_, Some(p)) => p,
+            (Some(b), None) => (b.lat, b.lon),
+            (None, None) => {
+                if !s.has("lat") && !s.has("lon") {
+                    let names: Vec<&str> = cities::CITIES.iter().map(|c| c.name).collect();
+                    s.error(
+                        "name",
+                        format!(
+                            "\"{name}\" is not a built-in city{}; give lat and lon to place a city of your own (`negsim cities` lists the built-in ones)",
+                            hint(name, &names)
+                        ),
+                    );
+                }
+                (0.0, 0.0)
+            }
+        };
+        let display = builtin.map_or(name, |b| b.name).to_string();
+        if out
+            .iter()
+            .any(|c| cities::fold(&c.name) == cities::fold(&display))
+        {
+            s.error(
+                "name",
+                format!("city \"{name}\" is listed twice; give its total rate once"),
+            );
+        }
+        out.push(City {
+            name: display,
+            lat,
+            lon,
+            rps,
+            profile: if profile_kind {
+                Profile::Diurnal {
+                    min_ratio,
+                    peak_local_hour,
+                }
+            } else {
+                Profile::Flat
+            },
+            utc_offset_h: offset.unwrap_or((lon / 15.0).round()),
+            arrival,
+        });
+        s.finish();
+    }
+    out
+}
+
+/// Checks a start and duration against the run; `false` drops the entry.
+fn within_run(s: &Section<'_>, what: &str, start_ns: u64, h: Horizon) -> bool {
+    if start_ns < h.duration_ns {
+        return true;
+    }
+    let msg = format!(
+        "starts at \"{}\", after the run ends (duration = \"{}\")",
+        human_duration(start_ns),
+        human_duration(h.duration_ns)
+    );
+    if h.shortened {
+        s.diag().warn(
+            &s.key_path("start"),
+            format!("{msg}; this {what} is left out of the shortened run"),
+        );
+    } else {
+        s.error(
+            "start",
+            format!("{msg}; every {what} must start inside the run"),
+        );
+    }
+    false
+}
+
+fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<Outage> {
+    let mut out = Vec::new();
+    let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    for mut s in root.sections("outage") {
+        let region = match s.opt_string("region") {
+            Some(n) => match names.iter().position(|r| r.eq_ignore_ascii_case(n)) {
+                Some(i) => Some(i),
+                None => {
+                    s.error(
+                        "region",
+                        format!(
+                            "\"{n}\" is not one of this scenario's regions ({}){}",
+                            names.join(", "),
+                            hint(n, &names)
+                        ),
+                    );
+                    None
+                }
+            },
+            None => {
+                if !s.has("region") {
+                    s.missing(
+                        "region",
+                        "the name of one of this scenario's [[region]] entries",
+                    );
+                }
+                None
+            }
+        };
+        let start = s.required_duration("start", Rule::AtLeast(0.0));
+        let duration = s.required_duration("duration", Rule::Above(0.0));
+        #[derive(Clone, Copy, PartialEq)]
+        enum K {
+            Down,
+            Errors,
+            Latency,
+            Capacity,
+            ColdStart,
+        }
+        let kind = s.choice(
+            "kind",
+            K::Down,
+            &[
+                ("down", K::Down),
+                ("errors", K::Errors),
+                ("latency", K::Latency),
+                ("capacity", K::Capacity),
+                ("cold-start", K::ColdStart),
+            ],
+        );
+        let kind = match kind {
+            K::Down => Some(OutageKind::Down),
+            K::Errors => {
+                let rate = if s.has("rate") {
+                    s.opt_number("rate", Rule::AboveUpTo(0.0, 1.0))
+                } else {
+                    s.missing(
+                        "rate",
+                        "the share of requests that fail, above 0 and at most 1",
+                    );
+                    None
+                };
+                let status = s.integer("status", 500, 500, 599) as u16;
+                rate.map(|rate| OutageKind::Errors { rate, status })
+            }
+            K::Latency => {
+                if s.has("extra") {
+                    let d = s.dist("extra", DistSpec::constant(0));
+                    Some(OutageKind::Latency { extra: d })
+                } else {
+                    s.missing(
+                        "extra",
+                        "the added latency, a distribution or a duration such as \"500ms\"",
+                    );
+                    None
+                }
+            }
+            K::Capacity => {
+                if s.has("max_instances") {
+                    s.opt_integer("max_instances", 0, 10_000)
+                        .map(|m| OutageKind::Capacity {
+                            max_instances: m as u32,
+                        })
+                } else {
+                    s.missing("max_instances", "the lowered instance cap, 0 or more");
+                    None
+                }
+            }
+            K::ColdStart => {
+                if s.has("multiplier") {
+                    s.opt_number("multiplier", Rule::AboveUpTo(0.0, 1000.0))
+                        .map(|multiplier| OutageKind::ColdStart { multiplier })
+                } else {
+                    s.missing(
+                        "multiplier",
+                        "how many times longer cold starts take, e.g. 3.0",
+                    );
+                    None
+                }
+            }
+        };
+        let kind_name = kind.as_ref().map_or("", |k| k.name()).to_string();
+        if let (Some(region), Some(start_ns), Some(duration_ns), Some(kind)) =
+            (region, start, duration, kind)
+            && within_run(&s, "outage", start_ns, h)
+        {
+            out.push(Outage {
+                region,
+                start_ns,
+                duration_ns,
+                kind,
+            });
+        }
+        let s = if kind_name.is_empty() {
+            s
+        } else {
+            s.with_context(format!("for kind = \"{kind_name}\""))
+        };
+        s.finish();
+    }
+    out
+}
+
+fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Surge> {
+    let mut out = Vec::new();
+    let names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
+    for mut s in root.sections("surge") {
+        let city = match s.opt_string("city") {
+            Some("*") => Some(None),
+            Some(n) => match names
+                .iter()
+                .position(|c| cities::fold(c) == cities::fold(n))
+            {
+                Some(i) => Some(Some(i)),
+                None => {
+                    s.error(
+                        "city",
+                        format!(
+                            "\"{n}\" is not one of this scenario's cities{}; use \"*\" for all of them",
+                            hint(n, &names)
+                        ),
+                    );
+                    None
+                }
+            },
+            None => {
+                if !s.has("city") {
+                    s.missing(
+                        "city",
+                        "the name of one of this scenario's [[city]] entries, or \"*\" for all",
+                    );
+                }
+                None
+            }
+        };
+        let start = s.required_duration("start", Rule::AtLeast(0.0));
+        let duration = s.required_duration("duration", Rule::Above(0.0));
+        let multiplier = if s.has("multiplier") {
+            s.opt_number("multiplier", Rule::Between(0.0, 1000.0))
+        } else {
+            s.missing("multiplier", "the factor on the city's rate, e.g. 5.0");
+            None
+        };
+        if let (Some(city), Some(start_ns), Some(duration_ns), Some(multiplier)) =
+            (city, start, duration, multiplier)
+            && within_run(&s, "surge", start_ns, h)
+        {
+            out.push(Surge {
+                city,
+                start_ns,
+                duration_ns,
+                multiplier,
+            });
+        }
+        s.finish();
+    }
+    out
+}
+
+fn read_slo(root: &mut Section<'_>) -> Option<Slo> {
+    let mut s = root.section("slo");
+    if !s.is_present() {
+        return None;
+    }
+    let slo = Slo {
+        availability: s.opt_number("availability", Rule::AboveUpTo(0.0, 1.0)),
+        latency_p99_ns: s.opt_duration("latency_p99").filter(|ns| {
+            let ok = *ns > 0;
+            if !ok {
+                s.error("latency_p99", "must be longer than \"0s\"");
+            }
+            ok
+        }),
+    };
+    s.finish();
+    Some(slo)
+}
+
+/// Reads the RTT matrix CSV (`from,to,rtt_ms`) named by `network.matrix`,
+/// relative to the scenario's folder; every city-region pair must be in it.
+fn read_matrix(
+    s: &Section<'_>,
+    scenario: &Path,
+    file: &str,
+    cities_in: &[City],
+    regions_in: &[Region],
+) -> Option<RttMatrix> {
+    let key = s.key_path("matrix");
+    let diag = s.diag();
+    let path = scenario.parent().unwrap_or(Path::new(".")).join(file);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            diag.error(&key, format!("cannot read \"{}\": {e}", path.display()));
+            return None;
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            diag.error(&key, format!("{file}: not a CSV file: {e}"));
+            return None;
+        }
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(from_i), Some(to_i), Some(rtt_i)) = (col("from"), col("to"), col("rtt_ms")) else {
+        diag.error(
+            &key,
+            format!(
+                "{file}: the header must name the columns from,to,rtt_ms; found {}",
+                headers.iter().collect::<Vec<_>>().join(",")
+            ),
+        );
+        return None;
+    };
+    let mut rtt: HashMap<(String, String), f64> = HashMap::new();
+    let mut bad = 0;
+    for (n, record) in reader.records().enumerate() {
+        let line = n + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                diag.error(&key, format!("{file} line {line}: {e}"));
+                bad += 1;
+                continue;
+            }
+        };
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let value = field(rtt_i);
+        match value.parse::<f64>() {
+            Ok(ms) if ms.is_finite() && ms >= 0.0 => {
+                rtt.insert((cities::fold(field(from_i)), cities::fold(field(to_i))), ms);
+            }
+            _ => {
+                diag.error(&key, format!("{file} line {line}: rtt_ms must be a number of milliseconds, 0 or more; found \"{value}\""));
+                bad += 1;
+            }
+        }
+        if bad >= 20 {
+            break;
+        }
+    }
+    let mut missing = Vec::new();
+    let table: Vec<Vec<f64>> = cities_in
+        .iter()
+        .map(|c| {
+            regions_in
+                .iter()
+                .map(|r| {
+                    let k = (cities::fold(&c.name), cities::fold(&r.name));
+                    rtt.get(&k).copied().unwrap_or_else(|| {
+                        missing.push(format!("{},{}", c.name, r.name));
+                        0.0
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+        diag.error(
+            &key,
+            format!(
+                "{file} lacks {} city-region pair{} (every city needs a row to every region): {}{}",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                shown.join("; "),
+                if missing.len() > 5 { "; ..." } else { "" }
+            ),
+        );
+        return None;
+    }
+    (bad == 0).then(|| RttMatrix {
+        file: file.to_string(),
+        city_region_ms: table,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_times() {
+        assert_eq!(parse_clock("00:00"), Some(0));
+        assert_eq!(parse_clock("13:30"), Some(13 * 3600 + 30 * 60));
+        assert_eq!(parse_clock("23:59:59"), Some(86_399));
+        for bad in ["24:00", "1:00", "12:60", "noon", "12"] {
+            assert_eq!(parse_clock(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Behaviour of the model on small scenarios: routing and the physics of
+//! latency, scaling under load, conservation, determinism.
+
+use crate::support::{assert_conservation, row, run, scenario};
+use negsim::geo;
+use negsim::metrics::ScopeKind;
+
+/// Three regions, users in Sydney, Perth and Los Angeles; every draw is
+/// constant and arrivals are evenly spaced, so each request's latency is
+/// exactly access RTT + backbone RTT + CPU time.
+const PHYSICS: &str = r#"
+[simulation]
+duration = "10m"
+initial_instances = "min"
+[network]
+access_rtt = "8ms"
+[service]
+concurrency = 1
+min_instances = 4
+max_instances = 4
+cpu_time = "5ms"
+[[region]]
+name = "us-central1"
+[[region]]
+name = "europe-west1"
+[[region]]
+name = "australia-southeast1"
+[[city]]
+name = "Sydney"
+rps = 10
+arrival = "uniform"
+[[city]]
+name = "Perth"
+rps = 10
+arrival = "uniform"
+[[city]]
+name = "Los Angeles"
+rps = 10
+arrival = "uniform"
+"#;
+
+fn expected_ms(city: (f64, f64), region: (f64, f64)) -> f64 {
+    let km = geo::great_circle_km(city.0, city.1, region.0, region.1);
+    8.0 + geo::backbone_rtt_ms(km, 1.5, 200.0) + 5.0
+}
+
+#[test]
+fn users_go_to_the_closest_region_with_latency_set_by_the_physics() {
+    let sc = scenario(PHYSICS);
+    let (res, _) = run(&sc);
+    let region_of = |city: u32| {
+        let f: Vec<_> = res.flows.iter().filter(|f| f.city == city).collect();
+        assert_eq!(f.len(), 1, "one region serves each city");
+        sc.regions[f[0].region as usize].name.as_str()
+    };
+    assert_eq!(region_of(0), "australia-southeast1");
+    assert_eq!(region_of(1), "australia-southeast1");
+    assert_eq!(region_of(2), "us-central1");
+
+    let aus = (-33.87, 151.21);
+    for (name, pos, region) in [
+        ("Sydney", (-33.87, 151.21), aus),
+        ("Perth", (-31.95, 115.86), aus),
+        ("Los Angeles", (34.05, -118.24), (41.26, -95.86)),
+    ] {
+        let r = row(&res.rows, ScopeKind::City, name);
+        let want = expected_ms(pos, region);
+        let mean = r.latency_mean_ms.unwrap();
+        assert!(
+            (mean - want).abs() < 0.001,
+            "{name}: mean {mean:.4} ms, physics says {want:.4} ms"
+        );
+        // The p99 is the upper edge of its 0.1 % histogram bucket.
+        let p99 = r.latency_p99_ms.unwrap();
+        assert!(
+            p99 >= want - 0.001 && p99 <= want * 1.001 + 0.001,
+            "{name}: p99 {p99}"
+        );
+        assert_eq!(r.availability, Some(1.0));
+    }
+    // Sydney sits on its region: 8 ms access + 5 ms CPU, no backbone.
+    assert!(
+        (row(&res.rows, ScopeKind::City, "Sydney")
+            .latency_mean_ms
+            .unwrap()
+            - 13.0)
+            .abs()
+            < 0.001
+    );
+    // Perth is 3,290 km from Sydney: about 49 ms of backbone round trip.
+    let perth = row(&res.rows, ScopeKind::City, "Perth")
+        .latency_mean_ms
+        .unwrap();
+    assert!((60.0..65.0).contains(&perth), "{perth}");
+}
+
+/// One region whose capacity is `max` instances of 10 requests/s each
+/// (100 ms of CPU at one vCPU, concurrency 10), at 10 rps with a tenfold
+/// surge from minute 10 to minute 15.
+fn surge_scenario(max: u32) -> String {
+    format!(
+        r#"
+[simulation]
+duration = "25m"
+initial_instances = "steady"
+[network]
+model = "none"
+[service]
+concurrency = 10
+max_instances = {max}
+cpu_time = "100ms"
+cold_start = "2s"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 10
+[[surge]]
+city = "Chicago"
+start = "10m"
+duration = "5m"
+multiplier = 10
+"#
+    )
+}
+
+#[test]
+fn a_surge_past_max_instances_brings_cold_starts_and_429s_which_go_when_it_fits() {
+    let sc = scenario(&surge_scenario(5));
+    let (res, windows) = run(&sc);
+    assert_conservation(&res.rows);
+    let region = |w: &(f64, Vec<negsim::metrics::Row>, _)| {
+        w.1.iter()
+            .find(|r| r.scope == ScopeKind::Region)
+            .unwrap()
+            .clone()
+    };
+    let minute = |m: usize| region(&windows.windows[m]);
+    for m in 0..10 {
+        assert_eq!(minute(m).rejected, 0, "minute {m}: no 429 before the surge");
+    }
+    let surge_429: u64 = (10..15).map(|m| minute(m).rejected).sum();
+    let surge_cold: u64 = (10..15).map(|m| minute(m).cold_starts.unwrap()).sum();
+    assert!(
+        surge_429 > 1000,
+        "the surge asks 100 rps of a 50 rps region: {surge_429} 429s"
+    );
+    assert!(
+        surge_cold >= 3,
+        "the region scales out to its cap: {surge_cold} cold starts"
+    );
+    assert_eq!(
+        minute(12).instances_max,
+        Some(5),
+        "never above max_instances"
+    );
+    for m in 17..25 {
+        assert_eq!(
+            minute(m).rejected,
+            0,
+            "minute {m}: no 429 once the load fits again"
+        );
+    }
+
+    // With room for the surge: cold starts, but no request turned away.
+    let sc = scenario(&surge_scenario(30));
+    let (res, windows) = run(&sc);
+    let g = row(&res.rows, ScopeKind::Global, "all");
+    assert_eq!((g.rejected, g.errors, g.timeouts), (0, 0, 0), "{g:?}");
+    let cold: u64 = (10..15)
+        .map(|m| region(&windows.windows[m]).cold_starts.unwrap())
+        .sum();
+    assert!(cold >= 5, "{cold} cold starts");
+}
+
+#[test]
+fn the_global_example_conserves_requests_in_every_row_and_window() {
+    let mut sc = crate::support::example("global-three-region.toml");
+    sc.simulation.duration_ns = 15 * 60_000_000_000;
+    let (res, windows) = run(&sc);
+    assert_conservation(&res.rows);
+    for (_, rows, _) in &windows.windows {
+        assert_conservation(rows);
+    }
+    // Cities add up to the global row, and so do regions.
+    let g = row(&res.rows, ScopeKind::Global, "all");
+    let sum = |k: ScopeKind| {
+        res.rows
+            .iter()
+            .filter(|r| r.scope == k)
+            .map(|r| r.requests)
+            .sum::<u64>()
+    };
+    assert_eq!(sum(ScopeKind::City), g.requests);
+    assert_eq!(sum(ScopeKind::Region), g.requests);
+    assert!(g.requests > 500_000, "{}", g.requests);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_results_and_another_seed_does_not() {
+    let mut sc = scenario(&surge_scenario(5));
+    let (a, wa) = run(&sc);
+    let (b, wb) = run(&sc);
+    assert_eq!(a.rows, b.rows);
+    assert_eq!(wa.windows.len(), wb.windows.len());
+    for (x, y) in wa.windows.iter().zip(&wb.windows) {
+        assert_eq!(x.1, y.1);
+    }
+    sc.simulation.seed = 2;
+    let (c, _) = run(&sc);
+    assert_ne!(a.rows, c.rows);
+}

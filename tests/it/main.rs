@@ -1,0 +1,8 @@
+//! Integration tests: the real CLI in temporary folders, and the library on
+//! small scenarios checked against queueing theory and the physics of the
+//! network model.
+
+mod behaviour;
+mod cli;
+mod queueing;
+mod support;

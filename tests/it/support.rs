@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests.
+
+use negsim::metrics::{CollectWindows, Row, ScopeKind};
+use negsim::model::{self, RunResult};
+use negsim::scenario::{self, Overrides, Scenario};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A scenario from TOML text; panics with every problem if it is invalid.
+pub fn scenario(text: &str) -> Scenario {
+    scenario::from_str(Path::new("test.toml"), text, &Overrides::default())
+        .unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"))
+        .scenario
+}
+
+/// A scenario file of the repository.
+pub fn example(name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    scenario::load(&path, &Overrides::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
+/// Runs a scenario, keeping every window.
+pub fn run(sc: &Scenario) -> (RunResult, CollectWindows) {
+    let mut windows = CollectWindows::default();
+    let result = model::run(sc, &mut windows);
+    (result, windows)
+}
+
+/// The row of `scope` named `name`.
+pub fn row<'a>(rows: &'a [Row], scope: ScopeKind, name: &str) -> &'a Row {
+    rows.iter()
+        .find(|r| r.scope == scope && r.name == name)
+        .unwrap_or_else(|| panic!("no {scope:?} row {name}"))
+}
+
+/// Asserts `requests = ok + rejected + errors + timeouts` for every row.
+pub fn assert_conservation(rows: &[Row]) {
+    for r in rows {
+        assert_eq!(
+            r.requests,
+            r.ok + r.rejected + r.errors + r.timeouts,
+            "conservation fails for {:?} {}: {r:?}",
+            r.scope,
+            r.name
+        );
+    }
+}
+
+/// A fresh empty folder under the target's temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the `negsim` binary with `args` in the repository folder.
+pub fn negsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_negsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("negsim runs")
+}
+
+/// Mean and standard error of the mean of `xs` (batch means).
+pub fn mean_and_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
