@@ -142,6 +142,45 @@ mod tests {
     }
 
     #[test]
+    fn matches_a_binary_heap_on_a_random_workload() {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut q = EventQueue::new();
+        let mut reference = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut x = 12345u64;
+        let mut rand = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..200_000u64 {
+            // Mostly schedule near now, sometimes far, often at exactly now.
+            let now = q.now().0;
+            let delay = match rand() % 4 {
+                0 => 0,
+                1 => rand() % 10,
+                2 => rand() % 1_000_000,
+                _ => rand() % (1 << 40),
+            };
+            q.schedule(SimTime(now + delay), round);
+            reference.push(Reverse((now + delay, seq, round)));
+            seq += 1;
+            if rand() % 3 != 0 {
+                let got = q.pop();
+                let want = reference.pop().map(|Reverse((t, _, r))| (t, r));
+                assert_eq!(got.map(|r| (q.now().0, r)), want);
+            }
+        }
+        while let Some(Reverse((t, _, r))) = reference.pop() {
+            assert_eq!(q.pop(), Some(r));
+            assert_eq!(q.now().0, t);
+        }
+        assert!(q.is_empty());
+    }
+
+    #[test]
     fn scheduling_now_runs_after_what_is_already_due() {
         let mut q = EventQueue::new();
         q.schedule(SimTime(7), "first");

@@ -208,6 +208,8 @@ pub struct Simulation<'s> {
     changes: Vec<Change>,
     /// Edges that have each region ejected.
     ejected_by: Vec<u64>,
+    /// The latest instant a request ended (answers can be delivered ahead of the clock).
+    last_end: SimTime,
 }
 
 /// Period of the autoscaler's evaluation. Cloud Run's docs say only that
@@ -220,7 +222,7 @@ pub fn run(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
     let mut queue = EventQueue::new();
     let mut sim = Simulation::new(sc, sink, &mut queue);
     let events = crate::engine::run(&mut sim, &mut queue);
-    let end = queue.now().max(sim.end);
+    let end = queue.now().max(sim.end).max(sim.last_end);
     sim.finish(end, events)
 }
 
@@ -293,9 +295,11 @@ impl<'s> Simulation<'s> {
             q.schedule(warmup, Event::MeasureStart);
         }
         let window_ns = sc.simulation.window_ns;
-        let next_window = warmup.plus(window_ns);
+        let mut next_window = warmup.plus(window_ns);
         if next_window < end {
             q.schedule(next_window, Event::WindowEnd);
+        } else {
+            next_window = SimTime::NEVER;
         }
         q.schedule(end, Event::End);
 
@@ -323,6 +327,7 @@ impl<'s> Simulation<'s> {
             next_window,
             changes: Vec::new(),
             ejected_by: vec![0; n_regions],
+            last_end: SimTime::ZERO,
         };
         for r in 0..n_regions {
             sim.start_initial_instances(r as u32, q);
@@ -408,12 +413,17 @@ impl<'s> Simulation<'s> {
     }
 
     fn on_client_back(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, status: u16) {
-        if self.reqs[req].epoch != epoch {
-            return;
+        if self.reqs[req].epoch == epoch {
+            self.client_receive(q, q.now(), req, status);
         }
+    }
+
+    /// The user receives the load balancer's answer `status` at `at` (now,
+    /// or a later instant when the answer is delivered without an event).
+    fn client_receive(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: u32, status: u16) {
         self.client_timers.remove(req);
         if (200..300).contains(&status) {
-            return self.end_request(q, req, Outcome::Ok);
+            return self.end_request(q, at, req, Outcome::Ok);
         }
         let on = self.sc.client.retry_on;
         let retryable = if status == 429 {
@@ -422,29 +432,29 @@ impl<'s> Simulation<'s> {
             status >= 500 && on.status_5xx
         };
         if retryable && self.reqs[req].attempts <= self.sc.client.retries {
-            return self.back_off(q, req);
+            return self.back_off(q, at, req);
         }
         let outcome = if status == 429 {
             Outcome::Rejected
         } else {
             Outcome::Error
         };
-        self.end_request(q, req, outcome);
+        self.end_request(q, at, req, outcome);
     }
 
     /// The client's per-attempt timeout fired for `req`.
     fn on_client_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
         self.abandon_attempt(q.now(), req);
         if self.sc.client.retry_on.timeout && self.reqs[req].attempts <= self.sc.client.retries {
-            self.back_off(q, req);
+            self.back_off(q, q.now(), req);
         } else {
-            self.end_request(q, req, Outcome::Timeout);
+            self.end_request(q, q.now(), req, Outcome::Timeout);
         }
     }
 
     /// Waits before the next attempt: exponential backoff from `backoff`,
     /// doubling per attempt, capped at `backoff_max`, with full or no jitter.
-    fn back_off(&mut self, q: &mut EventQueue<Event>, req: u32) {
+    fn back_off(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: u32) {
         let c = &self.sc.client;
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
@@ -460,8 +470,8 @@ impl<'s> Simulation<'s> {
                 (u * base as f64) as u64
             }
         };
-        q.schedule_in(
-            delay,
+        q.schedule(
+            at.plus(delay),
             Event::Retry {
                 req,
                 epoch: r.epoch,
@@ -481,18 +491,19 @@ impl<'s> Simulation<'s> {
         r.try_in_flight = false;
     }
 
-    fn end_request(&mut self, q: &mut EventQueue<Event>, req: u32, outcome: Outcome) {
+    fn end_request(&mut self, q: &EventQueue<Event>, at: SimTime, req: u32, outcome: Outcome) {
         self.abandon_attempt(q.now(), req);
         let r = &self.reqs[req];
         if r.counted {
             let region = (r.region != NONE).then_some(r.region);
             let cross = region.is_some_and(|g| g != self.net.nearest(r.city));
-            let latency = q.now().since(r.start);
+            let latency = at.since(r.start);
             self.metrics
                 .outcome(r.city, region, outcome, latency, cross);
         }
         self.reqs.release(req);
         self.live -= 1;
+        self.last_end = self.last_end.max(at);
     }
 
     // ----- the load balancer --------------------------------------------
@@ -546,6 +557,12 @@ impl<'s> Simulation<'s> {
     }
 
     /// The load balancer answers the user for the current attempt.
+    ///
+    /// The answer reaches the user half an access round trip later. When
+    /// nothing can happen to the request before then (its client timeout is
+    /// later and no window closes in between), it is delivered at once, as
+    /// of that instant, without an event; otherwise a `ClientBack` event
+    /// carries it.
     fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
         self.lb_timers.remove(req);
         self.try_timers.remove(req);
@@ -553,13 +570,17 @@ impl<'s> Simulation<'s> {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.try_in_flight = false;
-        let back = r.access_rtt_ns - r.access_rtt_ns / 2;
-        q.schedule_in(
-            back,
+        let at = q.now().plus(r.access_rtt_ns - r.access_rtt_ns / 2);
+        let status = status::visible(answer);
+        if at < self.next_window && self.client_timers.due(req).is_some_and(|due| at < due) {
+            return self.client_receive(q, at, req, status);
+        }
+        q.schedule(
+            at,
             Event::ClientBack {
                 req,
                 epoch: r.epoch,
-                status: status::visible(answer),
+                status,
             },
         );
     }
@@ -694,6 +715,8 @@ impl<'s> Simulation<'s> {
         self.next_window = now.plus(self.window_ns);
         if self.next_window < self.end {
             q.schedule(self.next_window, Event::WindowEnd);
+        } else {
+            self.next_window = SimTime::NEVER;
         }
     }
 }

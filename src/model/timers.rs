@@ -120,6 +120,14 @@ impl TimerLists {
         self.links[id as usize] = UNLINKED;
     }
 
+    /// The deadline of `id`, if it is in a list.
+    pub fn due(&self, id: u32) -> Option<SimTime> {
+        self.links
+            .get(id as usize)
+            .filter(|l| l.list != NONE)
+            .map(|l| l.due)
+    }
+
     /// Whether `id` is in a list.
     pub fn contains(&self, id: u32) -> bool {
         self.links.get(id as usize).is_some_and(|l| l.list != NONE)

@@ -6,10 +6,14 @@
 //! (peak at `peak_local_hour`); local hour = UTC hour + `utc_offset`.
 //!
 //! Poisson arrivals are drawn exactly by thinning (Lewis and Shedler,
-//! 1979): candidates come at the surge-adjusted peak rate, which is
-//! constant between surge boundaries, and are kept with probability
-//! `diurnal(t)`. At a boundary the candidate stream restarts, which is exact
-//! because exponential gaps are memoryless. Uniform arrivals are evenly
+//! 1979). Time is cut into segments at every surge boundary and every whole
+//! hour; within a segment, candidates come at a constant bound, the rate's
+//! maximum over the segment, and each is kept with probability
+//! `rate(t) / bound`. At a segment's end the candidate stream restarts,
+//! which is exact because exponential gaps are memoryless. Hour-long
+//! segments keep the bound tight (most candidates are kept), and a candidate
+//! whose uniform draw is below the profile's minimum is kept without
+//! evaluating the cosine. Uniform arrivals are evenly
 //! spaced at the current rate, `1 / rate(t)` apart, starting at a random
 //! phase so that cities do not all fire at t = 0.
 
@@ -111,11 +115,39 @@ impl Traffic {
         }
     }
 
+    /// The largest diurnal factor over `[from, to]`, an interval of at most
+    /// a day: 1 if it contains the peak, else the larger end (the cosine
+    /// falls monotonically away from its peak on either side).
+    fn diurnal_max(&self, from: SimTime, to: SimTime) -> f64 {
+        let Profile::Diurnal {
+            peak_local_hour, ..
+        } = self.profile
+        else {
+            return 1.0;
+        };
+        let hour = |t: SimTime| self.local_hour_at_zero + t.as_secs_f64() / 3600.0;
+        let (a, b) = (hour(from), hour(to));
+        // The first peak at or after `a`.
+        let peak = a + (peak_local_hour - a).rem_euclid(24.0);
+        if peak <= b {
+            1.0
+        } else {
+            self.diurnal(from).max(self.diurnal(to))
+        }
+    }
+
     fn next_poisson(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        const HOUR_NS: u64 = 3600 * NS_PER_S;
+        let min_ratio = match self.profile {
+            Profile::Flat => 1.0,
+            Profile::Diurnal { min_ratio, .. } => min_ratio,
+        };
         let mut t = now;
         while t < end {
-            let seg_end = self.next_boundary(t);
-            let bound = self.rps * self.surge_factor(t);
+            let hour_end = SimTime((t.ns() / HOUR_NS + 1) * HOUR_NS);
+            let seg_end = self.next_boundary(t).min(hour_end);
+            let dmax = self.diurnal_max(t, seg_end);
+            let bound = self.rps * self.surge_factor(t) * dmax;
             if bound <= 0.0 {
                 t = seg_end;
                 continue;
@@ -129,9 +161,13 @@ impl Traffic {
             if cand >= end {
                 return None;
             }
-            if matches!(self.profile, Profile::Flat)
-                || self.rng.random::<f64>() < self.diurnal(cand)
-            {
+            if min_ratio >= 1.0 {
+                return Some(cand);
+            }
+            // Keep with probability diurnal(cand) / dmax; below min_ratio
+            // that is certain, so the cosine is only evaluated above it.
+            let u = self.rng.random::<f64>() * dmax;
+            if u < min_ratio || u < self.diurnal(cand) {
                 return Some(cand);
             }
             t = cand;
@@ -251,6 +287,40 @@ mod tests {
             stream(3, "t"),
         );
         assert_eq!(t2.rate_at(SimTime(150 * NS_PER_S)), 200.0);
+    }
+
+    #[test]
+    fn the_thinning_bound_covers_the_rate_over_each_segment() {
+        let profile = Profile::Diurnal {
+            min_ratio: 0.2,
+            peak_local_hour: 7.5,
+        };
+        let t = Traffic::new(
+            &city(profile, Arrival::Poisson),
+            0,
+            &[],
+            13 * 3600,
+            stream(5, "t"),
+        );
+        let hour = 3600 * NS_PER_S;
+        for start_min in (0..48 * 60).step_by(7) {
+            let from = SimTime(start_min * 60 * NS_PER_S);
+            let to = SimTime((from.ns() / hour + 1) * hour);
+            let bound = t.diurnal_max(from, to);
+            let mut seen: f64 = 0.0;
+            for k in 0..=600 {
+                let x = SimTime(from.ns() + (to.ns() - from.ns()) * k / 600);
+                seen = seen.max(t.diurnal(x));
+            }
+            assert!(
+                bound >= seen - 1e-12,
+                "bound {bound} below {seen} from minute {start_min}"
+            );
+            assert!(
+                bound <= seen + 1e-3,
+                "bound {bound} loose against {seen} from minute {start_min}"
+            );
+        }
     }
 
     #[test]
