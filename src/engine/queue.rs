@@ -147,7 +147,6 @@ mod tests {
         use std::collections::BinaryHeap;
         let mut q = EventQueue::new();
         let mut reference = BinaryHeap::new();
-        let mut seq = 0u64;
         let mut x = 12345u64;
         let mut rand = || {
             x ^= x << 13;
@@ -165,8 +164,7 @@ mod tests {
                 _ => rand() % (1 << 40),
             };
             q.schedule(SimTime(now + delay), round);
-            reference.push(Reverse((now + delay, seq, round)));
-            seq += 1;
+            reference.push(Reverse((now + delay, round, round)));
             if rand() % 3 != 0 {
                 let got = q.pop();
                 let want = reference.pop().map(|Reverse((t, _, r))| (t, r));
