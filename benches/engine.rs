@@ -41,25 +41,15 @@ fn event_queue(c: &mut Criterion) {
 }
 
 fn load(name: &str, minutes: u64) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name);
-    let overrides = Overrides {
-        duration_ns: Some(minutes * 60_000_000_000),
-        ..Overrides::default()
-    };
-    scenario::load(&path, &overrides)
-        .expect("example scenario is valid")
-        .scenario
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let overrides = Overrides { duration_ns: Some(minutes * 60_000_000_000), ..Overrides::default() };
+    scenario::load(&path, &overrides).expect("example scenario is valid").scenario
 }
 
 fn whole_runs(c: &mut Criterion) {
     let mut g = c.benchmark_group("run");
     g.sample_size(10);
-    for (name, minutes) in [
-        ("mmc-validation.toml", 10),
-        ("global-three-region.toml", 10),
-    ] {
+    for (name, minutes) in [("mmc-validation.toml", 10), ("global-three-region.toml", 10)] {
         let mut sc = load(name, minutes);
         sc.simulation.warmup_ns = 0;
         let requests = model::run(&sc, &mut NoWindows).requests;

@@ -83,21 +83,9 @@ enum Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run {
-            scenario,
-            output,
-            seed,
-            duration,
-            quiet,
-        } => run(
-            &scenario,
-            output,
-            Overrides {
-                seed,
-                duration_ns: duration,
-            },
-            quiet,
-        ),
+        Command::Run { scenario, output, seed, duration, quiet } => {
+            run(&scenario, output, Overrides { seed, duration_ns: duration }, quiet)
+        }
         Command::Validate { scenario } => validate(&scenario),
         Command::Regions => list_regions().map_err(|e| Failure::RunFailed(e.into())),
         Command::Cities => list_cities().map_err(|e| Failure::RunFailed(e.into())),
@@ -116,8 +104,7 @@ pub fn main() -> ExitCode {
 }
 
 fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Failure> {
-    let loaded =
-        scenario::load(path, overrides).map_err(|e: InputError| Failure::BadInput(e.into()))?;
+    let loaded = scenario::load(path, overrides).map_err(|e: InputError| Failure::BadInput(e.into()))?;
     if !loaded.warnings.items.is_empty() {
         eprintln!("{}", loaded.warnings);
     }
@@ -136,8 +123,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
 /// Each city's nearest region and backbone round trip, as TOML comments.
 fn routing_summary(sc: &Scenario) -> String {
     let net = model::network::Network::new(sc);
-    let mut s =
-        String::from("# Routing: each city's edge sends to its closest region not ejected.\n");
+    let mut s = String::from("# Routing: each city's edge sends to its closest region not ejected.\n");
     s.push_str(&format!(
         "# {} cities, {} regions, about {:.3e} requests.\n",
         sc.cities.len(),
@@ -154,21 +140,12 @@ fn routing_summary(sc: &Scenario) -> String {
                 format!("{} ({rtt:.1} ms)", sc.regions[r as usize].name)
             })
             .collect();
-        s.push_str(&format!(
-            "#   {:<16} -> {}\n",
-            c.name,
-            parts.join(", then ")
-        ));
+        s.push_str(&format!("#   {:<16} -> {}\n", c.name, parts.join(", then ")));
     }
     s
 }
 
-fn run(
-    path: &Path,
-    output: Option<PathBuf>,
-    overrides: Overrides,
-    quiet: bool,
-) -> Result<(), Failure> {
+fn run(path: &Path, output: Option<PathBuf>, overrides: Overrides, quiet: bool) -> Result<(), Failure> {
     let sc = load(path, &overrides)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&sc.simulation.name));
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
@@ -184,42 +161,38 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
     let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
     let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
 
-    let mut ts_file =
-        AtomicFile::create(&at("timeseries.csv")).with_context(|| ctx("timeseries.csv"))?;
-    let mut tf_file = AtomicFile::create(&at("timeseries_flows.csv"))
-        .with_context(|| ctx("timeseries_flows.csv"))?;
+    // The streamed files, each committed only once the run has finished.
+    const STREAMED: [&str; 3] = ["timeseries.csv", "timeseries_flows.csv", "ejections.csv"];
+    let mut files = Vec::with_capacity(STREAMED.len());
+    for name in STREAMED {
+        files.push(AtomicFile::create(&at(name)).with_context(|| ctx(name))?);
+    }
     let mut sink = TimeseriesWriter::new(
-        ts_file.take_writer(),
-        tf_file.take_writer(),
+        files[0].take_writer(),
+        files[1].take_writer(),
+        files[2].take_writer(),
         city_names.clone(),
         region_names.clone(),
     )
-    .with_context(|| ctx("timeseries.csv"))?;
+    .with_context(|| ctx(STREAMED[0]))?;
 
     let started = Instant::now();
     let result = model::run(sc, &mut sink);
     let wall_s = started.elapsed().as_secs_f64();
 
-    let (ts_w, tf_w) = sink.finish().with_context(|| ctx("timeseries.csv"))?;
-    ts_file
-        .commit_writer(ts_w)
-        .with_context(|| ctx("timeseries.csv"))?;
-    tf_file
-        .commit_writer(tf_w)
-        .with_context(|| ctx("timeseries_flows.csv"))?;
-    report::atomic::write_file(&at("summary.csv"), |w| {
-        report::write_summary(w, &result.rows)
-    })
-    .with_context(|| ctx("summary.csv"))?;
+    let (rows, flows, ejections) = sink.finish().with_context(|| ctx(STREAMED[0]))?;
+    for ((file, writer), name) in files.into_iter().zip([rows, flows, ejections]).zip(STREAMED) {
+        file.commit_writer(writer).with_context(|| ctx(name))?;
+    }
+    report::atomic::write_file(&at("summary.csv"), |w| report::write_summary(w, &result.rows))
+        .with_context(|| ctx("summary.csv"))?;
     report::atomic::write_file(&at("flows.csv"), |w| {
         report::write_flows(w, &result.flows, &city_names, &region_names)
     })
     .with_context(|| ctx("flows.csv"))?;
     let resolved = scenario::resolved::to_string(sc);
-    report::atomic::write_file(&at("scenario.resolved.toml"), |w| {
-        w.write_all(resolved.as_bytes())
-    })
-    .with_context(|| ctx("scenario.resolved.toml"))?;
+    report::atomic::write_file(&at("scenario.resolved.toml"), |w| w.write_all(resolved.as_bytes()))
+        .with_context(|| ctx("scenario.resolved.toml"))?;
     let info = RunInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         name: sc.simulation.name.clone(),
@@ -254,34 +227,18 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
 
 fn list_regions() -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{:<26} {:>8} {:>9}  {:<4} location",
-        "region", "lat", "lon", "tier"
-    )?;
+    writeln!(out, "{:<26} {:>8} {:>9}  {:<4} location", "region", "lat", "lon", "tier")?;
     for r in geo::regions::REGIONS {
-        writeln!(
-            out,
-            "{:<26} {:>8.2} {:>9.2}  {:<4} {}",
-            r.name, r.lat, r.lon, r.tier, r.location
-        )?;
+        writeln!(out, "{:<26} {:>8.2} {:>9.2}  {:<4} {}", r.name, r.lat, r.lon, r.tier, r.location)?;
     }
     Ok(())
 }
 
 fn list_cities() -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{:<18} {:<7} {:>8} {:>9}",
-        "city", "country", "lat", "lon"
-    )?;
+    writeln!(out, "{:<18} {:<7} {:>8} {:>9}", "city", "country", "lat", "lon")?;
     for c in geo::cities::CITIES {
-        writeln!(
-            out,
-            "{:<18} {:<7} {:>8.2} {:>9.2}",
-            c.name, c.country, c.lat, c.lon
-        )?;
+        writeln!(out, "{:<18} {:<7} {:>8.2} {:>9.2}", c.name, c.country, c.lat, c.lon)?;
     }
     Ok(())
 }

@@ -20,12 +20,7 @@ pub struct BuiltinCity {
 }
 
 const fn c(name: &'static str, country: &'static str, lat: f64, lon: f64) -> BuiltinCity {
-    BuiltinCity {
-        name,
-        country,
-        lat,
-        lon,
-    }
+    BuiltinCity { name, country, lat, lon }
 }
 
 /// Major metros worldwide, by continent.
@@ -186,9 +181,7 @@ pub fn fold(name: &str) -> String {
     name.trim()
         .chars()
         .map(|ch| match ch {
-            'á' | 'à' | 'â' | 'ã' | 'ä' | 'å' | 'Á' | 'À' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
-                'a'
-            }
+            'á' | 'à' | 'â' | 'ã' | 'ä' | 'å' | 'Á' | 'À' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
             'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
             'ó' | 'ò' | 'ô' | 'õ' | 'ö' | 'Ó' | 'Ò' | 'Ô' | 'Õ' | 'Ö' => 'o',

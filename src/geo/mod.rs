@@ -58,23 +58,12 @@ mod tests {
     fn tables_are_large_unique_and_plausible() {
         assert!(regions::REGIONS.len() >= 40);
         assert!(cities::CITIES.len() >= 100);
-        let mut names: Vec<String> = regions::REGIONS
-            .iter()
-            .map(|r| r.name.to_string())
-            .collect();
-        names.extend(
-            cities::CITIES
-                .iter()
-                .map(|c| format!("city:{}", cities::fold(c.name))),
-        );
+        let mut names: Vec<String> = regions::REGIONS.iter().map(|r| r.name.to_string()).collect();
+        names.extend(cities::CITIES.iter().map(|c| format!("city:{}", cities::fold(c.name))));
         let before = names.len();
         names.sort();
         names.dedup();
-        assert_eq!(
-            before,
-            names.len(),
-            "duplicate names in the built-in tables"
-        );
+        assert_eq!(before, names.len(), "duplicate names in the built-in tables");
         for (lat, lon) in regions::REGIONS
             .iter()
             .map(|r| (r.lat, r.lon))
@@ -95,11 +84,7 @@ mod tests {
                 .iter()
                 .map(|c| great_circle_km(r.lat, r.lon, c.lat, c.lon))
                 .fold(f64::INFINITY, f64::min);
-            assert!(
-                nearest < 1500.0,
-                "{} is {nearest:.0} km from any metro",
-                r.name
-            );
+            assert!(nearest < 1500.0, "{} is {nearest:.0} km from any metro", r.name);
         }
     }
 }

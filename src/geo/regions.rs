@@ -21,62 +21,20 @@ pub struct BuiltinRegion {
     pub tier: u8,
 }
 
-const fn r(
-    name: &'static str,
-    location: &'static str,
-    lat: f64,
-    lon: f64,
-    tier: u8,
-) -> BuiltinRegion {
-    BuiltinRegion {
-        name,
-        location,
-        lat,
-        lon,
-        tier,
-    }
+const fn r(name: &'static str, location: &'static str, lat: f64, lon: f64, tier: u8) -> BuiltinRegion {
+    BuiltinRegion { name, location, lat, lon, tier }
 }
 
 /// Every Google Cloud region, by continent then name.
 pub const REGIONS: &[BuiltinRegion] = &[
     // Americas
-    r(
-        "northamerica-northeast1",
-        "Montréal, Québec",
-        45.50,
-        -73.57,
-        2,
-    ),
-    r(
-        "northamerica-northeast2",
-        "Toronto, Ontario",
-        43.65,
-        -79.38,
-        2,
-    ),
-    r(
-        "northamerica-south1",
-        "Querétaro, Mexico",
-        20.59,
-        -100.39,
-        2,
-    ),
-    r(
-        "southamerica-east1",
-        "Osasco, São Paulo, Brazil",
-        -23.53,
-        -46.79,
-        2,
-    ),
+    r("northamerica-northeast1", "Montréal, Québec", 45.50, -73.57, 2),
+    r("northamerica-northeast2", "Toronto, Ontario", 43.65, -79.38, 2),
+    r("northamerica-south1", "Querétaro, Mexico", 20.59, -100.39, 2),
+    r("southamerica-east1", "Osasco, São Paulo, Brazil", -23.53, -46.79, 2),
     r("southamerica-west1", "Santiago, Chile", -33.45, -70.67, 2),
     r("us-central1", "Council Bluffs, Iowa", 41.26, -95.86, 1),
-    r(
-        "us-east1",
-        "Moncks Corner, South Carolina",
-        33.20,
-        -80.01,
-        1,
-    ),
+    r("us-east1", "Moncks Corner, South Carolina", 33.20, -80.01, 1),
     r("us-east4", "Ashburn, Virginia", 39.04, -77.49, 1),
     r("us-east5", "Columbus, Ohio", 39.96, -83.00, 1),
     r("us-south1", "Dallas, Texas", 32.78, -96.80, 1),
@@ -99,13 +57,7 @@ pub const REGIONS: &[BuiltinRegion] = &[
     r("europe-west10", "Berlin, Germany", 52.52, 13.40, 2),
     r("europe-west12", "Turin, Italy", 45.07, 7.69, 2),
     // Middle East and Africa
-    r(
-        "africa-south1",
-        "Johannesburg, South Africa",
-        -26.20,
-        28.05,
-        2,
-    ),
+    r("africa-south1", "Johannesburg, South Africa", -26.20, 28.05, 2),
     r("me-central1", "Doha, Qatar", 25.29, 51.53, 2),
     r("me-central2", "Dammam, Saudi Arabia", 26.43, 50.10, 2),
     r("me-west1", "Tel Aviv, Israel", 32.09, 34.78, 1),
@@ -119,20 +71,8 @@ pub const REGIONS: &[BuiltinRegion] = &[
     r("asia-south2", "Delhi, India", 28.61, 77.21, 2),
     r("asia-southeast1", "Jurong West, Singapore", 1.34, 103.71, 2),
     r("asia-southeast2", "Jakarta, Indonesia", -6.21, 106.85, 2),
-    r(
-        "australia-southeast1",
-        "Sydney, Australia",
-        -33.87,
-        151.21,
-        2,
-    ),
-    r(
-        "australia-southeast2",
-        "Melbourne, Australia",
-        -37.81,
-        144.96,
-        2,
-    ),
+    r("australia-southeast1", "Sydney, Australia", -33.87, 151.21, 2),
+    r("australia-southeast2", "Melbourne, Australia", -37.81, 144.96, 2),
 ];
 
 /// The built-in region called `name` (exact, case-insensitive).

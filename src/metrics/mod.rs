@@ -104,23 +104,46 @@ pub struct WindowReport<'a> {
     pub flows: &'a [Flow],
 }
 
-/// Receives each window as it closes (the time series, streamed).
+/// A change in whether an edge sends traffic to a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ejection {
+    /// When it happened.
+    pub time: SimTime,
+    /// The edge (city index).
+    pub edge: u32,
+    /// The region.
+    pub region: u32,
+    /// `Some(until)` when the edge ejected the region until `until`;
+    /// `None` when the region returned to service at this edge.
+    pub until: Option<SimTime>,
+}
+
+/// Receives each window as it closes (the time series, streamed), and each
+/// ejection as it happens.
 pub trait WindowSink {
     /// Called once per window, in time order.
     fn window(&mut self, report: &WindowReport<'_>);
+
+    /// Called when an edge ejects a region or returns it to service.
+    fn ejection(&mut self, _ejection: &Ejection) {}
 }
 
-/// A sink that keeps every window in memory (for tests and small runs).
+/// A sink that keeps every window and ejection in memory (for tests and small runs).
 #[derive(Default)]
 pub struct CollectWindows {
     /// `(start_s, rows, flows)` of each window.
     pub windows: Vec<(f64, Vec<Row>, Vec<Flow>)>,
+    /// Every ejection and return, in time order.
+    pub ejections: Vec<Ejection>,
 }
 
 impl WindowSink for CollectWindows {
     fn window(&mut self, r: &WindowReport<'_>) {
-        self.windows
-            .push((r.start_s, r.rows.to_vec(), r.flows.to_vec()));
+        self.windows.push((r.start_s, r.rows.to_vec(), r.flows.to_vec()));
+    }
+
+    fn ejection(&mut self, e: &Ejection) {
+        self.ejections.push(*e);
     }
 }
 
@@ -178,10 +201,7 @@ impl Acc {
     fn reset(&mut self) {
         let mut h = std::mem::replace(&mut self.latency_us, Histogram::new(3).expect("valid"));
         h.reset();
-        *self = Acc {
-            latency_us: h,
-            ..Acc::new()
-        };
+        *self = Acc { latency_us: h, ..Acc::new() };
     }
 
     fn merge_into(&self, total: &mut Acc) {
@@ -207,8 +227,7 @@ impl Acc {
 
     fn row(&self, scope: ScopeKind, name: &str, span_ns: u64) -> Row {
         let share = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
-        let pct =
-            |q: f64| (self.ok > 0).then(|| self.latency_us.value_at_quantile(q) as f64 / 1000.0);
+        let pct = |q: f64| (self.ok > 0).then(|| self.latency_us.value_at_quantile(q) as f64 / 1000.0);
         let not_city = scope != ScopeKind::City;
         Row {
             scope,
@@ -220,8 +239,7 @@ impl Acc {
             timeouts: self.timeouts,
             availability: share(self.ok, self.requests),
             attempts: self.attempts,
-            latency_mean_ms: (self.ok > 0)
-                .then(|| self.latency_sum_ns / self.ok as f64 / NS_PER_MS as f64),
+            latency_mean_ms: (self.ok > 0).then(|| self.latency_sum_ns / self.ok as f64 / NS_PER_MS as f64),
             latency_p50_ms: pct(0.5),
             latency_p90_ms: pct(0.9),
             latency_p99_ms: pct(0.99),
@@ -236,11 +254,7 @@ impl Acc {
             instances_max: not_city.then_some(self.instances_max),
             cross_region_share: share(self.cross, self.requests),
             cost_usd: not_city.then_some(self.cost_usd),
-            queued_share: if not_city {
-                share(self.queued, self.queue_served)
-            } else {
-                None
-            },
+            queued_share: if not_city { share(self.queued, self.queue_served) } else { None },
             ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
         }
     }
@@ -287,17 +301,8 @@ impl Metrics {
             total: (0..scopes).map(|_| Acc::new()).collect(),
             flows_window: vec![0; pairs],
             flows_total: vec![0; pairs],
-            instances: vec![
-                Gauge {
-                    value: 0,
-                    since: SimTime::ZERO
-                };
-                regions.len()
-            ],
-            instances_all: Gauge {
-                value: 0,
-                since: SimTime::ZERO,
-            },
+            instances: vec![Gauge { value: 0, since: SimTime::ZERO }; regions.len()],
+            instances_all: Gauge { value: 0, since: SimTime::ZERO },
             ejected_now: vec![0; regions.len()],
             window_start: warmup,
             measure_start: warmup,
@@ -425,18 +430,12 @@ impl Metrics {
         let start = self.window_start;
         let s = self.region_scope(region);
         self.window[s].instance_area += old.value as f64 * now.since(old.since.max(start)) as f64;
-        self.instances[r] = Gauge {
-            value: count,
-            since: now,
-        };
+        self.instances[r] = Gauge { value: count, since: now };
         self.window[s].instances_max = self.window[s].instances_max.max(count);
         let all = self.instances_all;
         self.window[0].instance_area += all.value as f64 * now.since(all.since.max(start)) as f64;
         let total = all.value + count - old.value;
-        self.instances_all = Gauge {
-            value: total,
-            since: now,
-        };
+        self.instances_all = Gauge { value: total, since: now };
         self.window[0].instances_max = self.window[0].instances_max.max(total);
     }
 
@@ -499,11 +498,7 @@ impl Metrics {
             w.merge_into(t);
             w.reset();
         }
-        for (w, t) in self
-            .flows_window
-            .iter_mut()
-            .zip(self.flows_total.iter_mut())
-        {
+        for (w, t) in self.flows_window.iter_mut().zip(self.flows_total.iter_mut()) {
             *t += *w;
             *w = 0;
         }
@@ -572,18 +567,7 @@ mod tests {
         assert_eq!(a.cold_starts, None, "instance columns are empty for cities");
         assert_eq!(
             flows,
-            vec![
-                Flow {
-                    city: 0,
-                    region: 0,
-                    requests: 1
-                },
-                Flow {
-                    city: 1,
-                    region: 0,
-                    requests: 1
-                }
-            ]
+            vec![Flow { city: 0, region: 0, requests: 1 }, Flow { city: 1, region: 0, requests: 1 }]
         );
     }
 

@@ -33,15 +33,9 @@ impl Prices {
     /// List prices of a Cloud Run pricing tier (1 or 2).
     pub fn tier(tier: u8) -> Prices {
         if tier == 2 {
-            Prices {
-                vcpu_s: 0.000_033_6,
-                gib_s: 0.000_003_5,
-            }
+            Prices { vcpu_s: 0.000_033_6, gib_s: 0.000_003_5 }
         } else {
-            Prices {
-                vcpu_s: 0.000_024,
-                gib_s: 0.000_002_5,
-            }
+            Prices { vcpu_s: 0.000_024, gib_s: 0.000_002_5 }
         }
     }
 

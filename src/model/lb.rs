@@ -64,8 +64,8 @@ pub struct Edge {
 /// A change in ejection state made by a sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
-    /// The edge ejected the region.
-    Ejected(u32),
+    /// The edge ejected the region until the given time.
+    Ejected(u32, SimTime),
     /// The region returned to service at this edge.
     Returned(u32),
 }
@@ -73,11 +73,7 @@ pub enum Change {
 impl Edge {
     /// An edge with every one of `n_regions` regions in service.
     pub fn new(n_regions: usize, rng: Rng) -> Self {
-        Edge {
-            regions: vec![Outlier::default(); n_regions],
-            n_ejected: 0,
-            rng,
-        }
+        Edge { regions: vec![Outlier::default(); n_regions], n_ejected: 0, rng }
     }
 
     /// The time of this edge's first sweep, in `[0, interval)`.
@@ -95,10 +91,7 @@ impl Edge {
     /// (a bit mask of region indices below 64).
     #[inline]
     pub fn route(&self, order: &[u32], skip: u64) -> Option<u32> {
-        order
-            .iter()
-            .copied()
-            .find(|&r| !self.regions[r as usize].ejected && skip & (1u64 << (r & 63)) == 0)
+        order.iter().copied().find(|&r| !self.regions[r as usize].ejected && skip & (1u64 << (r & 63)) == 0)
     }
 
     /// Counts an answer from `region`.
@@ -147,22 +140,18 @@ impl Edge {
             } else {
                 continue;
             };
-            let allowed =
-                (u64::from(self.n_ejected) + 1) * 100 <= u64::from(cfg.max_ejection_percent) * n;
+            let allowed = (u64::from(self.n_ejected) + 1) * 100 <= u64::from(cfg.max_ejection_percent) * n;
             if !allowed || !roll(&mut self.rng, enforcing) {
                 continue;
             }
             let o = &mut self.regions[r];
             o.times_ejected += 1;
             o.ejected = true;
-            o.until = now.plus(
-                cfg.base_ejection_time_ns
-                    .saturating_mul(u64::from(o.times_ejected)),
-            );
+            o.until = now.plus(cfg.base_ejection_time_ns.saturating_mul(u64::from(o.times_ejected)));
             o.consecutive_errors = 0;
             o.consecutive_gateway = 0;
             self.n_ejected += 1;
-            changes.push(Change::Ejected(r as u32));
+            changes.push(Change::Ejected(r as u32, o.until));
         }
     }
 }
@@ -204,7 +193,7 @@ mod tests {
         assert!(ch.is_empty(), "two failures are not enough");
         e.observe(0, Verdict::GatewayFailure);
         e.sweep(SimTime(2), &cfg(), &mut ch);
-        assert_eq!(ch, vec![Change::Ejected(0)]);
+        assert_eq!(ch, vec![Change::Ejected(0, e.regions[0].until)]);
         assert_eq!(e.route(&[0, 1, 2], 0), Some(1));
         ch.clear();
         e.sweep(SimTime(30_000_000_001), &cfg(), &mut ch);
@@ -217,12 +206,8 @@ mod tests {
         ch.clear();
         let t = SimTime(40_000_000_000);
         e.sweep(t, &cfg(), &mut ch);
-        assert_eq!(ch, vec![Change::Ejected(0)]);
-        assert_eq!(
-            e.regions[0].until,
-            t.plus(60_000_000_000),
-            "second ejection lasts 2 x 30 s"
-        );
+        assert_eq!(ch, vec![Change::Ejected(0, e.regions[0].until)]);
+        assert_eq!(e.regions[0].until, t.plus(60_000_000_000), "second ejection lasts 2 x 30 s");
     }
 
     #[test]
@@ -234,15 +219,12 @@ mod tests {
         }
         e.sweep(SimTime(1), &cfg(), &mut ch);
         assert!(ch.is_empty());
-        let enforced = OutlierDetection {
-            enforcing_consecutive_errors: 100,
-            ..cfg()
-        };
+        let enforced = OutlierDetection { enforcing_consecutive_errors: 100, ..cfg() };
         for _ in 0..5 {
             e.observe(1, Verdict::Error);
         }
         e.sweep(SimTime(2), &enforced, &mut ch);
-        assert_eq!(ch, vec![Change::Ejected(1)]);
+        assert_eq!(ch, vec![Change::Ejected(1, e.regions[1].until)]);
     }
 
     #[test]
@@ -268,7 +250,7 @@ mod tests {
             }
         }
         e.sweep(SimTime(1), &cfg(), &mut ch);
-        assert_eq!(ch, vec![Change::Ejected(0)]);
+        assert_eq!(ch, vec![Change::Ejected(0, e.regions[0].until)]);
         // One region: never, at the default 50 %.
         let mut e = Edge::new(1, stream(1, "e"));
         ch.clear();

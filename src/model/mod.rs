@@ -35,7 +35,7 @@ pub mod traffic;
 
 use crate::engine::rng::{Rng, stream};
 use crate::engine::{EventQueue, Model, SimTime};
-use crate::metrics::{Flow, Metrics, Outcome, Row, WindowSink};
+use crate::metrics::{Ejection, Flow, Metrics, Outcome, Row, WindowSink};
 use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
 use lb::{Change, Edge, Verdict};
 use network::Network;
@@ -282,10 +282,7 @@ impl<'s> Simulation<'s> {
             }
         }
         for r in 0..n_regions {
-            q.schedule(
-                SimTime(AUTOSCALE_TICK_NS),
-                Event::Autoscale { region: r as u32 },
-            );
+            q.schedule(SimTime(AUTOSCALE_TICK_NS), Event::Autoscale { region: r as u32 });
         }
         for (i, o) in sc.outages.iter().enumerate() {
             q.schedule(SimTime(o.start_ns), Event::OutageStart { idx: i as u32 });
@@ -336,13 +333,7 @@ impl<'s> Simulation<'s> {
     }
 
     fn finish(self, end: SimTime, events: u64) -> RunResult {
-        let Simulation {
-            metrics,
-            sink,
-            arrivals,
-            peak_live,
-            ..
-        } = self;
+        let Simulation { metrics, sink, arrivals, peak_live, .. } = self;
         let (rows, flows) = metrics.finish(end, sink);
         RunResult {
             rows,
@@ -358,10 +349,7 @@ impl<'s> Simulation<'s> {
 
     fn on_arrival(&mut self, q: &mut EventQueue<Event>, city: u32) {
         let now = q.now();
-        if let Some(t) = self.cities[city as usize]
-            .traffic
-            .next_arrival(now, self.end)
-        {
+        if let Some(t) = self.cities[city as usize].traffic.next_arrival(now, self.end) {
             q.schedule(t, Event::Arrival { city });
         }
         let counted = now >= self.warmup;
@@ -402,12 +390,7 @@ impl<'s> Simulation<'s> {
         }
         let due = now.plus(self.sc.client.timeout_ns);
         if self.client_timers.push(0, req, due) {
-            q.schedule(
-                due,
-                Event::ReqTimer {
-                    list: ReqList::Client,
-                },
-            );
+            q.schedule(due, Event::ReqTimer { list: ReqList::Client });
         }
         q.schedule_in(to_edge, Event::EdgeIn { req, epoch });
     }
@@ -426,19 +409,11 @@ impl<'s> Simulation<'s> {
             return self.end_request(q, at, req, Outcome::Ok);
         }
         let on = self.sc.client.retry_on;
-        let retryable = if status == 429 {
-            on.status_429
-        } else {
-            status >= 500 && on.status_5xx
-        };
+        let retryable = if status == 429 { on.status_429 } else { status >= 500 && on.status_5xx };
         if retryable && self.reqs[req].attempts <= self.sc.client.retries {
             return self.back_off(q, at, req);
         }
-        let outcome = if status == 429 {
-            Outcome::Rejected
-        } else {
-            Outcome::Error
-        };
+        let outcome = if status == 429 { Outcome::Rejected } else { Outcome::Error };
         self.end_request(q, at, req, outcome);
     }
 
@@ -459,10 +434,7 @@ impl<'s> Simulation<'s> {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         let doublings = (r.attempts - 1).min(62);
-        let base = c
-            .backoff_ns
-            .saturating_mul(1u64 << doublings)
-            .min(c.backoff_max_ns);
+        let base = c.backoff_ns.saturating_mul(1u64 << doublings).min(c.backoff_max_ns);
         let delay = match c.jitter {
             Jitter::None => base,
             Jitter::Full => {
@@ -470,13 +442,7 @@ impl<'s> Simulation<'s> {
                 (u * base as f64) as u64
             }
         };
-        q.schedule(
-            at.plus(delay),
-            Event::Retry {
-                req,
-                epoch: r.epoch,
-            },
-        );
+        q.schedule(at.plus(delay), Event::Retry { req, epoch: r.epoch });
     }
 
     /// Stops waiting for the current attempt: its try (if any) is abandoned
@@ -498,8 +464,7 @@ impl<'s> Simulation<'s> {
             let region = (r.region != NONE).then_some(r.region);
             let cross = region.is_some_and(|g| g != self.net.nearest(r.city));
             let latency = at.since(r.start);
-            self.metrics
-                .outcome(r.city, region, outcome, latency, cross);
+            self.metrics.outcome(r.city, region, outcome, latency, cross);
         }
         self.reqs.release(req);
         self.live -= 1;
@@ -525,10 +490,7 @@ impl<'s> Simulation<'s> {
         let city = self.reqs[req].city;
         let overflow = self.sc.load_balancer.routing == Routing::NearestOverflow;
         let skip = if overflow { self.reqs[req].tried } else { 0 };
-        let Some(region) = self.cities[city as usize]
-            .edge
-            .route(self.net.order(city), skip)
-        else {
+        let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
         let r = &mut self.reqs[req];
@@ -539,21 +501,12 @@ impl<'s> Simulation<'s> {
         let epoch = r.epoch;
         if self.per_try {
             self.try_timers.remove(req);
-            let due = now.plus(
-                self.sc
-                    .load_balancer
-                    .retry
-                    .as_ref()
-                    .map_or(0, |p| p.per_try_timeout_ns),
-            );
+            let due = now.plus(self.sc.load_balancer.retry.as_ref().map_or(0, |p| p.per_try_timeout_ns));
             if self.try_timers.push(0, req, due) {
                 q.schedule(due, Event::ReqTimer { list: ReqList::Try });
             }
         }
-        q.schedule_in(
-            self.net.out_ns(city, region),
-            Event::RegionIn { req, epoch, region },
-        );
+        q.schedule_in(self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
     }
 
     /// The load balancer answers the user for the current attempt.
@@ -575,14 +528,7 @@ impl<'s> Simulation<'s> {
         if at < self.next_window && self.client_timers.due(req).is_some_and(|due| at < due) {
             return self.client_receive(q, at, req, status);
         }
-        q.schedule(
-            at,
-            Event::ClientBack {
-                req,
-                epoch: r.epoch,
-                status,
-            },
-        );
+        q.schedule(at, Event::ClientBack { req, epoch: r.epoch, status });
     }
 
     fn verdict(answer: u16) -> Verdict {
@@ -611,18 +557,12 @@ impl<'s> Simulation<'s> {
         self.try_timers.remove(req);
         self.reqs[req].try_in_flight = false;
         if self.sc.load_balancer.outlier.enabled {
-            self.cities[city as usize]
-                .edge
-                .observe(region, Self::verdict(answer));
+            self.cities[city as usize].edge.observe(region, Self::verdict(answer));
         }
         let lb = &self.sc.load_balancer;
         if answer == 429 && lb.routing == Routing::NearestOverflow {
             let tried = self.reqs[req].tried;
-            if self.cities[city as usize]
-                .edge
-                .route(self.net.order(city), tried)
-                .is_some()
-            {
+            if self.cities[city as usize].edge.route(self.net.order(city), tried).is_some() {
                 return self.lb_try(q, req);
             }
         }
@@ -648,9 +588,7 @@ impl<'s> Simulation<'s> {
     fn on_lb_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
         let r = &self.reqs[req];
         if r.try_in_flight && self.sc.load_balancer.outlier.enabled {
-            self.cities[r.city as usize]
-                .edge
-                .observe(r.region, Verdict::GatewayFailure);
+            self.cities[r.city as usize].edge.observe(r.region, Verdict::GatewayFailure);
         }
         self.lb_answer(q, req, status::LB_TIMEOUT);
     }
@@ -679,17 +617,16 @@ impl<'s> Simulation<'s> {
         let cfg = &self.sc.load_balancer.outlier;
         let now = q.now();
         self.changes.clear();
-        self.cities[edge as usize]
-            .edge
-            .sweep(now, cfg, &mut self.changes);
+        self.cities[edge as usize].edge.sweep(now, cfg, &mut self.changes);
         for i in 0..self.changes.len() {
-            let (region, delta) = match self.changes[i] {
-                Change::Ejected(r) => (r, 1i64),
-                Change::Returned(r) => (r, -1),
+            let (region, delta, until) = match self.changes[i] {
+                Change::Ejected(r, until) => (r, 1i64, Some(until)),
+                Change::Returned(r) => (r, -1, None),
             };
             let n = &mut self.ejected_by[region as usize];
             *n = n.saturating_add_signed(delta);
             self.metrics.ejected(region, *n);
+            self.sink.ejection(&Ejection { time: now, edge, region, until });
         }
         q.schedule_in(cfg.interval_ns, Event::Sweep { edge });
     }
@@ -736,22 +673,10 @@ impl Model for Simulation<'_> {
                     self.send_attempt(q, req);
                 }
             }
-            Event::CpuDone {
-                region,
-                inst,
-                epoch,
-            } => self.on_cpu_done(q, region, inst, epoch),
+            Event::CpuDone { region, inst, epoch } => self.on_cpu_done(q, region, inst, epoch),
             Event::IoDone { job, epoch } => self.on_io_done(q, job, epoch),
-            Event::InstanceReady {
-                region,
-                inst,
-                epoch,
-            } => self.on_instance_ready(q, region, inst, epoch),
-            Event::IdleReclaim {
-                region,
-                inst,
-                epoch,
-            } => self.on_idle_reclaim(q, region, inst, epoch),
+            Event::InstanceReady { region, inst, epoch } => self.on_instance_ready(q, region, inst, epoch),
+            Event::IdleReclaim { region, inst, epoch } => self.on_idle_reclaim(q, region, inst, epoch),
             Event::ReqTimer { list } => self.on_req_timer(q, list),
             Event::JobTimer { list, region } => self.on_job_timer(q, list, region),
             Event::Autoscale { region } => self.on_autoscale(q, region),

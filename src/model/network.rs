@@ -106,13 +106,8 @@ impl Network {
     #[inline]
     pub fn sample_access(&self, rng: &mut Rng) -> (u64, u64) {
         let rtt = self.access.sample_ns(rng);
-        let handshake =
-            self.new_connection_ratio > 0.0 && rng.random::<f64>() < self.new_connection_ratio;
-        let setup = if handshake {
-            self.handshake_rtts * rtt
-        } else {
-            0
-        };
+        let handshake = self.new_connection_ratio > 0.0 && rng.random::<f64>() < self.new_connection_ratio;
+        let setup = if handshake { self.handshake_rtts * rtt } else { 0 };
         (rtt, rtt / 2 + setup)
     }
 }

@@ -145,11 +145,7 @@ struct LoadBuckets {
 
 impl LoadBuckets {
     fn new(concurrency: u32) -> Self {
-        LoadBuckets {
-            buckets: (0..concurrency).map(|_| Vec::new()).collect(),
-            min: 0,
-            count: 0,
-        }
+        LoadBuckets { buckets: (0..concurrency).map(|_| Vec::new()).collect(), min: 0, count: 0 }
     }
 
     fn insert(&mut self, insts: &mut [Instance], i: u32) {
@@ -402,10 +398,7 @@ impl Simulation<'_> {
             let old = &mut reg.insts[i as usize];
             let mut heap = std::mem::take(&mut old.heap);
             heap.clear();
-            *old = Instance {
-                heap,
-                ..fresh(old.epoch.wrapping_add(1))
-            };
+            *old = Instance { heap, ..fresh(old.epoch.wrapping_add(1)) };
             i
         } else {
             reg.insts.push(fresh(0));
@@ -426,25 +419,12 @@ impl Simulation<'_> {
         let inst = &mut reg.insts[i as usize];
         inst.busy_since = now;
         let epoch = inst.epoch;
-        q.schedule_in(
-            d.round() as u64,
-            Event::InstanceReady {
-                region,
-                inst: i,
-                epoch,
-            },
-        );
+        q.schedule_in(d.round() as u64, Event::InstanceReady { region, inst: i, epoch });
         self.metrics.cold_start(now, region);
         self.instances_changed(now, region);
     }
 
-    pub(super) fn on_instance_ready(
-        &mut self,
-        q: &mut EventQueue<Event>,
-        region: u32,
-        i: u32,
-        epoch: u32,
-    ) {
+    pub(super) fn on_instance_ready(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
         let now = q.now();
         let reg = &mut self.regions[region as usize];
         let inst = &mut reg.insts[i as usize];
@@ -475,21 +455,12 @@ impl Simulation<'_> {
         }
         let reg = &mut self.regions[region as usize];
         let inst = &reg.insts[i as usize];
-        if inst.state == InstState::Active
-            && inst.bucket_pos == NONE
-            && inst.inflight < reg.concurrency
-        {
+        if inst.state == InstState::Active && inst.bucket_pos == NONE && inst.inflight < reg.concurrency {
             reg.buckets.insert(&mut reg.insts, i);
         }
     }
 
-    pub(super) fn on_region_in(
-        &mut self,
-        q: &mut EventQueue<Event>,
-        req: u32,
-        epoch: u32,
-        region: u32,
-    ) {
+    pub(super) fn on_region_in(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: u32) {
         if self.reqs[req].epoch != epoch {
             return;
         }
@@ -501,14 +472,7 @@ impl Simulation<'_> {
         let reg = &mut self.regions[region as usize];
         if reg.down > 0 {
             let back = self.net.back_ns(city, region);
-            q.schedule_in(
-                back,
-                Event::EdgeBack {
-                    req,
-                    epoch,
-                    status: status::CONNECT_FAILURE,
-                },
-            );
+            q.schedule_in(back, Event::EdgeBack { req, epoch, status: status::CONNECT_FAILURE });
             return;
         }
         self.metrics.cost(now, region, PER_REQUEST_USD);
@@ -516,14 +480,7 @@ impl Simulation<'_> {
             let (rate, code) = reg.errors[k];
             if reg.rng.random::<f64>() < rate {
                 let back = self.net.back_ns(city, region);
-                q.schedule_in(
-                    back,
-                    Event::EdgeBack {
-                        req,
-                        epoch,
-                        status: code,
-                    },
-                );
+                q.schedule_in(back, Event::EdgeBack { req, epoch, status: code });
                 return;
             }
         }
@@ -547,13 +504,7 @@ impl Simulation<'_> {
         self.reqs[req].job = job;
         let due = now.plus(self.regions[region as usize].request_timeout_ns);
         if self.req_timeouts.push(region, job, due) {
-            q.schedule(
-                due,
-                Event::JobTimer {
-                    list: JobList::Request,
-                    region,
-                },
-            );
+            q.schedule(due, Event::JobTimer { list: JobList::Request, region });
         }
         self.dispatch(q, job, region);
     }
@@ -572,18 +523,10 @@ impl Simulation<'_> {
         let reg = &mut self.regions[region as usize];
         let due = now.plus(reg.pending_timeout_ns);
         if self.pending.push(region, job, due) {
-            q.schedule(
-                due,
-                Event::JobTimer {
-                    list: JobList::Pending,
-                    region,
-                },
-            );
+            q.schedule(due, Event::JobTimer { list: JobList::Pending, region });
         }
         let starting_slots = u64::from(reg.n_starting) * u64::from(reg.concurrency);
-        if u64::from(self.pending.len(region)) > starting_slots
-            && reg.n_alive - reg.n_retiring < reg.cap
-        {
+        if u64::from(self.pending.len(region)) > starting_slots && reg.n_alive - reg.n_retiring < reg.cap {
             self.start_instance(q, region);
         }
     }
@@ -675,23 +618,10 @@ impl Simulation<'_> {
         let rate = (cpu / f64::from(inst.cpu_jobs)).min(1.0);
         let delay = ((finish - inst.v) / rate).ceil().max(1.0) as u64;
         let epoch = inst.cpu_gen;
-        q.schedule_in(
-            delay,
-            Event::CpuDone {
-                region,
-                inst: i,
-                epoch,
-            },
-        );
+        q.schedule_in(delay, Event::CpuDone { region, inst: i, epoch });
     }
 
-    pub(super) fn on_cpu_done(
-        &mut self,
-        q: &mut EventQueue<Event>,
-        region: u32,
-        i: u32,
-        epoch: u32,
-    ) {
+    pub(super) fn on_cpu_done(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
         let now = q.now();
         if self.regions[region as usize].insts[i as usize].cpu_gen != epoch {
             return;
@@ -760,14 +690,7 @@ impl Simulation<'_> {
         if r.epoch == req_gen {
             r.job = NONE;
             let back = self.net.back_ns(r.city, region);
-            q.schedule_in(
-                back,
-                Event::EdgeBack {
-                    req,
-                    epoch: req_gen,
-                    status: answer,
-                },
-            );
+            q.schedule_in(back, Event::EdgeBack { req, epoch: req_gen, status: answer });
         }
     }
 
@@ -789,14 +712,7 @@ impl Simulation<'_> {
             InstState::Active => self.fill_from_pending(q, region, i),
             InstState::Idle if inst.inflight == 0 => {
                 let epoch = inst.epoch;
-                q.schedule_in(
-                    reg.idle_timeout_ns,
-                    Event::IdleReclaim {
-                        region,
-                        inst: i,
-                        epoch,
-                    },
-                );
+                q.schedule_in(reg.idle_timeout_ns, Event::IdleReclaim { region, inst: i, epoch });
             }
             InstState::Retiring if inst.inflight == 0 => self.stop_instance(now, region, i),
             _ => {}
@@ -836,11 +752,7 @@ impl Simulation<'_> {
                     // Cloud Run: 429 when the service is at its instance cap,
                     // 500 when it could not scale fast enough below it.
                     let reg = &self.regions[region as usize];
-                    let answer = if reg.n_alive - reg.n_retiring >= reg.cap {
-                        429
-                    } else {
-                        500
-                    };
+                    let answer = if reg.n_alive - reg.n_retiring >= reg.cap { 429 } else { 500 };
                     self.respond(q, job, answer);
                 }
                 JobList::Request => self.request_timeout(q, job),
@@ -851,11 +763,7 @@ impl Simulation<'_> {
     /// Cloud Run's request timeout: the request ends with 504 and frees its slot.
     fn request_timeout(&mut self, q: &mut EventQueue<Event>, job: u32) {
         let now = q.now();
-        let (region, i, state) = (
-            self.jobs[job].region,
-            self.jobs[job].inst,
-            self.jobs[job].state,
-        );
+        let (region, i, state) = (self.jobs[job].region, self.jobs[job].inst, self.jobs[job].state);
         match state {
             JobState::Pending => self.respond(q, job, 504),
             JobState::Cpu => {
@@ -877,13 +785,7 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_idle_reclaim(
-        &mut self,
-        q: &mut EventQueue<Event>,
-        region: u32,
-        i: u32,
-        epoch: u32,
-    ) {
+    pub(super) fn on_idle_reclaim(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
         let inst = &self.regions[region as usize].insts[i as usize];
         if inst.epoch == epoch && inst.state == InstState::Idle && inst.inflight == 0 {
             self.stop_instance(q.now(), region, i);
@@ -930,14 +832,7 @@ impl Simulation<'_> {
             reg.n_idle += 1;
             reg.idle.push((i, epoch));
             if inst.inflight == 0 {
-                q.schedule_in(
-                    reg.idle_timeout_ns,
-                    Event::IdleReclaim {
-                        region,
-                        inst: i,
-                        epoch,
-                    },
-                );
+                q.schedule_in(reg.idle_timeout_ns, Event::IdleReclaim { region, inst: i, epoch });
             }
         }
     }
@@ -950,8 +845,7 @@ impl Simulation<'_> {
         reg.requests.set(now, load_now);
         reg.busy_cpu.set(now, busy_now);
         let t = now.as_secs_f64();
-        reg.history
-            .push_back((t, reg.requests.area, reg.busy_cpu.area));
+        reg.history.push_back((t, reg.requests.area, reg.busy_cpu.area));
         while reg.history.len() > 2 && reg.history[1].0 <= t - AUTOSCALE_WINDOW_S {
             reg.history.pop_front();
         }
@@ -1009,22 +903,16 @@ impl Simulation<'_> {
                 continue;
             }
             if reg.n_starting > 0 {
-                let i = reg
-                    .insts
-                    .iter()
-                    .position(|x| x.state == InstState::Starting)
-                    .map(|p| p as u32);
+                let i = reg.insts.iter().position(|x| x.state == InstState::Starting).map(|p| p as u32);
                 if let Some(i) = i {
                     self.stop_instance(now, region, i);
                     continue;
                 }
             }
-            let choice = reg.buckets.first().or_else(|| {
-                reg.insts
-                    .iter()
-                    .position(|x| x.state == InstState::Active)
-                    .map(|p| p as u32)
-            });
+            let choice = reg
+                .buckets
+                .first()
+                .or_else(|| reg.insts.iter().position(|x| x.state == InstState::Active).map(|p| p as u32));
             match choice {
                 Some(i) => self.deactivate(q, region, i, true),
                 None => return,
@@ -1057,13 +945,7 @@ impl Simulation<'_> {
         }
         reg.buckets.clear();
         reg.idle.clear();
-        (
-            reg.n_starting,
-            reg.n_active,
-            reg.n_idle,
-            reg.n_retiring,
-            reg.n_alive,
-        ) = (0, 0, 0, 0, 0);
+        (reg.n_starting, reg.n_active, reg.n_idle, reg.n_retiring, reg.n_alive) = (0, 0, 0, 0, 0);
         reg.busy_cpu.set(now, 0.0);
         reg.requests.set(now, 0.0);
         self.instances_changed(now, region);

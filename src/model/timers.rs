@@ -23,12 +23,7 @@ struct Link {
     due: SimTime,
 }
 
-const UNLINKED: Link = Link {
-    prev: NONE,
-    next: NONE,
-    list: NONE,
-    due: SimTime::NEVER,
-};
+const UNLINKED: Link = Link { prev: NONE, next: NONE, list: NONE, due: SimTime::NEVER };
 
 #[derive(Clone, Copy)]
 struct List {
@@ -50,15 +45,7 @@ impl TimerLists {
     pub fn new(n_lists: usize) -> Self {
         TimerLists {
             links: Vec::new(),
-            lists: vec![
-                List {
-                    head: NONE,
-                    tail: NONE,
-                    len: 0,
-                    armed: false,
-                };
-                n_lists
-            ],
+            lists: vec![List { head: NONE, tail: NONE, len: 0, armed: false }; n_lists],
         }
     }
 
@@ -69,25 +56,16 @@ impl TimerLists {
     pub fn push(&mut self, list: u32, id: u32, due: SimTime) -> bool {
         let i = id as usize;
         if self.links.len() <= i {
-            self.links
-                .resize((i + 1).max(self.links.len() * 2), UNLINKED);
+            self.links.resize((i + 1).max(self.links.len() * 2), UNLINKED);
         }
         debug_assert_eq!(self.links[i].list, NONE, "id {id} is already in a list");
         let l = &mut self.lists[list as usize];
         let tail = l.tail;
-        self.links[i] = Link {
-            prev: tail,
-            next: NONE,
-            list,
-            due,
-        };
+        self.links[i] = Link { prev: tail, next: NONE, list, due };
         if tail == NONE {
             l.head = id;
         } else {
-            debug_assert!(
-                self.links[tail as usize].due <= due,
-                "FIFO timer list out of order"
-            );
+            debug_assert!(self.links[tail as usize].due <= due, "FIFO timer list out of order");
             self.links[tail as usize].next = id;
         }
         l.tail = id;
@@ -122,10 +100,7 @@ impl TimerLists {
 
     /// The deadline of `id`, if it is in a list.
     pub fn due(&self, id: u32) -> Option<SimTime> {
-        self.links
-            .get(id as usize)
-            .filter(|l| l.list != NONE)
-            .map(|l| l.due)
+        self.links.get(id as usize).filter(|l| l.list != NONE).map(|l| l.due)
     }
 
     /// Whether `id` is in a list.
@@ -208,10 +183,7 @@ mod tests {
         assert_eq!(t.rearm(0), Some(SimTime(30)));
         assert_eq!(t.pop_due(0, SimTime(30)), Some(9));
         assert_eq!(t.rearm(0), None);
-        assert!(
-            t.push(0, 7, SimTime(40)),
-            "an empty, disarmed list must ask to be armed"
-        );
+        assert!(t.push(0, 7, SimTime(40)), "an empty, disarmed list must ask to be armed");
         assert_eq!(t.front(1), Some(1));
     }
 

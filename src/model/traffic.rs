@@ -46,13 +46,7 @@ impl Traffic {
         let surges: Vec<(SimTime, SimTime, f64)> = surges
             .iter()
             .filter(|s| s.city.is_none_or(|c| c == index))
-            .map(|s| {
-                (
-                    SimTime(s.start_ns),
-                    SimTime(s.start_ns.saturating_add(s.duration_ns)),
-                    s.multiplier,
-                )
-            })
+            .map(|s| (SimTime(s.start_ns), SimTime(s.start_ns.saturating_add(s.duration_ns)), s.multiplier))
             .collect();
         let mut boundaries: Vec<SimTime> = surges.iter().flat_map(|&(a, b, _)| [a, b]).collect();
         boundaries.sort_unstable();
@@ -61,8 +55,7 @@ impl Traffic {
             rps: city.rps,
             profile: city.profile,
             arrival: city.arrival,
-            local_hour_at_zero: (f64::from(start_utc_s) / 3600.0 + city.utc_offset_h)
-                .rem_euclid(24.0),
+            local_hour_at_zero: (f64::from(start_utc_s) / 3600.0 + city.utc_offset_h).rem_euclid(24.0),
             surges,
             boundaries,
             rng,
@@ -74,26 +67,16 @@ impl Traffic {
     pub fn diurnal(&self, t: SimTime) -> f64 {
         match self.profile {
             Profile::Flat => 1.0,
-            Profile::Diurnal {
-                min_ratio,
-                peak_local_hour,
-            } => {
+            Profile::Diurnal { min_ratio, peak_local_hour } => {
                 let hour = self.local_hour_at_zero + t.as_secs_f64() / 3600.0;
-                min_ratio
-                    + (1.0 - min_ratio)
-                        * 0.5
-                        * (1.0 + (TAU * (hour - peak_local_hour) / 24.0).cos())
+                min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + (TAU * (hour - peak_local_hour) / 24.0).cos())
             }
         }
     }
 
     /// The product of the multipliers of the surges active at `t`.
     fn surge_factor(&self, t: SimTime) -> f64 {
-        self.surges
-            .iter()
-            .filter(|&&(a, b, _)| a <= t && t < b)
-            .map(|&(_, _, m)| m)
-            .product()
+        self.surges.iter().filter(|&&(a, b, _)| a <= t && t < b).map(|&(_, _, m)| m).product()
     }
 
     /// Requests per second at `t`.
@@ -119,21 +102,14 @@ impl Traffic {
     /// a day: 1 if it contains the peak, else the larger end (the cosine
     /// falls monotonically away from its peak on either side).
     fn diurnal_max(&self, from: SimTime, to: SimTime) -> f64 {
-        let Profile::Diurnal {
-            peak_local_hour, ..
-        } = self.profile
-        else {
+        let Profile::Diurnal { peak_local_hour, .. } = self.profile else {
             return 1.0;
         };
         let hour = |t: SimTime| self.local_hour_at_zero + t.as_secs_f64() / 3600.0;
         let (a, b) = (hour(from), hour(to));
         // The first peak at or after `a`.
         let peak = a + (peak_local_hour - a).rem_euclid(24.0);
-        if peak <= b {
-            1.0
-        } else {
-            self.diurnal(from).max(self.diurnal(to))
-        }
+        if peak <= b { 1.0 } else { self.diurnal(from).max(self.diurnal(to)) }
     }
 
     fn next_poisson(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
@@ -203,15 +179,7 @@ mod tests {
     use crate::engine::rng::stream;
 
     fn city(profile: Profile, arrival: Arrival) -> City {
-        City {
-            name: "X".into(),
-            lat: 0.0,
-            lon: 0.0,
-            rps: 200.0,
-            profile,
-            utc_offset_h: 0.0,
-            arrival,
-        }
+        City { name: "X".into(), lat: 0.0, lon: 0.0, rps: 200.0, profile, utc_offset_h: 0.0, arrival }
     }
 
     fn count(t: &mut Traffic, from: SimTime, to: SimTime) -> u64 {
@@ -226,13 +194,7 @@ mod tests {
 
     #[test]
     fn poisson_count_matches_rate_within_statistical_error() {
-        let mut t = Traffic::new(
-            &city(Profile::Flat, Arrival::Poisson),
-            0,
-            &[],
-            0,
-            stream(1, "t"),
-        );
+        let mut t = Traffic::new(&city(Profile::Flat, Arrival::Poisson), 0, &[], 0, stream(1, "t"));
         let n = count(&mut t, SimTime::ZERO, SimTime(600 * NS_PER_S));
         let mean = 200.0 * 600.0;
         // Poisson: sd = sqrt(mean); allow 4 sd.
@@ -241,10 +203,7 @@ mod tests {
 
     #[test]
     fn diurnal_integrates_to_the_mean_of_the_cosine() {
-        let profile = Profile::Diurnal {
-            min_ratio: 0.3,
-            peak_local_hour: 20.0,
-        };
+        let profile = Profile::Diurnal { min_ratio: 0.3, peak_local_hour: 20.0 };
         let mut t = Traffic::new(&city(profile, Arrival::Poisson), 0, &[], 0, stream(2, "t"));
         let day = SimTime(86_400 * NS_PER_S);
         let n = count(&mut t, SimTime::ZERO, day);
@@ -256,12 +215,8 @@ mod tests {
 
     #[test]
     fn surges_multiply_the_rate_only_while_they_last() {
-        let surge = Surge {
-            city: Some(0),
-            start_ns: 100 * NS_PER_S,
-            duration_ns: 100 * NS_PER_S,
-            multiplier: 5.0,
-        };
+        let surge =
+            Surge { city: Some(0), start_ns: 100 * NS_PER_S, duration_ns: 100 * NS_PER_S, multiplier: 5.0 };
         let mut t = Traffic::new(
             &city(Profile::Flat, Arrival::Poisson),
             0,
@@ -275,33 +230,15 @@ mod tests {
         assert!((before as f64 - m1).abs() < 4.0 * m1.sqrt(), "{before}");
         assert!((during as f64 - m5).abs() < 4.0 * m5.sqrt(), "{during}");
         // A surge for another city changes nothing here.
-        let other = Surge {
-            city: Some(1),
-            ..surge
-        };
-        let t2 = Traffic::new(
-            &city(Profile::Flat, Arrival::Poisson),
-            0,
-            &[other],
-            0,
-            stream(3, "t"),
-        );
+        let other = Surge { city: Some(1), ..surge };
+        let t2 = Traffic::new(&city(Profile::Flat, Arrival::Poisson), 0, &[other], 0, stream(3, "t"));
         assert_eq!(t2.rate_at(SimTime(150 * NS_PER_S)), 200.0);
     }
 
     #[test]
     fn the_thinning_bound_covers_the_rate_over_each_segment() {
-        let profile = Profile::Diurnal {
-            min_ratio: 0.2,
-            peak_local_hour: 7.5,
-        };
-        let t = Traffic::new(
-            &city(profile, Arrival::Poisson),
-            0,
-            &[],
-            13 * 3600,
-            stream(5, "t"),
-        );
+        let profile = Profile::Diurnal { min_ratio: 0.2, peak_local_hour: 7.5 };
+        let t = Traffic::new(&city(profile, Arrival::Poisson), 0, &[], 13 * 3600, stream(5, "t"));
         let hour = 3600 * NS_PER_S;
         for start_min in (0..48 * 60).step_by(7) {
             let from = SimTime(start_min * 60 * NS_PER_S);
@@ -312,26 +249,14 @@ mod tests {
                 let x = SimTime(from.ns() + (to.ns() - from.ns()) * k / 600);
                 seen = seen.max(t.diurnal(x));
             }
-            assert!(
-                bound >= seen - 1e-12,
-                "bound {bound} below {seen} from minute {start_min}"
-            );
-            assert!(
-                bound <= seen + 1e-3,
-                "bound {bound} loose against {seen} from minute {start_min}"
-            );
+            assert!(bound >= seen - 1e-12, "bound {bound} below {seen} from minute {start_min}");
+            assert!(bound <= seen + 1e-3, "bound {bound} loose against {seen} from minute {start_min}");
         }
     }
 
     #[test]
     fn uniform_arrivals_are_evenly_spaced() {
-        let mut t = Traffic::new(
-            &city(Profile::Flat, Arrival::Uniform),
-            0,
-            &[],
-            0,
-            stream(4, "t"),
-        );
+        let mut t = Traffic::new(&city(Profile::Flat, Arrival::Uniform), 0, &[], 0, stream(4, "t"));
         let a = t.next_arrival(SimTime::ZERO, SimTime::NEVER).unwrap();
         let b = t.next_arrival(a, SimTime::NEVER).unwrap();
         let c = t.next_arrival(b, SimTime::NEVER).unwrap();

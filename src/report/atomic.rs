@@ -19,14 +19,9 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `target` (its folder must exist).
     pub fn create(target: &Path) -> io::Result<Self> {
-        let name = target
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-        let tmp = target.with_file_name(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let name =
+            target.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+        let tmp = target.with_file_name(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
         let file = File::create(&tmp)?;
         Ok(AtomicFile {
             tmp,
@@ -37,9 +32,7 @@ impl AtomicFile {
 
     /// The writer for the file's content.
     pub fn writer(&mut self) -> &mut BufWriter<File> {
-        self.writer
-            .as_mut()
-            .expect("writer is present until commit")
+        self.writer.as_mut().expect("writer is present until commit")
     }
 
     /// Flushes, syncs and renames the file into place.
@@ -74,10 +67,7 @@ impl Drop for AtomicFile {
 }
 
 /// Writes a whole file atomically with `write`.
-pub fn write_file(
-    target: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
+pub fn write_file(target: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let mut f = AtomicFile::create(target)?;
     write(f.writer())?;
     f.commit()
@@ -99,11 +89,7 @@ mod tests {
             // Dropped without commit.
         }
         assert!(!target.exists());
-        assert_eq!(
-            fs::read_dir(&dir).unwrap().count(),
-            0,
-            "the temporary file is removed"
-        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0, "the temporary file is removed");
         write_file(&target, |w| w.write_all(b"whole")).unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"whole");
         fs::remove_dir_all(&dir).unwrap();

@@ -8,7 +8,7 @@
 pub mod atomic;
 pub mod table;
 
-use crate::metrics::{Flow, Row, WindowReport, WindowSink};
+use crate::metrics::{Ejection, Flow, Row, WindowReport, WindowSink};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -89,12 +89,7 @@ pub fn write_summary(w: impl Write, rows: &[Row]) -> io::Result<()> {
 /// Writes `flows.csv`: `city,region,requests,share`, where `share` is the
 /// share of the city's requests (those answered by some region) that this
 /// region answered.
-pub fn write_flows(
-    w: impl Write,
-    flows: &[Flow],
-    cities: &[String],
-    regions: &[String],
-) -> io::Result<()> {
+pub fn write_flows(w: impl Write, flows: &[Flow], cities: &[String], regions: &[String]) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["city", "region", "requests", "share"])?;
     write_flow_rows(&mut out, None, flows, cities, regions)?;
@@ -127,32 +122,36 @@ fn write_flow_rows<W: Write>(
     Ok(())
 }
 
-/// Streams `timeseries.csv` and `timeseries_flows.csv` as windows close.
+/// Streams `timeseries.csv` and `timeseries_flows.csv` as windows close, and
+/// `ejections.csv` as edges eject regions and return them to service.
 /// I/O errors are kept and returned by [`TimeseriesWriter::finish`].
 pub struct TimeseriesWriter<W: Write> {
     rows: csv::Writer<W>,
     flows: csv::Writer<W>,
+    ejections: csv::Writer<W>,
     cities: Vec<String>,
     regions: Vec<String>,
     error: Option<io::Error>,
 }
 
 impl<W: Write> TimeseriesWriter<W> {
-    /// Writes the headers of both files.
-    pub fn new(rows: W, flows: W, cities: Vec<String>, regions: Vec<String>) -> io::Result<Self> {
+    /// Writes the headers of the three files.
+    pub fn new(
+        rows: W,
+        flows: W,
+        ejections: W,
+        cities: Vec<String>,
+        regions: Vec<String>,
+    ) -> io::Result<Self> {
         let mut rows = csv::Writer::from_writer(rows);
         let mut header = vec!["window_start_s"];
         header.extend_from_slice(COLUMNS);
         rows.write_record(&header)?;
         let mut flows = csv::Writer::from_writer(flows);
         flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;
-        Ok(TimeseriesWriter {
-            rows,
-            flows,
-            cities,
-            regions,
-            error: None,
-        })
+        let mut ejections = csv::Writer::from_writer(ejections);
+        ejections.write_record(["time_s", "edge", "region", "event", "ejected_until_s"])?;
+        Ok(TimeseriesWriter { rows, flows, ejections, cities, regions, error: None })
     }
 
     fn write(&mut self, r: &WindowReport<'_>) -> io::Result<()> {
@@ -162,23 +161,33 @@ impl<W: Write> TimeseriesWriter<W> {
             rec.extend(fields(row));
             self.rows.write_record(&rec)?;
         }
-        write_flow_rows(
-            &mut self.flows,
-            Some(r.start_s),
-            r.flows,
-            &self.cities,
-            &self.regions,
-        )
+        write_flow_rows(&mut self.flows, Some(r.start_s), r.flows, &self.cities, &self.regions)
     }
 
-    /// Flushes both files and returns their writers, or the first error.
-    pub fn finish(self) -> io::Result<(W, W)> {
+    fn write_ejection(&mut self, e: &Ejection) -> io::Result<()> {
+        let (event, until) = match e.until {
+            Some(t) => ("ejected", format!("{:.3}", t.as_secs_f64())),
+            None => ("returned", String::new()),
+        };
+        self.ejections.write_record([
+            format!("{:.3}", e.time.as_secs_f64()),
+            self.cities[e.edge as usize].clone(),
+            self.regions[e.region as usize].clone(),
+            event.to_string(),
+            until,
+        ])?;
+        Ok(())
+    }
+
+    /// Flushes the three files and returns their writers, or the first error.
+    pub fn finish(self) -> io::Result<(W, W, W)> {
         if let Some(e) = self.error {
             return Err(e);
         }
         let rows = self.rows.into_inner().map_err(|e| e.into_error())?;
         let flows = self.flows.into_inner().map_err(|e| e.into_error())?;
-        Ok((rows, flows))
+        let ejections = self.ejections.into_inner().map_err(|e| e.into_error())?;
+        Ok((rows, flows, ejections))
     }
 }
 
@@ -188,6 +197,14 @@ impl<W: Write> WindowSink for TimeseriesWriter<W> {
             && let Err(e) = self.write(r)
         {
             self.error = Some(e);
+        }
+    }
+
+    fn ejection(&mut self, e: &Ejection) {
+        if self.error.is_none()
+            && let Err(err) = self.write_ejection(e)
+        {
+            self.error = Some(err);
         }
     }
 }
@@ -274,18 +291,7 @@ mod tests {
 
     #[test]
     fn flows_share_is_per_city() {
-        let flows = [
-            Flow {
-                city: 0,
-                region: 0,
-                requests: 3,
-            },
-            Flow {
-                city: 0,
-                region: 1,
-                requests: 1,
-            },
-        ];
+        let flows = [Flow { city: 0, region: 0, requests: 3 }, Flow { city: 0, region: 1, requests: 1 }];
         let mut buf = Vec::new();
         write_flows(&mut buf, &flows, &["A".into()], &["r0".into(), "r1".into()]).unwrap();
         assert_eq!(

@@ -10,11 +10,7 @@ fn cell(x: Option<f64>, decimals: usize) -> String {
 fn percent(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| {
         let p = v * 100.0;
-        if p >= 99.995 && v < 1.0 {
-            format!("{p:.3}%")
-        } else {
-            format!("{p:.2}%")
-        }
+        if p >= 99.995 && v < 1.0 { format!("{p:.3}%") } else { format!("{p:.2}%") }
     })
 }
 

@@ -52,12 +52,7 @@ impl InputError {
     pub fn whole_file(file: &Path, message: impl Into<String>) -> Self {
         InputError {
             file: file.to_path_buf(),
-            problems: vec![Problem {
-                line: None,
-                col: None,
-                path: String::new(),
-                message: message.into(),
-            }],
+            problems: vec![Problem { line: None, col: None, path: String::new(), message: message.into() }],
         }
     }
 }
@@ -120,15 +115,8 @@ impl Source {
         if let Ok(root) = toml::de::DeTable::parse(text) {
             index_table(root.get_ref(), "", &mut spans);
         }
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Source {
-            file: file.to_path_buf(),
-            line_starts,
-            text: text.to_string(),
-            spans,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Source { file: file.to_path_buf(), line_starts, text: text.to_string(), spans }
     }
 
     /// The file this source was read from.
@@ -140,10 +128,7 @@ impl Source {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let col = self.text[start..offset.min(self.text.len())]
-            .chars()
-            .count()
-            + 1;
+        let col = self.text[start..offset.min(self.text.len())].chars().count() + 1;
         (line, col)
     }
 
@@ -152,16 +137,8 @@ impl Source {
     fn locate(&self, path: &str, prefer_key: bool) -> Option<(usize, usize)> {
         let mut p = path;
         loop {
-            let first = if prefer_key {
-                &self.spans.key
-            } else {
-                &self.spans.value
-            };
-            let second = if prefer_key {
-                &self.spans.value
-            } else {
-                &self.spans.key
-            };
+            let first = if prefer_key { &self.spans.key } else { &self.spans.value };
+            let second = if prefer_key { &self.spans.value } else { &self.spans.key };
             if let Some(span) = first.get(p).or_else(|| second.get(p)) {
                 return Some(self.line_col(span.start));
             }
@@ -181,20 +158,9 @@ fn parent_path(path: &str) -> Option<&str> {
 
 /// Appends `key` to a key path, quoting it when it is not a bare TOML key.
 pub fn join_key(path: &str, key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let key = if bare {
-        key.to_string()
-    } else {
-        format!("\"{}\"", key.replace('"', "\\\""))
-    };
-    if path.is_empty() {
-        key
-    } else {
-        format!("{path}.{key}")
-    }
+    let bare = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let key = if bare { key.to_string() } else { format!("\"{}\"", key.replace('"', "\\\"")) };
+    if path.is_empty() { key } else { format!("{path}.{key}") }
 }
 
 fn index_table(table: &toml::de::DeTable<'_>, path: &str, spans: &mut Spans) {
@@ -228,21 +194,12 @@ pub struct Diag<'s> {
 impl<'s> Diag<'s> {
     /// A collector for problems in `source`.
     pub fn new(source: &'s Source) -> Self {
-        Diag {
-            source,
-            problems: RefCell::new(Vec::new()),
-            warnings: RefCell::new(Vec::new()),
-        }
+        Diag { source, problems: RefCell::new(Vec::new()), warnings: RefCell::new(Vec::new()) }
     }
 
     fn problem(&self, path: &str, message: String, at_key: bool) -> Problem {
         let loc = self.source.locate(path, at_key);
-        Problem {
-            line: loc.map(|l| l.0),
-            col: loc.map(|l| l.1),
-            path: path.to_string(),
-            message,
-        }
+        Problem { line: loc.map(|l| l.0), col: loc.map(|l| l.1), path: path.to_string(), message }
     }
 
     /// Records a problem with the value at `path`.
@@ -272,18 +229,14 @@ impl<'s> Diag<'s> {
     /// one, else the warnings. Problems are sorted by position in the file.
     pub fn finish(self) -> Result<Warnings, InputError> {
         let file = self.source.file().to_path_buf();
-        let sort =
-            |v: &mut Vec<Problem>| v.sort_by_key(|p| (p.line.unwrap_or(0), p.col.unwrap_or(0)));
+        let sort = |v: &mut Vec<Problem>| v.sort_by_key(|p| (p.line.unwrap_or(0), p.col.unwrap_or(0)));
         let mut problems = self.problems.into_inner();
         let mut warnings = self.warnings.into_inner();
         sort(&mut problems);
         sort(&mut warnings);
         problems.dedup();
         if problems.is_empty() {
-            Ok(Warnings {
-                file,
-                items: warnings,
-            })
+            Ok(Warnings { file, items: warnings })
         } else {
             Err(InputError { file, problems })
         }
@@ -298,9 +251,7 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
             let (_, errors) = toml::de::DeTable::parse_recoverable(text);
             let source = Source::new(file, "");
             let positions = Source {
-                line_starts: std::iter::once(0)
-                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                    .collect(),
+                line_starts: std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect(),
                 text: text.to_string(),
                 ..source
             };
@@ -324,10 +275,7 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
                     message: "not valid TOML".to_string(),
                 });
             }
-            Err(InputError {
-                file: file.to_path_buf(),
-                problems,
-            })
+            Err(InputError { file: file.to_path_buf(), problems })
         }
     }
 }
@@ -350,10 +298,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
+pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let folded = word.to_lowercase();
     candidates
         .into_iter()
@@ -383,10 +328,7 @@ mod tests {
         assert_eq!(src.locate("simulation.duration", true), Some((2, 1)));
         assert_eq!(src.locate("region[1].max_instances", false), Some((8, 17)));
         // A key that is not in the file falls back to its table.
-        assert_eq!(
-            src.locate("region[1].min_instances", true).map(|l| l.0),
-            Some(6)
-        );
+        assert_eq!(src.locate("region[1].min_instances", true).map(|l| l.0), Some(6));
     }
 
     #[test]
@@ -398,14 +340,8 @@ mod tests {
 
     #[test]
     fn suggestions_catch_typos_only() {
-        assert_eq!(
-            did_you_mean("max_instance", ["max_instances", "min_instances"]),
-            Some("max_instances")
-        );
-        assert_eq!(
-            did_you_mean("us-centrl1", ["us-central1", "us-east1"]),
-            Some("us-central1")
-        );
+        assert_eq!(did_you_mean("max_instance", ["max_instances", "min_instances"]), Some("max_instances"));
+        assert_eq!(did_you_mean("us-centrl1", ["us-central1", "us-east1"]), Some("us-central1"));
         assert_eq!(did_you_mean("banana", ["max_instances", "cpu"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
@@ -413,9 +349,6 @@ mod tests {
     #[test]
     fn key_paths_quote_what_is_not_bare() {
         assert_eq!(join_key("", "service"), "service");
-        assert_eq!(
-            join_key("sweep.grid", "service.max_instances"),
-            "sweep.grid.\"service.max_instances\""
-        );
+        assert_eq!(join_key("sweep.grid", "service.max_instances"), "sweep.grid.\"service.max_instances\"");
     }
 }

@@ -100,10 +100,9 @@ impl DistSpec {
                 mu: (median_ns as f64).ln(),
                 sigma: (p99_ns as f64 / median_ns as f64).ln() / Z99,
             },
-            DistSpec::Uniform { min_ns, max_ns } => Sampler::Uniform {
-                min: min_ns as f64,
-                width: (max_ns - min_ns) as f64,
-            },
+            DistSpec::Uniform { min_ns, max_ns } => {
+                Sampler::Uniform { min: min_ns as f64, width: (max_ns - min_ns) as f64 }
+            }
             DistSpec::Gamma { mean_ns, cv } => {
                 let shape = 1.0 / (cv * cv);
                 let scale = mean_ns as f64 / shape;
@@ -208,11 +207,7 @@ pub fn read(diag: &Diag<'_>, path: &str, value: &Value) -> Option<DistSpec> {
                 path,
                 format!(
                     "`dist` is missing; one of {}",
-                    KINDS
-                        .iter()
-                        .map(|(k, p)| format!("\"{k}\" ({p})"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    KINDS.iter().map(|(k, p)| format!("\"{k}\" ({p})")).collect::<Vec<_>>().join(", ")
                 ),
             );
             return None;
@@ -221,12 +216,10 @@ pub fn read(diag: &Diag<'_>, path: &str, value: &Value) -> Option<DistSpec> {
     };
     let positive = Rule::Above(0.0);
     let spec = match kind {
-        "constant" => s
-            .required_duration("value", Rule::AtLeast(0.0))
-            .map(DistSpec::constant),
-        "exponential" => s
-            .required_duration("mean", positive)
-            .map(|mean_ns| DistSpec::Exponential { mean_ns }),
+        "constant" => s.required_duration("value", Rule::AtLeast(0.0)).map(DistSpec::constant),
+        "exponential" => {
+            s.required_duration("mean", positive).map(|mean_ns| DistSpec::Exponential { mean_ns })
+        }
         "lognormal" => {
             let median = s.required_duration("median", positive);
             let p99 = s.required_duration("p99", positive);
@@ -263,10 +256,7 @@ pub fn read(diag: &Diag<'_>, path: &str, value: &Value) -> Option<DistSpec> {
             let cv = if s.has("cv") {
                 s.opt_number("cv", Rule::AboveUpTo(0.0, 10.0))
             } else {
-                s.missing(
-                    "cv",
-                    "the coefficient of variation, a number greater than 0 and at most 10",
-                );
+                s.missing("cv", "the coefficient of variation, a number greater than 0 and at most 10");
                 None
             };
             match (mean, cv) {
@@ -300,26 +290,11 @@ mod tests {
         let cases = [
             (DistSpec::Exponential { mean_ns: 1_000_000 }, 1.0),
             (
-                DistSpec::Lognormal {
-                    median_ns: 20_000_000,
-                    p99_ns: 150_000_000,
-                },
+                DistSpec::Lognormal { median_ns: 20_000_000, p99_ns: 150_000_000 },
                 (7.5f64.ln() / Z99).powi(2).exp_m1().sqrt(),
             ),
-            (
-                DistSpec::Uniform {
-                    min_ns: 0,
-                    max_ns: 10,
-                },
-                1.0 / 3f64.sqrt(),
-            ),
-            (
-                DistSpec::Gamma {
-                    mean_ns: 5_000_000,
-                    cv: 0.5,
-                },
-                0.5,
-            ),
+            (DistSpec::Uniform { min_ns: 0, max_ns: 10 }, 1.0 / 3f64.sqrt()),
+            (DistSpec::Gamma { mean_ns: 5_000_000, cv: 0.5 }, 0.5),
         ];
         for (spec, cv) in cases {
             let mean = spec.mean_ns();
@@ -335,10 +310,7 @@ mod tests {
 
     #[test]
     fn lognormal_percentiles_match_median_and_p99() {
-        let spec = DistSpec::Lognormal {
-            median_ns: 20_000_000,
-            p99_ns: 150_000_000,
-        };
+        let spec = DistSpec::Lognormal { median_ns: 20_000_000, p99_ns: 150_000_000 };
         let s = spec.sampler();
         let mut rng = stream(3, "lognormal");
         let mut xs: Vec<f64> = (0..100_000).map(|_| s.sample_f64(&mut rng)).collect();

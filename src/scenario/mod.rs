@@ -304,10 +304,7 @@ pub enum Profile {
     Flat,
     /// A daily cosine between `rps * min_ratio` and `rps`, peaking at
     /// `peak_local_hour` local time.
-    Diurnal {
-        min_ratio: f64,
-        peak_local_hour: f64,
-    },
+    Diurnal { min_ratio: f64, peak_local_hour: f64 },
 }
 
 /// `city.arrival`.

@@ -30,11 +30,7 @@ pub fn describe(value: &Value) -> String {
         Value::Float(x) => format!("the number {x}"),
         Value::Boolean(b) => format!("{b}"),
         Value::Datetime(d) => format!("the date-time {d}"),
-        Value::Array(a) => format!(
-            "an array of {} item{}",
-            a.len(),
-            if a.len() == 1 { "" } else { "s" }
-        ),
+        Value::Array(a) => format!("an array of {} item{}", a.len(), if a.len() == 1 { "" } else { "s" }),
         Value::Table(_) => "a table".to_string(),
     }
 }
@@ -42,24 +38,12 @@ pub fn describe(value: &Value) -> String {
 impl<'a> Section<'a> {
     /// The root table of a file.
     pub fn root(diag: &'a Diag<'a>, table: &'a toml::Table) -> Self {
-        Section {
-            diag,
-            path: String::new(),
-            table: Some(table),
-            asked: Vec::new(),
-            context: String::new(),
-        }
+        Section { diag, path: String::new(), table: Some(table), asked: Vec::new(), context: String::new() }
     }
 
     /// A section at `path` for `table` (absent tables read as all defaults).
     pub fn new(diag: &'a Diag<'a>, path: String, table: Option<&'a toml::Table>) -> Self {
-        Section {
-            diag,
-            path,
-            table,
-            asked: Vec::new(),
-            context: String::new(),
-        }
+        Section { diag, path, table, asked: Vec::new(), context: String::new() }
     }
 
     /// Adds words to unknown-key errors, such as `for kind = "errors"`.
@@ -113,11 +97,7 @@ impl<'a> Section<'a> {
 
     /// Records that `key` is required but missing.
     pub fn missing(&self, key: &str, what: &str) {
-        let at = if self.path.is_empty() {
-            key.to_string()
-        } else {
-            self.path.clone()
-        };
+        let at = if self.path.is_empty() { key.to_string() } else { self.path.clone() };
         let message = if self.path.is_empty() {
             format!("missing; it is required ({what})")
         } else {
@@ -127,10 +107,7 @@ impl<'a> Section<'a> {
     }
 
     fn wrong_type(&self, key: &str, value: &Value, expected: &str) {
-        self.error(
-            key,
-            format!("expected {expected}, found {}", describe(value)),
-        );
+        self.error(key, format!("expected {expected}, found {}", describe(value)));
     }
 
     /// A duration string; `None` when absent or wrong.
@@ -149,9 +126,7 @@ impl<'a> Section<'a> {
                     key,
                     format!(
                         "found the bare number {}; durations need a unit, for example \"{}s\" or \"{}ms\"",
-                        value,
-                        value,
-                        value
+                        value, value, value
                     ),
                 );
                 None
@@ -168,10 +143,7 @@ impl<'a> Section<'a> {
         match self.opt_duration(key) {
             Some(ns) => {
                 if let Err(msg) = rule.check_duration(ns) {
-                    self.error(
-                        key,
-                        format!("must be {msg}, found \"{}\"", human_duration(ns)),
-                    );
+                    self.error(key, format!("must be {msg}, found \"{}\"", human_duration(ns)));
                     default
                 } else {
                     ns
@@ -191,10 +163,7 @@ impl<'a> Section<'a> {
         match rule.check_duration(ns) {
             Ok(()) => Some(ns),
             Err(msg) => {
-                self.error(
-                    key,
-                    format!("must be {msg}, found \"{}\"", human_duration(ns)),
-                );
+                self.error(key, format!("must be {msg}, found \"{}\"", human_duration(ns)));
                 None
             }
         }
@@ -231,15 +200,10 @@ impl<'a> Section<'a> {
         match value {
             Value::Integer(i) if (min..=max).contains(i) => Some(*i),
             Value::Integer(i) => {
-                self.error(
-                    key,
-                    format!("must be a whole number from {min} to {max}, found {i}"),
-                );
+                self.error(key, format!("must be a whole number from {min} to {max}, found {i}"));
                 None
             }
-            Value::Float(x) if x.fract() == 0.0 && (min as f64..=max as f64).contains(x) => {
-                Some(*x as i64)
-            }
+            Value::Float(x) if x.fract() == 0.0 && (min as f64..=max as f64).contains(x) => Some(*x as i64),
             other => {
                 self.wrong_type(key, other, &format!("a whole number from {min} to {max}"));
                 None
@@ -278,20 +242,13 @@ impl<'a> Section<'a> {
     /// One of a fixed set of strings, `default` when absent.
     pub fn choice<T: Copy>(&mut self, key: &'static str, default: T, options: &[(&str, T)]) -> T {
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        let allowed = names
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let allowed = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
         match self.get(key) {
             None => default,
             Some(Value::String(s)) => match options.iter().find(|(n, _)| n == s) {
                 Some(&(_, v)) => v,
                 None => {
-                    self.error(
-                        key,
-                        format!("\"{s}\" is not one of {allowed}{}", hint(s, &names)),
-                    );
+                    self.error(key, format!("\"{s}\" is not one of {allowed}{}", hint(s, &names)));
                     default
                 }
             },
@@ -310,11 +267,7 @@ impl<'a> Section<'a> {
         options: &[(&str, T)],
     ) -> Vec<T> {
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        let allowed = names
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let allowed = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
         let Some(value) = self.get(key) else {
             return default.to_vec();
         };
@@ -331,15 +284,13 @@ impl<'a> Section<'a> {
                         self.diag.error(&path, format!("\"{s}\" is listed twice"));
                     }
                     Some(&(_, v)) => out.push(v),
-                    None => self.diag.error(
-                        &path,
-                        format!("\"{s}\" is not one of {allowed}{}", hint(s, &names)),
-                    ),
+                    None => {
+                        self.diag.error(&path, format!("\"{s}\" is not one of {allowed}{}", hint(s, &names)))
+                    }
                 },
-                other => self.diag.error(
-                    &path,
-                    format!("expected one of {allowed}, found {}", describe(other)),
-                ),
+                other => {
+                    self.diag.error(&path, format!("expected one of {allowed}, found {}", describe(other)))
+                }
             }
         }
         out
@@ -397,9 +348,7 @@ impl<'a> Section<'a> {
 
     /// Keys present in the table, in file order where the map keeps it.
     pub fn keys(&self) -> Vec<&'a str> {
-        self.table
-            .map(|t| t.keys().map(String::as_str).collect())
-            .unwrap_or_default()
+        self.table.map(|t| t.keys().map(String::as_str).collect()).unwrap_or_default()
     }
 
     /// Reports every key of the table that no accessor asked for.

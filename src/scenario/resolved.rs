@@ -40,10 +40,7 @@ fn service_table(c: &ServiceConfig, t: &mut Table) {
     t.insert("cpu_time".into(), c.cpu_time.to_toml());
     t.insert("io_time".into(), c.io_time.to_toml());
     t.insert("cold_start".into(), c.cold_start.to_toml());
-    t.insert(
-        "startup_cpu_boost".into(),
-        Value::Boolean(c.startup_cpu_boost),
-    );
+    t.insert("startup_cpu_boost".into(), Value::Boolean(c.startup_cpu_boost));
     t.insert("idle_timeout".into(), d(c.idle_timeout_ns));
     t.insert("pending_timeout".into(), d(c.pending_timeout_ns));
     t.insert("request_timeout".into(), d(c.request_timeout_ns));
@@ -60,16 +57,8 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("warmup".into(), d(sim.warmup_ns));
     t.insert("window".into(), d(sim.window_ns));
     t.insert("seed".into(), Value::Integer(sim.seed as i64));
-    let (h, m, sec) = (
-        sim.start_utc_s / 3600,
-        sim.start_utc_s / 60 % 60,
-        sim.start_utc_s % 60,
-    );
-    let clock = if sec == 0 {
-        format!("{h:02}:{m:02}")
-    } else {
-        format!("{h:02}:{m:02}:{sec:02}")
-    };
+    let (h, m, sec) = (sim.start_utc_s / 3600, sim.start_utc_s / 60 % 60, sim.start_utc_s % 60);
+    let clock = if sec == 0 { format!("{h:02}:{m:02}") } else { format!("{h:02}:{m:02}:{sec:02}") };
     t.insert("start_utc".into(), Value::String(clock));
     let init = match sim.initial_instances {
         InitialInstances::Min => "min",
@@ -108,18 +97,9 @@ pub fn to_table(sc: &Scenario) -> Table {
     let mut ot = Table::new();
     ot.insert("enabled".into(), Value::Boolean(o.enabled));
     ot.insert("consecutive_errors".into(), i(o.consecutive_errors));
-    ot.insert(
-        "enforcing_consecutive_errors".into(),
-        i(o.enforcing_consecutive_errors),
-    );
-    ot.insert(
-        "consecutive_gateway_failure".into(),
-        i(o.consecutive_gateway_failure),
-    );
-    ot.insert(
-        "enforcing_consecutive_gateway_failure".into(),
-        i(o.enforcing_consecutive_gateway_failure),
-    );
+    ot.insert("enforcing_consecutive_errors".into(), i(o.enforcing_consecutive_errors));
+    ot.insert("consecutive_gateway_failure".into(), i(o.consecutive_gateway_failure));
+    ot.insert("enforcing_consecutive_gateway_failure".into(), i(o.enforcing_consecutive_gateway_failure));
     ot.insert("interval".into(), d(o.interval_ns));
     ot.insert("base_ejection_time".into(), d(o.base_ejection_time_ns));
     ot.insert("max_ejection_percent".into(), i(o.max_ejection_percent));
@@ -135,10 +115,7 @@ pub fn to_table(sc: &Scenario) -> Table {
             (c.retriable_4xx, "retriable-4xx"),
             (c.refused_stream, "refused-stream"),
         ];
-        rt.insert(
-            "retry_conditions".into(),
-            strings(names.iter().filter(|(on, _)| *on).map(|(_, n)| *n)),
-        );
+        rt.insert("retry_conditions".into(), strings(names.iter().filter(|(on, _)| *on).map(|(_, n)| *n)));
         rt.insert("per_try_timeout".into(), d(r.per_try_timeout_ns));
         t.insert("retry_policy".into(), Value::Table(rt));
     }
@@ -157,15 +134,9 @@ pub fn to_table(sc: &Scenario) -> Table {
             Jitter::None => "none",
         }),
     );
-    let on = [
-        (c.retry_on.status_429, "429"),
-        (c.retry_on.status_5xx, "5xx"),
-        (c.retry_on.timeout, "timeout"),
-    ];
-    t.insert(
-        "retry_on".into(),
-        strings(on.iter().filter(|(b, _)| *b).map(|(_, n)| *n)),
-    );
+    let on =
+        [(c.retry_on.status_429, "429"), (c.retry_on.status_5xx, "5xx"), (c.retry_on.timeout, "timeout")];
+    t.insert("retry_on".into(), strings(on.iter().filter(|(b, _)| *b).map(|(_, n)| *n)));
     root.insert("client".into(), Value::Table(t));
 
     let mut t = Table::new();
@@ -199,10 +170,7 @@ pub fn to_table(sc: &Scenario) -> Table {
                 Profile::Flat => {
                     t.insert("profile".into(), s("flat"));
                 }
-                Profile::Diurnal {
-                    min_ratio,
-                    peak_local_hour,
-                } => {
+                Profile::Diurnal { min_ratio, peak_local_hour } => {
                     t.insert("profile".into(), s("diurnal"));
                     t.insert("min_ratio".into(), f(min_ratio));
                     t.insert("peak_local_hour".into(), f(peak_local_hour));
@@ -283,8 +251,7 @@ pub fn to_table(sc: &Scenario) -> Table {
 
 /// The resolved scenario as TOML text, with a header saying what it is.
 pub fn to_string(sc: &Scenario) -> String {
-    let body =
-        toml::to_string(&to_table(sc)).unwrap_or_else(|e| format!("# could not serialise: {e}\n"));
+    let body = toml::to_string(&to_table(sc)).unwrap_or_else(|e| format!("# could not serialise: {e}\n"));
     format!(
         "# {} resolved by negsim {}: every default filled in.\n# Running this file gives the same results as the original.\n\n{body}",
         sc.file.display(),
@@ -342,9 +309,7 @@ mod tests {
             [slo]
             availability = 0.999
         "#;
-        let first = from_str(Path::new("a.toml"), text, &Overrides::default())
-            .unwrap()
-            .scenario;
+        let first = from_str(Path::new("a.toml"), text, &Overrides::default()).unwrap().scenario;
         let written = to_string(&first);
         let second = from_str(Path::new("a.toml"), &written, &Overrides::default())
             .unwrap_or_else(|e| panic!("{e}\n{written}"))

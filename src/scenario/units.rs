@@ -25,7 +25,8 @@ const UNITS: &[(&str, u64)] = &[
 ];
 
 /// What a duration string must look like, for error messages.
-pub const DURATION_HELP: &str = "a string with a unit, such as \"250ms\", \"1.5s\", \"30m\" or \"2h\" (units: ns, us, ms, s, m, h, d)";
+pub const DURATION_HELP: &str =
+    "a string with a unit, such as \"250ms\", \"1.5s\", \"30m\" or \"2h\" (units: ns, us, ms, s, m, h, d)";
 
 /// Parses a duration string into nanoseconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
@@ -45,17 +46,13 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         .iter()
         .find(|(name, _)| *name == unit)
         .map(|&(_, ns)| ns)
-        .ok_or_else(|| {
-            format!("\"{text}\" has an unknown unit \"{unit}\"; expected {DURATION_HELP}")
-        })?;
+        .ok_or_else(|| format!("\"{text}\" has an unknown unit \"{unit}\"; expected {DURATION_HELP}"))?;
     let (int_part, frac_part) = match number.split_once('.') {
         Some((i, f)) => (i, f),
         None => (number, ""),
     };
     if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
-        return Err(format!(
-            "\"{text}\" is not a number with a unit; expected {DURATION_HELP}"
-        ));
+        return Err(format!("\"{text}\" is not a number with a unit; expected {DURATION_HELP}"));
     }
     if frac_part.len() > 18 {
         return Err(format!("\"{text}\" has too many decimal places"));
@@ -63,15 +60,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     let int: u128 = if int_part.is_empty() {
         0
     } else {
-        int_part
-            .parse()
-            .map_err(|_| format!("\"{text}\" is too large"))?
+        int_part.parse().map_err(|_| format!("\"{text}\" is too large"))?
     };
-    let frac: u128 = if frac_part.is_empty() {
-        0
-    } else {
-        frac_part.parse().unwrap_or(0)
-    };
+    let frac: u128 = if frac_part.is_empty() { 0 } else { frac_part.parse().unwrap_or(0) };
     let scale = 10u128.pow(frac_part.len() as u32);
     let total = int
         .checked_mul(u128::from(unit_ns))
@@ -112,19 +103,11 @@ pub fn format_duration(ns: u64) -> String {
 pub fn human_duration(ns: u64) -> String {
     if ns >= NS_PER_HOUR && ns.is_multiple_of(NS_PER_MIN) {
         let (h, m) = (ns / NS_PER_HOUR, (ns % NS_PER_HOUR) / NS_PER_MIN);
-        return if m == 0 {
-            format!("{h}h")
-        } else {
-            format!("{h}h{m}m")
-        };
+        return if m == 0 { format!("{h}h") } else { format!("{h}h{m}m") };
     }
     if ns >= NS_PER_MIN && ns.is_multiple_of(NS_PER_S) {
         let (m, s) = (ns / NS_PER_MIN, (ns % NS_PER_MIN) / NS_PER_S);
-        return if s == 0 {
-            format!("{m}m")
-        } else {
-            format!("{m}m{s}s")
-        };
+        return if s == 0 { format!("{m}m") } else { format!("{m}m{s}s") };
     }
     if ns >= NS_PER_S {
         return trim_decimal(ns as f64 / NS_PER_S as f64, "s");
@@ -163,17 +146,7 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in [
-            "250",
-            "",
-            "ms",
-            "-1s",
-            "1.2.3s",
-            "5 parsecs",
-            "0.5ns",
-            "1e3ms",
-            "999999999999d",
-        ] {
+        for bad in ["250", "", "ms", "-1s", "1.2.3s", "5 parsecs", "0.5ns", "1e3ms", "999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse_duration("250").unwrap_err().contains("no unit"));
@@ -181,17 +154,9 @@ mod tests {
 
     #[test]
     fn format_is_the_exact_inverse_of_parse() {
-        for ns in [
-            0,
-            1,
-            999,
-            1_000,
-            1_500_000_000,
-            20 * NS_PER_MS,
-            2 * NS_PER_HOUR,
-            90 * NS_PER_S,
-            NS_PER_DAY,
-        ] {
+        for ns in
+            [0, 1, 999, 1_000, 1_500_000_000, 20 * NS_PER_MS, 2 * NS_PER_HOUR, 90 * NS_PER_S, NS_PER_DAY]
+        {
             assert_eq!(parse_duration(&format_duration(ns)), Ok(ns), "{ns}");
         }
         assert_eq!(format_duration(2 * NS_PER_HOUR), "2h");

@@ -42,15 +42,9 @@ pub fn default_service() -> ServiceConfig {
         max_instances: 100,
         cpu_target: 0.6,
         concurrency_target: 0.6,
-        cpu_time: DistSpec::Lognormal {
-            median_ns: 20 * NS_PER_MS,
-            p99_ns: 150 * NS_PER_MS,
-        },
+        cpu_time: DistSpec::Lognormal { median_ns: 20 * NS_PER_MS, p99_ns: 150 * NS_PER_MS },
         io_time: DistSpec::constant(0),
-        cold_start: DistSpec::Lognormal {
-            median_ns: 1_500 * NS_PER_MS,
-            p99_ns: 6 * NS_PER_S,
-        },
+        cold_start: DistSpec::Lognormal { median_ns: 1_500 * NS_PER_MS, p99_ns: 6 * NS_PER_S },
         startup_cpu_boost: false,
         idle_timeout_ns: 15 * MIN,
         pending_timeout_ns: 10 * NS_PER_S,
@@ -80,10 +74,7 @@ pub fn from_table(
     service_section.finish();
     let regions = read_regions(&mut root, &service);
     let cities = read_cities(&mut root);
-    let horizon = Horizon {
-        duration_ns: simulation.duration_ns,
-        shortened: ov.duration_ns.is_some(),
-    };
+    let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
     let outages = read_outages(&mut root, &regions, horizon);
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
@@ -127,11 +118,7 @@ struct Horizon {
 }
 
 fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulation {
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario")
-        .to_string();
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").to_string();
     let name = match s.opt_string("name") {
         Some(n) if valid_folder_name(n) => n.to_string(),
         Some(n) => {
@@ -166,10 +153,7 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
     }
     let window_ns = s.duration("window", MIN, Rule::AtLeast(NS_PER_MS as f64));
     if duration_ns / window_ns.max(1) > 10_000_000 {
-        s.error(
-            "window",
-            "gives more than ten million time-series rows; use a longer window",
-        );
+        s.error("window", "gives more than ten million time-series rows; use a longer window");
     }
     let seed = s.integer("seed", 1, 0, i64::MAX) as u64;
     let seed = ov.seed.unwrap_or(seed);
@@ -178,9 +162,7 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
         Some(toml::Value::String(t)) => parse_clock(t).unwrap_or_else(|| {
             s.error(
                 "start_utc",
-                format!(
-                    "expected a time of day \"HH:MM\" from \"00:00\" to \"23:59\", found \"{t}\""
-                ),
+                format!("expected a time of day \"HH:MM\" from \"00:00\" to \"23:59\", found \"{t}\""),
             );
             0
         }),
@@ -191,10 +173,7 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
         Some(other) => {
             s.error(
                 "start_utc",
-                format!(
-                    "expected a time of day \"HH:MM\", found {}",
-                    super::reader::describe(other)
-                ),
+                format!("expected a time of day \"HH:MM\", found {}", super::reader::describe(other)),
             );
             0
         }
@@ -202,10 +181,7 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
     let initial_instances = s.choice(
         "initial_instances",
         InitialInstances::Min,
-        &[
-            ("min", InitialInstances::Min),
-            ("steady", InitialInstances::Steady),
-        ],
+        &[("min", InitialInstances::Min), ("steady", InitialInstances::Steady)],
     );
     s.finish();
     Simulation {
@@ -223,18 +199,14 @@ fn valid_folder_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 100
         && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// `"HH:MM"` or `"HH:MM:SS"` to seconds after midnight.
 fn parse_clock(text: &str) -> Option<u32> {
     let parts: Vec<&str> = text.trim().split(':').collect();
     if !(2..=3).contains(&parts.len())
-        || parts
-            .iter()
-            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return None;
     }
@@ -253,24 +225,11 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
         Matrix,
         None,
     }
-    let model = s.choice(
-        "model",
-        M::Geo,
-        &[("geo", M::Geo), ("matrix", M::Matrix), ("none", M::None)],
-    );
-    let fiber_km_per_ms = s.number(
-        "fiber_km_per_ms",
-        200.0,
-        Rule::AboveUpTo(0.0, LIGHT_KM_PER_MS),
-    );
+    let model = s.choice("model", M::Geo, &[("geo", M::Geo), ("matrix", M::Matrix), ("none", M::None)]);
+    let fiber_km_per_ms = s.number("fiber_km_per_ms", 200.0, Rule::AboveUpTo(0.0, LIGHT_KM_PER_MS));
     let route_inflation = s.number("route_inflation", 1.5, Rule::Between(1.0, 10.0));
-    let access_rtt = s.dist(
-        "access_rtt",
-        DistSpec::Lognormal {
-            median_ns: 8 * NS_PER_MS,
-            p99_ns: 40 * NS_PER_MS,
-        },
-    );
+    let access_rtt =
+        s.dist("access_rtt", DistSpec::Lognormal { median_ns: 8 * NS_PER_MS, p99_ns: 40 * NS_PER_MS });
     let new_connection_ratio = s.number("new_connection_ratio", 0.0, Rule::Between(0.0, 1.0));
     let handshake_rtts = s.integer("handshake_rtts", 2, 0, 10) as u32;
     let matrix = s.opt_string("matrix").map(str::to_string);
@@ -284,10 +243,7 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
         }
         (M::Matrix, Some(f)) => Some(f),
         (_, Some(_)) => {
-            s.diag().warn(
-                &s.key_path("matrix"),
-                "is ignored unless model = \"matrix\"",
-            );
+            s.diag().warn(&s.key_path("matrix"), "is ignored unless model = \"matrix\"");
             None
         }
         (_, None) => None,
@@ -312,10 +268,7 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
     let routing = s.choice(
         "routing",
         Routing::Nearest,
-        &[
-            ("nearest", Routing::Nearest),
-            ("nearest-overflow", Routing::NearestOverflow),
-        ],
+        &[("nearest", Routing::Nearest), ("nearest-overflow", Routing::NearestOverflow)],
     );
     let timeout_ns = s.duration("timeout", 30 * NS_PER_S, Rule::Above(0.0));
     let mut o = s.section("outlier_detection");
@@ -325,12 +278,8 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
         consecutive_errors: o.integer("consecutive_errors", 5, 1, 1000) as u32,
         enforcing_consecutive_errors: o.integer("enforcing_consecutive_errors", 0, 0, 100) as u32,
         consecutive_gateway_failure: o.integer("consecutive_gateway_failure", 3, 1, 1000) as u32,
-        enforcing_consecutive_gateway_failure: o.integer(
-            "enforcing_consecutive_gateway_failure",
-            100,
-            0,
-            100,
-        ) as u32,
+        enforcing_consecutive_gateway_failure: o.integer("enforcing_consecutive_gateway_failure", 100, 0, 100)
+            as u32,
         interval_ns: o.duration("interval", NS_PER_S, Rule::AtLeast(NS_PER_MS as f64)),
         base_ejection_time_ns: o.duration("base_ejection_time", 30 * NS_PER_S, Rule::Above(0.0)),
         max_ejection_percent: o.integer("max_ejection_percent", 50, 0, 100) as u32,
@@ -384,12 +333,7 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
     };
     r.finish();
     s.finish();
-    LoadBalancer {
-        routing,
-        timeout_ns,
-        outlier,
-        retry,
-    }
+    LoadBalancer { routing, timeout_ns, outlier, retry }
 }
 
 fn read_client(mut s: Section<'_>) -> Client {
@@ -398,16 +342,9 @@ fn read_client(mut s: Section<'_>) -> Client {
     let backoff_ns = s.duration("backoff", 100 * NS_PER_MS, Rule::AtLeast(0.0));
     let backoff_max_ns = s.duration("backoff_max", 5 * NS_PER_S, Rule::AtLeast(0.0));
     if backoff_max_ns < backoff_ns {
-        s.error(
-            "backoff_max",
-            format!("must be at least backoff ({})", human_duration(backoff_ns)),
-        );
+        s.error("backoff_max", format!("must be at least backoff ({})", human_duration(backoff_ns)));
     }
-    let jitter = s.choice(
-        "jitter",
-        Jitter::Full,
-        &[("full", Jitter::Full), ("none", Jitter::None)],
-    );
+    let jitter = s.choice("jitter", Jitter::Full, &[("full", Jitter::Full), ("none", Jitter::None)]);
     #[derive(Clone, Copy, PartialEq)]
     enum O {
         S429,
@@ -445,11 +382,7 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig) -> ServiceConfig {
         min_instances: s.integer("min_instances", i64::from(d.min_instances), 0, 1000) as u32,
         max_instances: s.integer("max_instances", i64::from(d.max_instances), 1, 10_000) as u32,
         cpu_target: s.number("cpu_target", d.cpu_target, Rule::AboveUpTo(0.0, 1.0)),
-        concurrency_target: s.number(
-            "concurrency_target",
-            d.concurrency_target,
-            Rule::AboveUpTo(0.0, 1.0),
-        ),
+        concurrency_target: s.number("concurrency_target", d.concurrency_target, Rule::AboveUpTo(0.0, 1.0)),
         cpu_time: s.dist("cpu_time", d.cpu_time),
         io_time: s.dist("io_time", d.io_time),
         cold_start: s.dist("cold_start", d.cold_start),
@@ -463,21 +396,11 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig) -> ServiceConfig {
         ),
     };
     if c.cpu > 1.0 && ![2.0, 4.0, 6.0, 8.0].contains(&c.cpu) {
-        s.error(
-            "cpu",
-            format!(
-                "Cloud Run offers 1, 2, 4, 6 or 8 vCPUs above one, found {}",
-                c.cpu
-            ),
-        );
+        s.error("cpu", format!("Cloud Run offers 1, 2, 4, 6 or 8 vCPUs above one, found {}", c.cpu));
     }
     if c.min_instances > c.max_instances {
         // Blame the key this section sets; a region may set only one of them.
-        let key = if s.has("max_instances") {
-            "max_instances"
-        } else {
-            "min_instances"
-        };
+        let key = if s.has("max_instances") { "max_instances" } else { "min_instances" };
         s.error(
             key,
             format!(
@@ -515,7 +438,10 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
         let cfg = read_service(&mut s, service);
         let Some(name) = name else {
             if !s.has("name") {
-                s.missing("name", "a built-in Google Cloud region such as \"us-central1\", or any name with lat and lon");
+                s.missing(
+                    "name",
+                    "a built-in Google Cloud region such as \"us-central1\", or any name with lat and lon",
+                );
             }
             s.finish();
             continue;
@@ -539,10 +465,7 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
             }
         };
         if out.iter().any(|r| r.name == name) {
-            s.error(
-                "name",
-                format!("region \"{name}\" is listed twice; each region is one serverless NEG"),
-            );
+            s.error("name", format!("region \"{name}\" is listed twice; each region is one serverless NEG"));
         }
         out.push(Region {
             name: builtin.map_or(name, |b| b.name).to_string(),
@@ -560,10 +483,8 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
 fn read_cities(root: &mut Section<'_>) -> Vec<City> {
     let sections = root.sections("city");
     if sections.is_empty() && !root.diag().has_errors() {
-        root.diag().error_at_key(
-            "city",
-            "at least one [[city]] is required, e.g. [[city]] name = \"Chicago\"",
-        );
+        root.diag()
+            .error_at_key("city", "at least one [[city]] is required, e.g. [[city]] name = \"Chicago\"");
     }
     let mut out: Vec<City> = Vec::new();
     for mut s in sections {
@@ -591,10 +512,7 @@ fn read_cities(root: &mut Section<'_>) -> Vec<City> {
         );
         let Some(name) = name else {
             if !s.has("name") {
-                s.missing(
-                    "name",
-                    "a built-in metro such as \"Chicago\", or any name with lat and lon",
-                );
+                s.missing("name", "a built-in metro such as \"Chicago\", or any name with lat and lon");
             }
             s.finish();
             continue;
@@ -618,14 +536,8 @@ fn read_cities(root: &mut Section<'_>) -> Vec<City> {
             }
         };
         let display = builtin.map_or(name, |b| b.name).to_string();
-        if out
-            .iter()
-            .any(|c| cities::fold(&c.name) == cities::fold(&display))
-        {
-            s.error(
-                "name",
-                format!("city \"{name}\" is listed twice; give its total rate once"),
-            );
+        if out.iter().any(|c| cities::fold(&c.name) == cities::fold(&display)) {
+            s.error("name", format!("city \"{name}\" is listed twice; give its total rate once"));
         }
         out.push(City {
             name: display,
@@ -633,10 +545,7 @@ fn read_cities(root: &mut Section<'_>) -> Vec<City> {
             lon,
             rps,
             profile: if profile_kind {
-                Profile::Diurnal {
-                    min_ratio,
-                    peak_local_hour,
-                }
+                Profile::Diurnal { min_ratio, peak_local_hour }
             } else {
                 Profile::Flat
             },
@@ -659,15 +568,9 @@ fn within_run(s: &Section<'_>, what: &str, start_ns: u64, h: Horizon) -> bool {
         human_duration(h.duration_ns)
     );
     if h.shortened {
-        s.diag().warn(
-            &s.key_path("start"),
-            format!("{msg}; this {what} is left out of the shortened run"),
-        );
+        s.diag().warn(&s.key_path("start"), format!("{msg}; this {what} is left out of the shortened run"));
     } else {
-        s.error(
-            "start",
-            format!("{msg}; every {what} must start inside the run"),
-        );
+        s.error("start", format!("{msg}; every {what} must start inside the run"));
     }
     false
 }
@@ -693,10 +596,7 @@ fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<O
             },
             None => {
                 if !s.has("region") {
-                    s.missing(
-                        "region",
-                        "the name of one of this scenario's [[region]] entries",
-                    );
+                    s.missing("region", "the name of one of this scenario's [[region]] entries");
                 }
                 None
             }
@@ -728,10 +628,7 @@ fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<O
                 let rate = if s.has("rate") {
                     s.opt_number("rate", Rule::AboveUpTo(0.0, 1.0))
                 } else {
-                    s.missing(
-                        "rate",
-                        "the share of requests that fail, above 0 and at most 1",
-                    );
+                    s.missing("rate", "the share of requests that fail, above 0 and at most 1");
                     None
                 };
                 let status = s.integer("status", 500, 500, 599) as u16;
@@ -742,19 +639,14 @@ fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<O
                     let d = s.dist("extra", DistSpec::constant(0));
                     Some(OutageKind::Latency { extra: d })
                 } else {
-                    s.missing(
-                        "extra",
-                        "the added latency, a distribution or a duration such as \"500ms\"",
-                    );
+                    s.missing("extra", "the added latency, a distribution or a duration such as \"500ms\"");
                     None
                 }
             }
             K::Capacity => {
                 if s.has("max_instances") {
                     s.opt_integer("max_instances", 0, 10_000)
-                        .map(|m| OutageKind::Capacity {
-                            max_instances: m as u32,
-                        })
+                        .map(|m| OutageKind::Capacity { max_instances: m as u32 })
                 } else {
                     s.missing("max_instances", "the lowered instance cap, 0 or more");
                     None
@@ -765,31 +657,18 @@ fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<O
                     s.opt_number("multiplier", Rule::AboveUpTo(0.0, 1000.0))
                         .map(|multiplier| OutageKind::ColdStart { multiplier })
                 } else {
-                    s.missing(
-                        "multiplier",
-                        "how many times longer cold starts take, e.g. 3.0",
-                    );
+                    s.missing("multiplier", "how many times longer cold starts take, e.g. 3.0");
                     None
                 }
             }
         };
         let kind_name = kind.as_ref().map_or("", |k| k.name()).to_string();
-        if let (Some(region), Some(start_ns), Some(duration_ns), Some(kind)) =
-            (region, start, duration, kind)
+        if let (Some(region), Some(start_ns), Some(duration_ns), Some(kind)) = (region, start, duration, kind)
             && within_run(&s, "outage", start_ns, h)
         {
-            out.push(Outage {
-                region,
-                start_ns,
-                duration_ns,
-                kind,
-            });
+            out.push(Outage { region, start_ns, duration_ns, kind });
         }
-        let s = if kind_name.is_empty() {
-            s
-        } else {
-            s.with_context(format!("for kind = \"{kind_name}\""))
-        };
+        let s = if kind_name.is_empty() { s } else { s.with_context(format!("for kind = \"{kind_name}\"")) };
         s.finish();
     }
     out
@@ -801,10 +680,7 @@ fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Su
     for mut s in root.sections("surge") {
         let city = match s.opt_string("city") {
             Some("*") => Some(None),
-            Some(n) => match names
-                .iter()
-                .position(|c| cities::fold(c) == cities::fold(n))
-            {
+            Some(n) => match names.iter().position(|c| cities::fold(c) == cities::fold(n)) {
                 Some(i) => Some(Some(i)),
                 None => {
                     s.error(
@@ -839,12 +715,7 @@ fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Su
             (city, start, duration, multiplier)
             && within_run(&s, "surge", start_ns, h)
         {
-            out.push(Surge {
-                city,
-                start_ns,
-                duration_ns,
-                multiplier,
-            });
+            out.push(Surge { city, start_ns, duration_ns, multiplier });
         }
         s.finish();
     }
@@ -889,9 +760,7 @@ fn read_matrix(
             return None;
         }
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -967,10 +836,7 @@ fn read_matrix(
         );
         return None;
     }
-    (bad == 0).then(|| RttMatrix {
-        file: file.to_string(),
-        city_region_ms: table,
-    })
+    (bad == 0).then(|| RttMatrix { file: file.to_string(), city_region_ms: table })
 }
 
 #[cfg(test)]

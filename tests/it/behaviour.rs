@@ -66,31 +66,16 @@ fn users_go_to_the_closest_region_with_latency_set_by_the_physics() {
         let r = row(&res.rows, ScopeKind::City, name);
         let want = expected_ms(pos, region);
         let mean = r.latency_mean_ms.unwrap();
-        assert!(
-            (mean - want).abs() < 0.001,
-            "{name}: mean {mean:.4} ms, physics says {want:.4} ms"
-        );
+        assert!((mean - want).abs() < 0.001, "{name}: mean {mean:.4} ms, physics says {want:.4} ms");
         // The p99 is the upper edge of its 0.1 % histogram bucket.
         let p99 = r.latency_p99_ms.unwrap();
-        assert!(
-            p99 >= want - 0.001 && p99 <= want * 1.001 + 0.001,
-            "{name}: p99 {p99}"
-        );
+        assert!(p99 >= want - 0.001 && p99 <= want * 1.001 + 0.001, "{name}: p99 {p99}");
         assert_eq!(r.availability, Some(1.0));
     }
     // Sydney sits on its region: 8 ms access + 5 ms CPU, no backbone.
-    assert!(
-        (row(&res.rows, ScopeKind::City, "Sydney")
-            .latency_mean_ms
-            .unwrap()
-            - 13.0)
-            .abs()
-            < 0.001
-    );
+    assert!((row(&res.rows, ScopeKind::City, "Sydney").latency_mean_ms.unwrap() - 13.0).abs() < 0.001);
     // Perth is 3,290 km from Sydney: about 49 ms of backbone round trip.
-    let perth = row(&res.rows, ScopeKind::City, "Perth")
-        .latency_mean_ms
-        .unwrap();
+    let perth = row(&res.rows, ScopeKind::City, "Perth").latency_mean_ms.unwrap();
     assert!((60.0..65.0).contains(&perth), "{perth}");
 }
 
@@ -130,10 +115,7 @@ fn a_surge_past_max_instances_brings_cold_starts_and_429s_which_go_when_it_fits(
     let (res, windows) = run(&sc);
     assert_conservation(&res.rows);
     let region = |w: &(f64, Vec<negsim::metrics::Row>, _)| {
-        w.1.iter()
-            .find(|r| r.scope == ScopeKind::Region)
-            .unwrap()
-            .clone()
+        w.1.iter().find(|r| r.scope == ScopeKind::Region).unwrap().clone()
     };
     let minute = |m: usize| region(&windows.windows[m]);
     for m in 0..10 {
@@ -141,25 +123,11 @@ fn a_surge_past_max_instances_brings_cold_starts_and_429s_which_go_when_it_fits(
     }
     let surge_429: u64 = (10..15).map(|m| minute(m).rejected).sum();
     let surge_cold: u64 = (10..15).map(|m| minute(m).cold_starts.unwrap()).sum();
-    assert!(
-        surge_429 > 1000,
-        "the surge asks 100 rps of a 50 rps region: {surge_429} 429s"
-    );
-    assert!(
-        surge_cold >= 3,
-        "the region scales out to its cap: {surge_cold} cold starts"
-    );
-    assert_eq!(
-        minute(12).instances_max,
-        Some(5),
-        "never above max_instances"
-    );
+    assert!(surge_429 > 1000, "the surge asks 100 rps of a 50 rps region: {surge_429} 429s");
+    assert!(surge_cold >= 3, "the region scales out to its cap: {surge_cold} cold starts");
+    assert_eq!(minute(12).instances_max, Some(5), "never above max_instances");
     for m in 17..25 {
-        assert_eq!(
-            minute(m).rejected,
-            0,
-            "minute {m}: no 429 once the load fits again"
-        );
+        assert_eq!(minute(m).rejected, 0, "minute {m}: no 429 once the load fits again");
     }
 
     // With room for the surge: cold starts, but no request turned away.
@@ -167,9 +135,7 @@ fn a_surge_past_max_instances_brings_cold_starts_and_429s_which_go_when_it_fits(
     let (res, windows) = run(&sc);
     let g = row(&res.rows, ScopeKind::Global, "all");
     assert_eq!((g.rejected, g.errors, g.timeouts), (0, 0, 0), "{g:?}");
-    let cold: u64 = (10..15)
-        .map(|m| region(&windows.windows[m]).cold_starts.unwrap())
-        .sum();
+    let cold: u64 = (10..15).map(|m| region(&windows.windows[m]).cold_starts.unwrap()).sum();
     assert!(cold >= 5, "{cold} cold starts");
 }
 
@@ -184,13 +150,7 @@ fn the_global_example_conserves_requests_in_every_row_and_window() {
     }
     // Cities add up to the global row, and so do regions.
     let g = row(&res.rows, ScopeKind::Global, "all");
-    let sum = |k: ScopeKind| {
-        res.rows
-            .iter()
-            .filter(|r| r.scope == k)
-            .map(|r| r.requests)
-            .sum::<u64>()
-    };
+    let sum = |k: ScopeKind| res.rows.iter().filter(|r| r.scope == k).map(|r| r.requests).sum::<u64>();
     assert_eq!(sum(ScopeKind::City), g.requests);
     assert_eq!(sum(ScopeKind::Region), g.requests);
     assert!(g.requests > 500_000, "{}", g.requests);

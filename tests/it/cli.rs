@@ -21,6 +21,7 @@ const OUTPUTS: &[&str] = &[
     "summary.csv",
     "timeseries.csv",
     "timeseries_flows.csv",
+    "ejections.csv",
     "flows.csv",
     "run.json",
     "scenario.resolved.toml",
@@ -33,15 +34,7 @@ fn every_example_scenario_runs_at_a_short_duration() {
     for name in names {
         let out = temp_dir(&format!("example-{name}"));
         let scenario = format!("scenarios/{name}");
-        let res = negsim(&[
-            "run",
-            &scenario,
-            "--duration",
-            "10m",
-            "-o",
-            out.to_str().unwrap(),
-            "--quiet",
-        ]);
+        let res = negsim(&["run", &scenario, "--duration", "10m", "-o", out.to_str().unwrap(), "--quiet"]);
         assert!(
             res.status.success(),
             "{name}: {}\n{}",
@@ -59,15 +52,8 @@ fn every_example_scenario_runs_at_a_short_duration() {
             assert!(!n.starts_with('.'), "{name}: left {n}");
         }
         // The resolved scenario is itself a valid scenario.
-        let v = negsim(&[
-            "validate",
-            out.join("scenario.resolved.toml").to_str().unwrap(),
-        ]);
-        assert!(
-            v.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&v.stderr)
-        );
+        let v = negsim(&["validate", out.join("scenario.resolved.toml").to_str().unwrap()]);
+        assert!(v.status.success(), "{name}: {}", String::from_utf8_lossy(&v.stderr));
     }
 }
 
@@ -85,18 +71,10 @@ fn the_same_seed_writes_the_same_bytes() {
             dir.to_str().unwrap(),
             "--quiet",
         ]);
-        assert!(
-            res.status.success(),
-            "{}",
-            String::from_utf8_lossy(&res.stderr)
-        );
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     }
     for f in OUTPUTS.iter().filter(|f| **f != "run.json") {
-        assert_eq!(
-            fs::read(a.join(f)).unwrap(),
-            fs::read(b.join(f)).unwrap(),
-            "{f} differs"
-        );
+        assert_eq!(fs::read(a.join(f)).unwrap(), fs::read(b.join(f)).unwrap(), "{f} differs");
     }
     // run.json differs only in the wall-clock fields.
     let strip = |p: &Path| -> String {
@@ -122,15 +100,8 @@ fn the_same_seed_writes_the_same_bytes() {
         "--quiet",
     ]);
     assert!(res.status.success());
-    assert_ne!(
-        fs::read(a.join("summary.csv")).unwrap(),
-        fs::read(c.join("summary.csv")).unwrap()
-    );
-    assert!(
-        fs::read_to_string(c.join("run.json"))
-            .unwrap()
-            .contains("\"seed\": 2")
-    );
+    assert_ne!(fs::read(a.join("summary.csv")).unwrap(), fs::read(c.join("summary.csv")).unwrap());
+    assert!(fs::read_to_string(c.join("run.json")).unwrap().contains("\"seed\": 2"));
 }
 
 /// Each bad scenario with the exact lines its error must contain.
@@ -138,16 +109,12 @@ const BAD: &[(&str, &str, &[&str])] = &[
     (
         "unknown-key",
         "[simulation]\nduration = \"1h\"\n[service]\nmax_instance = 3\n[[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\n",
-        &[
-            "unknown-key.toml:4:1: service.max_instance: unknown key (did you mean \"max_instances\"?)",
-        ],
+        &["unknown-key.toml:4:1: service.max_instance: unknown key (did you mean \"max_instances\"?)"],
     ),
     (
         "bare-number",
         "[simulation]\nduration = 7200\n[[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\n",
-        &[
-            "bare-number.toml:2:12: simulation.duration: found the bare number 7200; durations need a unit",
-        ],
+        &["bare-number.toml:2:12: simulation.duration: found the bare number 7200; durations need a unit"],
     ),
     (
         "unknown-region",
@@ -179,11 +146,7 @@ const BAD: &[(&str, &str, &[&str])] = &[
         "[simulation]\nduration = \"1h\"\n[service]\ncpu_time = { dist = \"lognormal\", median = \"50ms\", p99 = \"20ms\" }\n[[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\n",
         &["bad-distribution.toml:4:57: service.cpu_time.p99: must be greater than median"],
     ),
-    (
-        "syntax",
-        "[simulation\nduration = \"1h\"\n",
-        &["syntax.toml:1:"],
-    ),
+    ("syntax", "[simulation\nduration = \"1h\"\n", &["syntax.toml:1:"]),
     (
         "outage-outside",
         "[simulation]\nduration = \"1h\"\n[[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\n[[outage]]\nregion = \"us-central1\"\nstart = \"2h\"\nduration = \"5m\"\n",
@@ -201,52 +164,32 @@ fn bad_inputs_exit_2_with_located_messages() {
         fs::write(&path, text).unwrap();
         for cmd in ["run", "validate"] {
             let res = negsim(
-                &[
-                    cmd,
-                    path.to_str().unwrap(),
-                    "-o",
-                    dir.join("out").to_str().unwrap(),
-                ][..if cmd == "run" { 4 } else { 2 }],
+                &[cmd, path.to_str().unwrap(), "-o", dir.join("out").to_str().unwrap()]
+                    [..if cmd == "run" { 4 } else { 2 }],
             );
-            let err =
-                String::from_utf8_lossy(&res.stderr).replace(&format!("{}/", dir.display()), "");
+            let err = String::from_utf8_lossy(&res.stderr).replace(&format!("{}/", dir.display()), "");
             assert_eq!(res.status.code(), Some(2), "{name} ({cmd}): {err}");
             for want in *expected {
-                assert!(
-                    err.contains(want),
-                    "{name} ({cmd}): expected\n  {want}\nin\n{err}"
-                );
+                assert!(err.contains(want), "{name} ({cmd}): expected\n  {want}\nin\n{err}");
             }
             assert!(!err.contains("panicked"), "{name}: {err}");
         }
     }
     let res = negsim(&["run", "no/such/file.toml"]);
     assert_eq!(res.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&res.stderr)
-            .contains("no/such/file.toml: cannot read the scenario")
-    );
+    assert!(String::from_utf8_lossy(&res.stderr).contains("no/such/file.toml: cannot read the scenario"));
 }
 
 #[test]
 fn help_shows_an_example_and_validate_prints_the_resolution() {
     let res = negsim(&["--help"]);
     assert!(res.status.success());
-    assert!(
-        String::from_utf8_lossy(&res.stdout)
-            .contains("negsim run scenarios/global-three-region.toml")
-    );
+    assert!(String::from_utf8_lossy(&res.stdout).contains("negsim run scenarios/global-three-region.toml"));
     let res = negsim(&["validate", "scenarios/global-three-region.toml"]);
     assert!(res.status.success());
     let out = String::from_utf8_lossy(&res.stdout);
-    assert!(
-        out.contains("idle_timeout = \"15m\""),
-        "defaults are filled in"
-    );
-    assert!(
-        out.contains("Sydney           -> australia-southeast1 (0.0 ms)"),
-        "{out}"
-    );
+    assert!(out.contains("idle_timeout = \"15m\""), "defaults are filled in");
+    assert!(out.contains("Sydney           -> australia-southeast1 (0.0 ms)"), "{out}");
     let res = negsim(&["regions"]);
     assert!(String::from_utf8_lossy(&res.stdout).lines().count() > 40);
 }

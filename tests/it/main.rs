@@ -4,5 +4,6 @@
 
 mod behaviour;
 mod cli;
+mod failover;
 mod queueing;
 mod support;

@@ -52,9 +52,7 @@ pub fn check_mmc(c: u32, rho: f64, minutes: u64) -> ((f64, f64), (f64, f64)) {
     for s in sc.regions.iter_mut().map(|r| &mut r.service) {
         s.min_instances = c;
         s.max_instances = c;
-        s.cpu_time = DistSpec::Exponential {
-            mean_ns: 20_000_000,
-        };
+        s.cpu_time = DistSpec::Exponential { mean_ns: 20_000_000 };
     }
     sc.simulation.duration_ns = (minutes + 2) * 60_000_000_000;
     let (_, windows) = run(&sc);
@@ -66,11 +64,7 @@ pub fn check_mmc(c: u32, rho: f64, minutes: u64) -> ((f64, f64), (f64, f64)) {
             (r.queue_wait_mean_ms.unwrap(), r.queued_share.unwrap())
         })
         .unzip();
-    assert!(
-        waits.len() >= 30,
-        "need at least 30 batches, got {}",
-        waits.len()
-    );
+    assert!(waits.len() >= 30, "need at least 30 batches, got {}", waits.len());
     let (p_theory, w_theory) = erlang_c(c, lambda, mu);
     let w_theory_ms = w_theory * 1000.0;
     let (w, w_se) = mean_and_se(&waits);
@@ -85,10 +79,7 @@ pub fn check_mmc(c: u32, rho: f64, minutes: u64) -> ((f64, f64), (f64, f64)) {
     );
     // The test must be able to tell a wrong model: errors of a few percent
     // must be outside the tolerance.
-    assert!(
-        4.0 * w_se < 0.1 * w_theory_ms,
-        "too few samples: se {w_se:.3} ms"
-    );
+    assert!(4.0 * w_se < 0.1 * w_theory_ms, "too few samples: se {w_se:.3} ms");
     ((w, w_se), (w_theory_ms, p_theory))
 }
 

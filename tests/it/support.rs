@@ -15,12 +15,8 @@ pub fn scenario(text: &str) -> Scenario {
 
 /// A scenario file of the repository.
 pub fn example(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name);
-    scenario::load(&path, &Overrides::default())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    scenario::load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}")).scenario
 }
 
 /// Runs a scenario, keeping every window.

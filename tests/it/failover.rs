@@ -1,0 +1,400 @@
+//! Regional failover: outages, outlier detection at each edge, load
+//! balancer and client retries.
+
+use crate::support::{assert_conservation, example, row, run, scenario};
+use negsim::engine::SimTime;
+use negsim::metrics::{CollectWindows, Ejection, Row, ScopeKind};
+
+const S: u64 = 1_000_000_000;
+
+/// Sydney and Melbourne (nearest: australia-southeast1) and Chicago
+/// (nearest: us-central1), 100 evenly spaced requests per second each, one
+/// window per second; australia-southeast1 fails from 60 s to 120 s with
+/// the given outage kind and extra keys.
+fn two_continents(outage: &str, outlier: &str, extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+duration = "5m"
+window = "1s"
+initial_instances = "steady"
+[network]
+access_rtt = "8ms"
+[load_balancer.outlier_detection]
+{outlier}
+[service]
+cpu_time = "5ms"
+cold_start = "2s"
+[[region]]
+name = "australia-southeast1"
+[[region]]
+name = "us-central1"
+[[region]]
+name = "europe-west1"
+[[city]]
+name = "Sydney"
+rps = 100
+arrival = "uniform"
+[[city]]
+name = "Melbourne"
+rps = 100
+arrival = "uniform"
+[[city]]
+name = "Chicago"
+rps = 100
+arrival = "uniform"
+[[outage]]
+region = "australia-southeast1"
+start = "60s"
+duration = "60s"
+{outage}
+{extra}
+"#
+    )
+}
+
+fn edge_events(w: &CollectWindows, edge: u32) -> Vec<Ejection> {
+    w.ejections.iter().copied().filter(|e| e.edge == edge).collect()
+}
+
+/// Requests of `city` answered by `region` in the window starting at `second`.
+fn served(w: &CollectWindows, second: usize, city: u32, region: u32) -> u64 {
+    w.windows[second].2.iter().filter(|f| f.city == city && f.region == region).map(|f| f.requests).sum()
+}
+
+#[test]
+fn each_edge_ejects_a_down_region_after_its_third_gateway_failure_and_traffic_moves_within_the_interval() {
+    let sc = scenario(&two_continents("kind = \"down\"", "", ""));
+    let (res, w) = run(&sc);
+    assert_conservation(&res.rows);
+    for edge in [0, 1] {
+        let first = edge_events(&w, edge)[0];
+        assert_eq!(first.region, 0);
+        let t = first.time.ns();
+        // The first failure comes back at 60 s; the third 20 ms later (one
+        // request every 10 ms); the next sweep is at most 1 s after that.
+        assert!((60 * S + 20_000_000..=61 * S + 50_000_000).contains(&t), "edge {edge} ejected at {t}");
+        assert_eq!(first.until, Some(SimTime(t + 30 * S)), "first ejection lasts base_ejection_time");
+        // From the next full second on (after the last failures of tries
+        // sent before the ejection are back), the city is served by us-central1.
+        let next = ((t + 50_000_000) / S + 1) as usize;
+        for second in next..next + 20 {
+            assert_eq!(served(&w, second, edge, 0), 0, "edge {edge}, second {second}");
+        }
+        // us-central1 serves them all, once it has started instances for them.
+        let moved: u64 = (next..next + 20).map(|s| served(&w, s, edge, 1)).sum();
+        assert!(moved >= 1_800, "edge {edge}: {moved} requests served by us-central1 in 20 s");
+    }
+    // Chicago's edge never sent there, so never ejected it.
+    assert!(edge_events(&w, 2).is_empty());
+
+    // With a threshold of 50, the 50th failure (half a second of traffic) is needed.
+    let sc = scenario(&two_continents("kind = \"down\"", "consecutive_gateway_failure = 50", ""));
+    let (_, w) = run(&sc);
+    let t = edge_events(&w, 0)[0].time.ns();
+    assert!((60 * S + 490_000_000..=61 * S + 600_000_000).contains(&t), "{t}");
+}
+
+#[test]
+fn traffic_returns_after_the_ejection_time_once_the_region_is_healthy() {
+    let sc = scenario(&two_continents("kind = \"down\"", "", ""));
+    let (_, w) = run(&sc);
+    let events = edge_events(&w, 0);
+    // While the region is down, each return is followed by a new ejection
+    // within a sweep, each one longer: 30 s, 60 s, ...
+    let ejections: Vec<Ejection> = events.iter().copied().filter(|e| e.until.is_some()).collect();
+    assert!(ejections.len() >= 2, "{events:?}");
+    let d0 = ejections[0].until.unwrap().ns() - ejections[0].time.ns();
+    let d1 = ejections[1].until.unwrap().ns() - ejections[1].time.ns();
+    assert_eq!((d0, d1), (30 * S, 60 * S));
+    // The last ejection ends after the outage (120 s); the region then
+    // returns and serves Sydney again.
+    let last = ejections.last().unwrap();
+    let back = last.until.unwrap();
+    assert!(back.ns() > 120 * S);
+    let returned = events.iter().find(|e| e.until.is_none() && e.time >= back).expect("returned");
+    assert!(returned.time.ns() <= back.ns() + S, "returns at the first sweep after the ejection time");
+    let after = (returned.time.ns() / S + 5) as usize;
+    assert!(served(&w, after, 0, 0) >= 95, "Sydney is back on australia-southeast1");
+    assert_eq!(served(&w, after, 0, 1), 0);
+    // Until then, nothing went there (after the first ejection).
+    let before = (returned.time.ns() / S - 1) as usize;
+    assert_eq!(served(&w, before, 0, 0), 0);
+}
+
+#[test]
+fn application_errors_do_not_eject_unless_enforced() {
+    let errors = "kind = \"errors\"\nrate = 0.5";
+    let sc = scenario(&two_continents(errors, "", ""));
+    let (res, w) = run(&sc);
+    assert_conservation(&res.rows);
+    assert!(w.ejections.is_empty(), "enforcing_consecutive_errors = 0 never ejects: {:?}", w.ejections);
+    let sydney = row(&res.rows, ScopeKind::City, "Sydney");
+    // Half the requests of the outage minute fail: 3,000 of 30,000.
+    assert!((2_700..3_300).contains(&sydney.errors), "{}", sydney.errors);
+
+    let sc = scenario(&two_continents(errors, "enforcing_consecutive_errors = 100", ""));
+    let (res2, w2) = run(&sc);
+    assert!(edge_events(&w2, 0).iter().any(|e| e.region == 0 && e.until.is_some()));
+    let sydney2 = row(&res2.rows, ScopeKind::City, "Sydney");
+    assert!(sydney2.errors < sydney.errors / 2, "ejection spares most requests: {}", sydney2.errors);
+}
+
+/// Most regions an edge had ejected at once.
+fn most_ejected_at_once(events: &[Ejection]) -> i32 {
+    let mut n = 0;
+    let mut most = 0;
+    for e in events {
+        n += if e.until.is_some() { 1 } else { -1 };
+        most = most.max(n);
+    }
+    most
+}
+
+#[test]
+fn with_two_regions_at_fifty_percent_only_one_can_be_ejected() {
+    let two = |percent: u32| {
+        format!(
+            r#"
+[simulation]
+duration = "3m"
+window = "1s"
+initial_instances = "steady"
+[load_balancer.outlier_detection]
+max_ejection_percent = {percent}
+[[region]]
+name = "australia-southeast1"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Sydney"
+rps = 100
+arrival = "uniform"
+[[outage]]
+region = "australia-southeast1"
+start = "30s"
+duration = "2m"
+[[outage]]
+region = "us-central1"
+start = "30s"
+duration = "2m"
+"#
+        )
+    };
+    let (res, w) = run(&scenario(&two(50)));
+    assert_conservation(&res.rows);
+    assert_eq!(most_ejected_at_once(&w.ejections), 1);
+    // Every request that is not answered by some region would be the load
+    // balancer's own 503; at 50 % there is always a region to send to.
+    let g = row(&res.rows, ScopeKind::Global, "all");
+    let by_regions: u64 = res.rows.iter().filter(|r| r.scope == ScopeKind::Region).map(|r| r.requests).sum();
+    assert_eq!(by_regions, g.requests);
+
+    let (res, w) = run(&scenario(&two(100)));
+    assert_eq!(most_ejected_at_once(&w.ejections), 2);
+    let g = row(&res.rows, ScopeKind::Global, "all");
+    let by_regions: u64 = res.rows.iter().filter(|r| r.scope == ScopeKind::Region).map(|r| r.requests).sum();
+    assert!(g.requests - by_regions > 1000, "with both ejected, the load balancer answers 503 itself");
+}
+
+/// Sydney fails over from australia-southeast1 to asia-southeast1, which
+/// also serves Singapore and is capped at 10 instances of heavy requests
+/// (150 ms of CPU each, 80 at once on one vCPU). Clients time out after
+/// 12 s and retry `retries` times.
+fn retry_storm(retries: u32) -> String {
+    format!(
+        r#"
+[simulation]
+duration = "15m"
+window = "30s"
+initial_instances = "steady"
+[network]
+access_rtt = "10ms"
+[client]
+timeout = "12s"
+retries = {retries}
+backoff = "500ms"
+retry_on = ["429", "5xx", "timeout"]
+[service]
+concurrency = 80
+cpu_time = {{ dist = "exponential", mean = "150ms" }}
+max_instances = 10
+[[region]]
+name = "australia-southeast1"
+[[region]]
+name = "asia-southeast1"
+[[city]]
+name = "Sydney"
+rps = 35
+[[city]]
+name = "Singapore"
+rps = 28
+[[outage]]
+region = "australia-southeast1"
+start = "2m"
+duration = "10m"
+"#
+    )
+}
+
+#[test]
+fn client_retries_amplify_attempts_and_can_push_the_surviving_region_into_429s() {
+    let (calm, _) = run(&scenario(&retry_storm(0)));
+    let (storm, _) = run(&scenario(&retry_storm(2)));
+    assert_conservation(&calm.rows);
+    assert_conservation(&storm.rows);
+    let survivor = |rows: &[Row]| row(rows, ScopeKind::Region, "asia-southeast1").clone();
+    let (c, s) = (survivor(&calm.rows), survivor(&storm.rows));
+    assert_eq!(c.rejected, 0, "without retries the survivor keeps up: {c:?}");
+    assert!(s.rejected > 1000, "retried timeouts and their abandoned work overload it: {s:?}");
+    let g = row(&storm.rows, ScopeKind::Global, "all");
+    assert!(g.attempts > g.requests + g.requests / 10, "attempts {} vs requests {}", g.attempts, g.requests);
+    let gc = row(&calm.rows, ScopeKind::Global, "all");
+    assert_eq!(gc.attempts, gc.requests, "no retries: one attempt per request");
+}
+
+#[test]
+fn load_balancer_retries_and_overflow() {
+    // A retry policy on connection failures retries at the same (nearest)
+    // region until the edge ejects it: more tries than client attempts.
+    let policy = "[load_balancer.retry_policy]\nnum_retries = 2\nretry_conditions = [\"connect-failure\"]";
+    let (res, _) = run(&scenario(&two_continents("kind = \"down\"", "", policy)));
+    assert_conservation(&res.rows);
+    let aus = row(&res.rows, ScopeKind::Region, "australia-southeast1");
+    let sydney = row(&res.rows, ScopeKind::City, "Sydney");
+    let melbourne = row(&res.rows, ScopeKind::City, "Melbourne");
+    assert!(aus.attempts > aus.requests, "tries {} vs requests {}", aus.attempts, aus.requests);
+    assert_eq!(sydney.attempts, sydney.requests, "the client made one attempt each");
+    let (plain, _) = run(&scenario(&two_continents("kind = \"down\"", "", "")));
+    let plain_errors = row(&plain.rows, ScopeKind::City, "Sydney").errors
+        + row(&plain.rows, ScopeKind::City, "Melbourne").errors;
+    assert!(sydney.errors + melbourne.errors <= plain_errors);
+
+    // nearest-overflow (a what-if) spills 429s to the next region.
+    let saturated = |routing: &str| {
+        format!(
+            r#"
+[simulation]
+duration = "4m"
+initial_instances = "steady"
+[load_balancer]
+routing = "{routing}"
+[service]
+concurrency = 1
+cpu_time = "100ms"
+pending_timeout = "1s"
+[[region]]
+name = "australia-southeast1"
+max_instances = 5
+[[region]]
+name = "asia-southeast1"
+[[city]]
+name = "Sydney"
+rps = 80
+"#
+        )
+    };
+    let (nearest, _) = run(&scenario(&saturated("nearest")));
+    let (overflow, _) = run(&scenario(&saturated("nearest-overflow")));
+    let rejected = |rows: &[Row]| row(rows, ScopeKind::City, "Sydney").rejected;
+    assert!(rejected(&nearest.rows) > 5_000, "5 instances serve 50 of 80 rps: {}", rejected(&nearest.rows));
+    let spilled = row(&overflow.rows, ScopeKind::Region, "asia-southeast1").requests;
+    assert!(rejected(&overflow.rows) < rejected(&nearest.rows) / 10, "{}", rejected(&overflow.rows));
+    assert!(spilled > 5_000, "{spilled} requests spilled to asia-southeast1");
+}
+
+#[test]
+fn outage_kinds_latency_capacity_and_cold_start() {
+    let sydney_p50 = |rows: &[Row]| row(rows, ScopeKind::City, "Sydney").latency_p50_ms.unwrap();
+    let window_row = |w: &CollectWindows, second: usize, name: &str| {
+        w.windows[second].1.iter().find(|r| r.name == name).unwrap().clone()
+    };
+
+    // latency: 200 ms added to every request served during the outage.
+    let (_, w) = run(&scenario(&two_continents("kind = \"latency\"\nextra = \"200ms\"", "", "")));
+    let before = window_row(&w, 50, "Sydney").latency_mean_ms.unwrap();
+    let during = window_row(&w, 90, "Sydney").latency_mean_ms.unwrap();
+    // 200 ms more, plus a little CPU sharing: longer requests overlap more.
+    assert!((200.0..205.0).contains(&(during - before)), "{before} -> {during}");
+    assert!(w.ejections.is_empty(), "slow is not failing");
+
+    // capacity: the cap drops to 1 instance; instances above it stop.
+    let heavy = "[service]\ncpu_time = \"50ms\"";
+    let text = two_continents("kind = \"capacity\"\nmax_instances = 1", "", "")
+        .replace("[service]\ncpu_time = \"5ms\"", heavy);
+    let (res, w) = run(&scenario(&text));
+    assert_conservation(&res.rows);
+    let aus_before = window_row(&w, 50, "australia-southeast1").instances_max.unwrap();
+    let aus_during = window_row(&w, 90, "australia-southeast1").instances_max.unwrap();
+    assert!(aus_before >= 10, "{aus_before}");
+    assert_eq!(aus_during, 1);
+    assert!(
+        row(&res.rows, ScopeKind::Region, "australia-southeast1").rejected > 1000,
+        "1 instance cannot serve 200 rps"
+    );
+
+    // down: instances are lost and cold-start again after the outage.
+    let (_, w) = run(&scenario(&two_continents("kind = \"down\"", "", "")));
+    assert_eq!(window_row(&w, 90, "australia-southeast1").instances_max, Some(0));
+    let cold_after: u64 =
+        (120..200).map(|s| window_row(&w, s, "australia-southeast1").cold_starts.unwrap()).sum();
+    assert!(cold_after >= 1);
+
+    // cold-start: a surge during the outage waits 4 x 2 s for new instances.
+    let surge = "[[surge]]\ncity = \"Sydney\"\nstart = \"70s\"\nduration = \"30s\"\nmultiplier = 30";
+    let (base, _) = run(&scenario(&two_continents("kind = \"cold-start\"\nmultiplier = 1.0", "", surge)));
+    let (slow, _) = run(&scenario(&two_continents("kind = \"cold-start\"\nmultiplier = 4.0", "", surge)));
+    let p999 = |rows: &[Row]| row(rows, ScopeKind::City, "Sydney").latency_p999_ms.unwrap();
+    assert!(p999(&slow.rows) > p999(&base.rows) + 2000.0, "{} vs {}", p999(&slow.rows), p999(&base.rows));
+    assert!(sydney_p50(&slow.rows) < 100.0);
+}
+
+#[test]
+fn the_outage_drill_tells_the_story() {
+    let sc = example("outage-drill.toml");
+    let (res, w) = run(&sc);
+    assert_conservation(&res.rows);
+    let minute = |m: usize, name: &str| {
+        // Windows start after the 5-minute warmup.
+        w.windows[m - 5].1.iter().find(|r| r.name == name).unwrap().clone()
+    };
+    let sydney = sc.cities.iter().position(|c| c.name == "Sydney").unwrap() as u32;
+    let share = |m: usize, region: &str| {
+        let r = sc.regions.iter().position(|x| x.name == region).unwrap() as u32;
+        let flows = &w.windows[m - 5].2;
+        let total: u64 = flows.iter().filter(|f| f.city == sydney).map(|f| f.requests).sum();
+        let to: u64 = flows.iter().filter(|f| f.city == sydney && f.region == r).map(|f| f.requests).sum();
+        to as f64 / total as f64
+    };
+    // Before: all of Sydney on australia-southeast1, all ok.
+    assert_eq!(share(29, "australia-southeast1"), 1.0);
+    assert_eq!(minute(29, "Sydney").availability, Some(1.0));
+    // The outage minute: a dip, then Sydney on us-central1, about 200 ms further away.
+    assert!(minute(30, "Sydney").availability.unwrap() < 0.99);
+    assert!(share(35, "us-central1") > 0.98);
+    let step = minute(35, "Sydney").latency_p50_ms.unwrap() - minute(29, "Sydney").latency_p50_ms.unwrap();
+    assert!((180.0..260.0).contains(&step), "latency step {step} ms");
+    // Every ejection that runs out during the outage costs a burst of errors.
+    let dips = (31..50).filter(|&m| minute(m, "Sydney").errors > 0).count();
+    assert!(dips >= 3, "re-probes: {dips}");
+    // The survivors: europe-west1, capped at 30, runs out of room for Asia:
+    // it scales to its cap, its CPU saturates, requests slow until they
+    // time out, and finally queue long enough to be turned away (429).
+    let eu: Vec<Row> = (30..54).map(|m| minute(m, "europe-west1")).collect();
+    assert!(eu.iter().map(|r| r.cold_starts.unwrap()).sum::<u64>() >= 3);
+    assert!(eu.iter().any(|r| r.instances_max == Some(30)));
+    assert!(eu.iter().all(|r| r.instances_max.unwrap() <= 30));
+    assert!(eu.iter().map(|r| r.timeouts).sum::<u64>() > 100, "timeouts at europe-west1");
+    assert!(eu.iter().map(|r| r.rejected).sum::<u64>() > 100, "429s at europe-west1");
+    // Recovery at minute 50; traffic comes back only when the last ejection
+    // runs out, then the empty region cold-starts.
+    assert_eq!(share(50, "australia-southeast1"), 0.0);
+    let back = (50..90).find(|&m| share(m, "australia-southeast1") > 0.5).expect("traffic returns");
+    assert!(back > 50, "returns after the ejection time, not at recovery");
+    assert!(
+        minute(back, "australia-southeast1").cold_starts.unwrap()
+            + minute(back - 1, "australia-southeast1").cold_starts.unwrap()
+            >= 3
+    );
+    assert_eq!(share(back + 3, "australia-southeast1"), 1.0);
+}
