@@ -105,10 +105,6 @@ pub enum Event {
     OutageStart { idx: u32 },
     /// Outage `idx` ends.
     OutageEnd { idx: u32 },
-    /// The warmup is over: statistics start.
-    MeasureStart,
-    /// A time-series window closes.
-    WindowEnd,
     /// The end of arrivals (so the run can finish even with no traffic).
     End,
 }
@@ -204,7 +200,11 @@ pub struct Simulation<'s> {
     arrivals: u64,
     peak_live: u64,
     window_ns: u64,
-    next_window: SimTime,
+    /// The next window boundary (the end of the warmup first): every event
+    /// at or after it belongs to the next window.
+    next_boundary: SimTime,
+    /// Whether the warmup is over.
+    measuring: bool,
     changes: Vec<Change>,
     /// Edges that have each region ejected.
     ejected_by: Vec<u64>,
@@ -288,16 +288,9 @@ impl<'s> Simulation<'s> {
             q.schedule(SimTime(o.start_ns), Event::OutageStart { idx: i as u32 });
             q.schedule(SimTime(o.end_ns()), Event::OutageEnd { idx: i as u32 });
         }
-        if warmup > SimTime::ZERO {
-            q.schedule(warmup, Event::MeasureStart);
-        }
         let window_ns = sc.simulation.window_ns;
-        let mut next_window = warmup.plus(window_ns);
-        if next_window < end {
-            q.schedule(next_window, Event::WindowEnd);
-        } else {
-            next_window = SimTime::NEVER;
-        }
+        let measuring = warmup == SimTime::ZERO;
+        let next_boundary = if measuring { Self::window_after(warmup, window_ns, end) } else { warmup };
         q.schedule(end, Event::End);
 
         let mut sim = Simulation {
@@ -321,7 +314,8 @@ impl<'s> Simulation<'s> {
             arrivals: 0,
             peak_live: 0,
             window_ns,
-            next_window,
+            next_boundary,
+            measuring,
             changes: Vec::new(),
             ejected_by: vec![0; n_regions],
             last_end: SimTime::ZERO,
@@ -525,7 +519,7 @@ impl<'s> Simulation<'s> {
         r.try_in_flight = false;
         let at = q.now().plus(r.access_rtt_ns - r.access_rtt_ns / 2);
         let status = status::visible(answer);
-        if at < self.next_window && self.client_timers.due(req).is_some_and(|due| at < due) {
+        if at < self.next_boundary && self.client_timers.due(req).is_some_and(|due| at < due) {
             return self.client_receive(q, at, req, status);
         }
         q.schedule(at, Event::ClientBack { req, epoch: r.epoch, status });
@@ -646,14 +640,26 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    fn on_window_end(&mut self, q: &mut EventQueue<Event>) {
-        let now = q.now();
-        self.metrics.close_window(now, self.sink);
-        self.next_window = now.plus(self.window_ns);
-        if self.next_window < self.end {
-            q.schedule(self.next_window, Event::WindowEnd);
-        } else {
-            self.next_window = SimTime::NEVER;
+    /// The window boundary after `start`, or never if the run ends first
+    /// (the last window is closed when the run finishes).
+    fn window_after(start: SimTime, window_ns: u64, end: SimTime) -> SimTime {
+        let next = start.plus(window_ns);
+        if next < end { next } else { SimTime::NEVER }
+    }
+
+    /// Closes every window boundary at or before `now`, at the boundary's
+    /// exact time, before the event at `now` is handled: an event at a
+    /// boundary belongs to the window that starts there.
+    fn cross_boundaries(&mut self, now: SimTime) {
+        while now >= self.next_boundary {
+            let at = self.next_boundary;
+            if self.measuring {
+                self.metrics.close_window(at, self.sink);
+            } else {
+                self.metrics.start_measuring(at);
+                self.measuring = true;
+            }
+            self.next_boundary = Self::window_after(at, self.window_ns, self.end);
         }
     }
 }
@@ -662,6 +668,9 @@ impl Model for Simulation<'_> {
     type Event = Event;
 
     fn handle(&mut self, event: Event, q: &mut EventQueue<Event>) {
+        if q.now() >= self.next_boundary {
+            self.cross_boundaries(q.now());
+        }
         match event {
             Event::Arrival { city } => self.on_arrival(q, city),
             Event::EdgeIn { req, epoch } => self.on_edge_in(q, req, epoch),
@@ -683,8 +692,6 @@ impl Model for Simulation<'_> {
             Event::Sweep { edge } => self.on_sweep(q, edge),
             Event::OutageStart { idx } => self.on_outage(q, idx, true),
             Event::OutageEnd { idx } => self.on_outage(q, idx, false),
-            Event::MeasureStart => self.metrics.start_measuring(q.now()),
-            Event::WindowEnd => self.on_window_end(q),
             Event::End => {}
         }
     }

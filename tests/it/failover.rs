@@ -398,3 +398,102 @@ fn the_outage_drill_tells_the_story() {
     );
     assert_eq!(share(back + 3, "australia-southeast1"), 1.0);
 }
+
+#[test]
+fn the_load_balancer_times_out_with_504_and_a_slow_region_gets_ejected() {
+    // Every request to australia-southeast1 takes 40 s: the load balancer's
+    // 30 s timeout answers 504 first (the client waits 60 s), and 504s are
+    // gateway failures, so the edges eject the slow region.
+    let extra = "[client]\ntimeout = \"60s\"";
+    let text = two_continents("kind = \"latency\"\nextra = \"40s\"", "", extra);
+    let (res, w) = run(&scenario(&text));
+    assert_conservation(&res.rows);
+    let sydney = row(&res.rows, ScopeKind::City, "Sydney");
+    assert!(sydney.errors > 0 && sydney.timeouts == 0, "{sydney:?}");
+    let first = edge_events(&w, 0).into_iter().find(|e| e.until.is_some()).expect("ejected");
+    assert!(first.time.ns() > 90 * S, "three 504s need 30 s each to come back: {:?}", first.time);
+}
+
+#[test]
+fn client_backoff_doubles_without_jitter() {
+    // One region failing half of its requests at once, no network: a
+    // request that succeeds on attempt k waited 100 ms, then 200 ms more.
+    let text = r#"
+[simulation]
+duration = "3m"
+initial_instances = "steady"
+[network]
+model = "none"
+[client]
+retries = 2
+backoff = "100ms"
+backoff_max = "1s"
+jitter = "none"
+retry_on = ["5xx"]
+[service]
+concurrency = 1
+min_instances = 4
+max_instances = 4
+cpu_time = "10ms"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 50
+arrival = "uniform"
+[[outage]]
+region = "us-central1"
+start = "0s"
+duration = "1h"
+kind = "errors"
+rate = 0.5
+"#;
+    let (res, _) = run(&scenario(text));
+    let c = row(&res.rows, ScopeKind::City, "Chicago");
+    // Successes: 4/7 on attempt 1 (10 ms), 2/7 on attempt 2 (110 ms), 1/7 on attempt 3 (310 ms).
+    let p50 = c.latency_p50_ms.unwrap();
+    let p80 = c.latency_p90_ms.unwrap();
+    let p99 = c.latency_p99_ms.unwrap();
+    assert!((10.0..10.1).contains(&p50), "{p50}");
+    assert!((310.0..310.4).contains(&p99), "{p99}");
+    assert!((110.0..310.4).contains(&p80), "{p80}");
+    // 1/8 of requests fail all three attempts.
+    let failed = c.errors as f64 / c.requests as f64;
+    assert!((failed - 0.125).abs() < 0.02, "{failed}");
+    assert!(c.attempts > c.requests * 17 / 10, "{} attempts for {} requests", c.attempts, c.requests);
+}
+
+#[test]
+fn overlapping_down_outages_end_when_the_last_one_does() {
+    let text = r#"
+[simulation]
+duration = "4m"
+window = "1s"
+[service]
+min_instances = 2
+cold_start = "1s"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 10
+[[outage]]
+region = "us-central1"
+start = "60s"
+duration = "60s"
+[[outage]]
+region = "us-central1"
+start = "90s"
+duration = "60s"
+"#;
+    let (res, w) = run(&scenario(text));
+    assert_conservation(&res.rows);
+    let region =
+        |second: usize| w.windows[second].1.iter().find(|r| r.name == "us-central1").unwrap().clone();
+    assert_eq!(region(59).instances_max, Some(2));
+    assert_eq!(region(61).instances_max, Some(0), "instances are lost");
+    assert_eq!(region(130).instances_max, Some(0), "still down after the first outage ends at 120 s");
+    assert_eq!(region(150).cold_starts, Some(2), "min_instances cold-start when the last outage ends");
+    assert_eq!(region(152).instances_max, Some(2));
+    assert!(region(130).errors > 0 && region(155).errors == 0);
+}
