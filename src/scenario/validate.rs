@@ -423,12 +423,23 @@ fn read_place(s: &mut Section<'_>) -> Option<(f64, f64)> {
     Some((lat?, lon?))
 }
 
+/// Most regions one backend service may have here: an edge tracks the
+/// regions it tried in a 64-bit mask. (Google allows one serverless NEG per
+/// region, and there are fewer than 64 regions.)
+const MAX_REGIONS: usize = 64;
+
 fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> {
     let sections = root.sections("region");
     if sections.is_empty() && !root.diag().has_errors() {
         root.diag().error_at_key(
             "region",
             "at least one [[region]] is required, e.g. [[region]] name = \"us-central1\"",
+        );
+    }
+    if sections.len() > MAX_REGIONS {
+        root.diag().error_at_key(
+            "region",
+            format!("{} regions given; at most {MAX_REGIONS} are supported", sections.len()),
         );
     }
     let mut out: Vec<Region> = Vec::new();
