@@ -9,11 +9,14 @@ use clap::{Parser, Subcommand};
 use negsim::engine::time::NS_PER_MS;
 use negsim::geo;
 use negsim::model;
-use negsim::report::{self, RunInfo, TimeseriesWriter, atomic::AtomicFile};
+use negsim::report;
 use negsim::scenario::{self, InputError, Overrides, Scenario};
+use negsim::sweep;
+use std::io::IsTerminal;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Instant;
 
 const EXAMPLES: &str = "\
@@ -46,8 +49,8 @@ enum Command {
         /// Output folder [default: output/<simulation.name>/].
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Seed, replacing simulation.seed.
-        #[arg(long)]
+        /// Seed, replacing simulation.seed (0 to 2^63 - 1).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
         seed: Option<u64>,
         /// Simulated duration, replacing simulation.duration (e.g. "10m"), for quick looks.
         #[arg(long, value_parser = parse_duration_arg)]
@@ -55,6 +58,44 @@ enum Command {
         /// Print nothing but errors.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Run a parameter sweep: every point of a grid, with replications, on every core.
+    Sweep {
+        /// The sweep file (TOML).
+        sweep: PathBuf,
+        /// Output folder [default: output/<sweep file stem>/].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only shard I of N (points p with p % N == I) [default: from
+        /// CLOUD_RUN_TASK_INDEX/COUNT, JOB_COMPLETION_INDEX with NEGSIM_SHARD_COUNT,
+        /// or SLURM_ARRAY_TASK_ID/COUNT; else every point].
+        #[arg(long, value_parser = sweep::Shard::parse)]
+        shard: Option<sweep::Shard>,
+        /// Keep every run's files under DIR/runs/point-P/rep-K/.
+        #[arg(long)]
+        keep_runs: bool,
+        /// Simulated duration of every run, replacing the scenario's and any
+        /// duration axis (e.g. "10m"), for quick looks.
+        #[arg(long, value_parser = parse_duration_arg)]
+        duration: Option<u64>,
+        /// Replications per point, replacing the sweep file's.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Join the sweep.csv files of shards into the unsharded sweep.csv.
+    Merge {
+        /// The shards' sweep.csv files (each with its sweep.json beside it).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder for the merged sweep.csv and sweep.json.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Check a scenario and print it with every default filled in.
     Validate {
@@ -87,6 +128,11 @@ pub fn main() -> ExitCode {
             run(&scenario, output, Overrides { seed, duration_ns: duration }, quiet)
         }
         Command::Validate { scenario } => validate(&scenario),
+        Command::Sweep { sweep, output, threads, shard, keep_runs, duration, replications, quiet } => {
+            let how = SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet };
+            run_sweep(&sweep, how)
+        }
+        Command::Merge { shards, output } => merge(&shards, &output),
         Command::Regions => list_regions().map_err(|e| Failure::RunFailed(e.into())),
         Command::Cities => list_cities().map_err(|e| Failure::RunFailed(e.into())),
     };
@@ -156,59 +202,7 @@ fn run(path: &Path, output: Option<PathBuf>, overrides: Overrides, quiet: bool) 
 }
 
 fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
-    let at = |name: &str| dir.join(name);
-    let ctx = |name: &str| format!("cannot write {}", dir.join(name).display());
-    let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
-    let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
-
-    // The streamed files, each committed only once the run has finished.
-    const STREAMED: [&str; 3] = ["timeseries.csv", "timeseries_flows.csv", "ejections.csv"];
-    let mut files = Vec::with_capacity(STREAMED.len());
-    for name in STREAMED {
-        files.push(AtomicFile::create(&at(name)).with_context(|| ctx(name))?);
-    }
-    let mut sink = TimeseriesWriter::new(
-        files[0].take_writer(),
-        files[1].take_writer(),
-        files[2].take_writer(),
-        city_names.clone(),
-        region_names.clone(),
-    )
-    .with_context(|| ctx(STREAMED[0]))?;
-
-    let started = Instant::now();
-    let result = model::run(sc, &mut sink);
-    let wall_s = started.elapsed().as_secs_f64();
-
-    let (rows, flows, ejections) = sink.finish().with_context(|| ctx(STREAMED[0]))?;
-    for ((file, writer), name) in files.into_iter().zip([rows, flows, ejections]).zip(STREAMED) {
-        file.commit_writer(writer).with_context(|| ctx(name))?;
-    }
-    report::atomic::write_file(&at("summary.csv"), |w| report::write_summary(w, &result.rows))
-        .with_context(|| ctx("summary.csv"))?;
-    report::atomic::write_file(&at("flows.csv"), |w| {
-        report::write_flows(w, &result.flows, &city_names, &region_names)
-    })
-    .with_context(|| ctx("flows.csv"))?;
-    let resolved = scenario::resolved::to_string(sc);
-    report::atomic::write_file(&at("scenario.resolved.toml"), |w| w.write_all(resolved.as_bytes()))
-        .with_context(|| ctx("scenario.resolved.toml"))?;
-    let info = RunInfo {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        name: sc.simulation.name.clone(),
-        scenario: sc.file.display().to_string(),
-        seed: sc.simulation.seed,
-        simulated_s: result.simulated_ns as f64 / 1e9,
-        wall_s,
-        events: result.events,
-        requests: result.requests,
-        peak_in_flight: result.peak_in_flight,
-        requests_per_wall_s: result.requests as f64 / wall_s.max(1e-9),
-        events_per_wall_s: result.events as f64 / wall_s.max(1e-9),
-    };
-    report::atomic::write_file(&at("run.json"), |w| report::write_run_json(w, &info))
-        .with_context(|| ctx("run.json"))?;
-
+    let (result, info) = report::files::run_into(sc, dir)?;
     if !quiet {
         let mut out = std::io::stdout().lock();
         report::table::print(&mut out, &result.rows)?;
@@ -216,12 +210,195 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
             out,
             "\n{} requests in {:.2} s of wall time ({:.2} M requests/s, {} events); results in {}",
             result.requests,
-            wall_s,
+            info.wall_s,
             info.requests_per_wall_s / 1e6,
             result.events,
             dir.display()
         )?;
     }
+    Ok(())
+}
+
+/// The options of `negsim sweep`.
+struct SweepArgs {
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    shard: Option<sweep::Shard>,
+    keep_runs: bool,
+    duration: Option<u64>,
+    replications: Option<u32>,
+    quiet: bool,
+}
+
+fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
+    let SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet } = args;
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+    let fail = |e: anyhow::Error| Failure::RunFailed(e);
+    let overrides = Overrides { seed: None, duration_ns: duration };
+    let mut sw = sweep::load(path, &overrides).map_err(|e| bad(e.into()))?;
+    if let Some(n) = replications {
+        if n == 0 {
+            return Err(bad(anyhow::anyhow!("--replications must be at least 1")));
+        }
+        sw.replications = n;
+    }
+    let shard = match shard {
+        Some(s) => s,
+        None => sweep::Shard::from_env(|k| std::env::var(k).ok())
+            .map_err(|e| bad(anyhow::anyhow!("shard from the environment: {e}")))?
+            .unwrap_or(sweep::Shard::ALL),
+    };
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(bad(anyhow::anyhow!("--threads must be at least 1")));
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
+    let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))
+        .map_err(fail)?;
+    let owned = sw.points.iter().filter(|p| shard.owns(p.index)).count();
+    let show = !quiet && std::io::stderr().is_terminal();
+    if !quiet {
+        eprintln!(
+            "sweep: {} points x {} replications = {} runs{} on {} threads",
+            owned,
+            sw.replications,
+            owned * sw.replications as usize,
+            if shard == sweep::Shard::ALL {
+                String::new()
+            } else {
+                format!(" (shard {shard} of a {}-point grid)", sw.points.len())
+            },
+            threads
+        );
+    }
+    let started = Instant::now();
+    let last = Mutex::new(Instant::now());
+    let reps = sw.replications as usize;
+    let progress = |done: usize, total: usize| {
+        if !show {
+            return;
+        }
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if done < total && last.elapsed().as_millis() < 250 {
+            return;
+        }
+        *last = Instant::now();
+        let secs = started.elapsed().as_secs_f64();
+        let rate = done as f64 / secs.max(1e-9);
+        let left = (total - done) as f64 / rate.max(1e-9);
+        eprint!(
+            "\r  points {}/{}  {:.2} points/s  {} left   ",
+            done / reps,
+            total / reps,
+            rate / reps as f64,
+            format_secs(left)
+        );
+        if done == total {
+            eprintln!();
+        }
+    };
+    let opts = sweep::RunOptions {
+        threads,
+        shard,
+        progress: &progress,
+        keep_runs: keep_runs.then_some(dir.as_path()),
+    };
+    let results = sweep::run(&sw, &opts).map_err(|e| fail(e.into()))?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let mut text = sweep::header(&sw.axes);
+    for r in &results {
+        text.push_str(&sweep::line(&sw, r));
+    }
+    report::atomic::write_file(&dir.join("sweep.csv"), |w| w.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", dir.join("sweep.csv").display()))
+        .map_err(fail)?;
+    let meta = sweep::shard::SweepMeta {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        fingerprint: sw.fingerprint.clone(),
+        sweep: sw.file.display().to_string(),
+        points: sw.points.len(),
+        replications: sw.replications,
+        seed: sw.seed,
+        shard: (shard != sweep::Shard::ALL).then(|| shard.to_string()),
+        threads,
+        wall_s,
+    };
+    write_meta(&dir, &meta).map_err(fail)?;
+    if !quiet {
+        print_sweep(&sw, &results).map_err(|e| fail(e.into()))?;
+        println!(
+            "\n{} runs in {:.1} s ({:.2} points/s); results in {}",
+            results.len() * reps,
+            wall_s,
+            results.len() as f64 / wall_s.max(1e-9),
+            dir.join("sweep.csv").display()
+        );
+    }
+    Ok(())
+}
+
+fn write_meta(dir: &Path, meta: &sweep::shard::SweepMeta) -> Result<()> {
+    report::atomic::write_file(&dir.join("sweep.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, meta)?;
+        writeln!(w)
+    })
+    .with_context(|| format!("cannot write {}", dir.join("sweep.json").display()))
+}
+
+fn format_secs(s: f64) -> String {
+    if !s.is_finite() {
+        return "?".into();
+    }
+    let s = s.round() as u64;
+    if s >= 3600 { format!("{}h{:02}m", s / 3600, s / 60 % 60) } else { format!("{}m{:02}s", s / 60, s % 60) }
+}
+
+/// A short table of the sweep: each point's values, availability and p99.
+fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let idx = |name: &str| sweep::METRICS.iter().position(|(n, _)| *n == name).expect("known metric");
+    let (avail, p99, rejected, inst, cost) =
+        (idx("availability"), idx("latency_p99_ms"), idx("rejected"), idx("instances_mean"), idx("cost_usd"));
+    let fmt = |m: &Option<(f64, Option<f64>)>, scale: f64, d: usize| match m {
+        Some((v, Some(h))) => format!("{:.d$} ± {:.d$}", v * scale, h * scale),
+        Some((v, None)) => format!("{:.d$}", v * scale),
+        None => "-".into(),
+    };
+    writeln!(
+        out,
+        "{:>5}  {:<40} {:>20} {:>20} {:>10} {:>9} {:>10}",
+        "point", "values", "availability %", "p99 ms", "429s", "instances", "cost $"
+    )?;
+    for r in results {
+        let m = &r.metrics;
+        writeln!(
+            out,
+            "{:>5}  {:<40} {:>20} {:>20} {:>10} {:>9} {:>10}",
+            r.index,
+            sweep::describe_point(&sw.axes, &sw.points[r.index].coords),
+            fmt(&m[avail], 100.0, 3),
+            fmt(&m[p99], 1.0, 1),
+            m[rejected].map_or("-".into(), |(v, _)| format!("{v:.0}")),
+            m[inst].map_or("-".into(), |(v, _)| format!("{v:.1}")),
+            m[cost].map_or("-".into(), |(v, _)| format!("{v:.2}")),
+        )?;
+    }
+    Ok(())
+}
+
+fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
+    let (text, meta) = sweep::shard::merge(shards).map_err(|e| Failure::BadInput(e.into()))?;
+    let fail = |e: anyhow::Error| Failure::RunFailed(e);
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))
+        .map_err(fail)?;
+    report::atomic::write_file(&dir.join("sweep.csv"), |w| w.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", dir.join("sweep.csv").display()))
+        .map_err(fail)?;
+    write_meta(dir, &meta).map_err(fail)?;
+    println!("{} shards, {} points: {}", shards.len(), meta.points, dir.join("sweep.csv").display());
     Ok(())
 }
 

@@ -357,7 +357,7 @@ impl Metrics {
                 Outcome::Ok => {
                     a.ok += 1;
                     a.latency_sum_ns += latency_ns as f64;
-                    let us = (latency_ns / 1000).max(1);
+                    let us = latency_ns.div_ceil(1000).max(1);
                     // Auto-resizing: fails only if the range would overflow usize.
                     if a.latency_us.record(us).is_err() {
                         a.latency_us.saturating_record(us);

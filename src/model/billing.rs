@@ -40,11 +40,15 @@ impl Prices {
     }
 
     /// The cost of one instance with `cpu` vCPUs and `memory_gib` GiB being
-    /// billed for `busy_ns`, rounded up to the billing granule.
-    pub fn busy_cost(&self, cpu: f64, memory_gib: f64, busy_ns: u64) -> f64 {
-        let billed_ns = busy_ns.div_ceil(GRANULE_NS) * GRANULE_NS;
-        let secs = billed_ns as f64 / NS_PER_S as f64;
+    /// billed for exactly `ns`.
+    pub fn cost_of(&self, cpu: f64, memory_gib: f64, ns: u64) -> f64 {
+        let secs = ns as f64 / NS_PER_S as f64;
         secs * (cpu * self.vcpu_s + memory_gib * self.gib_s)
+    }
+
+    /// The cost of a billable period of `busy_ns`, rounded up to the billing granule.
+    pub fn busy_cost(&self, cpu: f64, memory_gib: f64, busy_ns: u64) -> f64 {
+        self.cost_of(cpu, memory_gib, busy_ns.div_ceil(GRANULE_NS) * GRANULE_NS)
     }
 }
 

@@ -14,13 +14,20 @@
 //!   increments *consecutive errors*; a 502, 503 or 504, a connection
 //!   failure or a timeout also increments *consecutive gateway failures*
 //!   (another 5xx resets that one); anything else (2xx, 429) resets both;
-//! * every `interval` the edge runs an analysis sweep: regions whose
-//!   ejection time is over return to service; then a region whose gateway
-//!   counter has reached `consecutive_gateway_failure` is ejected with
-//!   probability `enforcing_consecutive_gateway_failure` percent, else one
-//!   whose error counter has reached `consecutive_errors` with probability
-//!   `enforcing_consecutive_errors` percent. A detection resets its counter
-//!   whether or not it is enforced, so the next roll needs a new streak;
+//! * a streak that reaches its threshold (`consecutive_gateway_failure`,
+//!   `consecutive_errors`) marks the region as an outlier and starts
+//!   counting again, so the next detection needs a new streak;
+//! * every `interval` the edge runs an analysis sweep ("Time interval
+//!   between ejection analysis sweeps. This can result in both new
+//!   ejections and backend endpoints being returned to service"): regions
+//!   whose ejection time is over return to service; then a region marked
+//!   for gateway failures is ejected with probability
+//!   `enforcing_consecutive_gateway_failure` percent, else one marked for
+//!   5xx with probability `enforcing_consecutive_errors` percent. Marks are
+//!   cleared by the sweep whether or not it ejects. (Envoy, which has the
+//!   same fields, ejects on a consecutive-failure streak at once rather
+//!   than at the sweep; with the default 1 s interval the two differ by
+//!   under a second.)
 //! * an ejection lasts `base_ejection_time` times the number of times this
 //!   edge has ejected that region (no cap: the API has no maxEjectionTime);
 //! * an edge never has more than `max_ejection_percent` of the regions
@@ -49,6 +56,10 @@ pub enum Verdict {
 struct Outlier {
     consecutive_errors: u32,
     consecutive_gateway: u32,
+    /// A 5xx streak reached its threshold since the last sweep.
+    errors_detected: bool,
+    /// A gateway-failure streak reached its threshold since the last sweep.
+    gateway_detected: bool,
     ejected: bool,
     until: SimTime,
     times_ejected: u32,
@@ -58,6 +69,8 @@ struct Outlier {
 pub struct Edge {
     regions: Vec<Outlier>,
     n_ejected: u32,
+    errors_threshold: u32,
+    gateway_threshold: u32,
     rng: Rng,
 }
 
@@ -72,8 +85,14 @@ pub enum Change {
 
 impl Edge {
     /// An edge with every one of `n_regions` regions in service.
-    pub fn new(n_regions: usize, rng: Rng) -> Self {
-        Edge { regions: vec![Outlier::default(); n_regions], n_ejected: 0, rng }
+    pub fn new(n_regions: usize, cfg: &OutlierDetection, rng: Rng) -> Self {
+        Edge {
+            regions: vec![Outlier::default(); n_regions],
+            n_ejected: 0,
+            errors_threshold: cfg.consecutive_errors,
+            gateway_threshold: cfg.consecutive_gateway_failure,
+            rng,
+        }
     }
 
     /// The time of this edge's first sweep, in `[0, interval)`.
@@ -94,7 +113,8 @@ impl Edge {
         order.iter().copied().find(|&r| !self.regions[r as usize].ejected && skip & (1u64 << (r & 63)) == 0)
     }
 
-    /// Counts an answer from `region`.
+    /// Counts an answer from `region`. A streak that reaches its threshold
+    /// marks the region for the next sweep and starts counting again.
     #[inline]
     pub fn observe(&mut self, region: u32, verdict: Verdict) {
         let o = &mut self.regions[region as usize];
@@ -102,6 +122,7 @@ impl Edge {
             Verdict::Success => {
                 o.consecutive_errors = 0;
                 o.consecutive_gateway = 0;
+                return;
             }
             Verdict::Error => {
                 o.consecutive_errors += 1;
@@ -112,30 +133,37 @@ impl Edge {
                 o.consecutive_gateway += 1;
             }
         }
+        if o.consecutive_gateway >= self.gateway_threshold {
+            o.gateway_detected = true;
+            o.consecutive_gateway = 0;
+        }
+        if o.consecutive_errors >= self.errors_threshold {
+            o.errors_detected = true;
+            o.consecutive_errors = 0;
+        }
     }
 
     /// One analysis sweep at `now`; pushes each change onto `changes`.
     pub fn sweep(&mut self, now: SimTime, cfg: &OutlierDetection, changes: &mut Vec<Change>) {
         for (r, o) in self.regions.iter_mut().enumerate() {
             if o.ejected && now >= o.until {
-                o.ejected = false;
-                o.consecutive_errors = 0;
-                o.consecutive_gateway = 0;
+                *o = Outlier { times_ejected: o.times_ejected, ..Outlier::default() };
                 self.n_ejected -= 1;
                 changes.push(Change::Returned(r as u32));
             }
         }
         let n = self.regions.len() as u64;
         for r in 0..self.regions.len() {
-            let o = self.regions[r];
+            let o = &mut self.regions[r];
+            let (gateway, errors) = (o.gateway_detected, o.errors_detected);
+            o.gateway_detected = false;
+            o.errors_detected = false;
             if o.ejected {
                 continue;
             }
-            let enforcing = if o.consecutive_gateway >= cfg.consecutive_gateway_failure {
-                self.regions[r].consecutive_gateway = 0;
+            let enforcing = if gateway {
                 cfg.enforcing_consecutive_gateway_failure
-            } else if o.consecutive_errors >= cfg.consecutive_errors {
-                self.regions[r].consecutive_errors = 0;
+            } else if errors {
                 cfg.enforcing_consecutive_errors
             } else {
                 continue;
@@ -185,7 +213,7 @@ mod tests {
 
     #[test]
     fn three_gateway_failures_eject_at_the_next_sweep_and_the_time_grows() {
-        let mut e = Edge::new(3, stream(1, "e"));
+        let mut e = Edge::new(3, &cfg(), stream(1, "e"));
         let mut ch = vec![];
         e.observe(0, Verdict::GatewayFailure);
         e.observe(0, Verdict::GatewayFailure);
@@ -212,7 +240,7 @@ mod tests {
 
     #[test]
     fn app_errors_do_not_eject_by_default_but_do_when_enforced() {
-        let mut e = Edge::new(3, stream(1, "e"));
+        let mut e = Edge::new(3, &cfg(), stream(1, "e"));
         let mut ch = vec![];
         for _ in 0..50 {
             e.observe(1, Verdict::Error);
@@ -228,8 +256,20 @@ mod tests {
     }
 
     #[test]
+    fn a_streak_that_reached_the_threshold_is_acted_on_at_the_next_sweep() {
+        let mut e = Edge::new(2, &cfg(), stream(1, "e"));
+        let mut ch = vec![];
+        for _ in 0..3 {
+            e.observe(0, Verdict::GatewayFailure);
+        }
+        e.observe(0, Verdict::Success);
+        e.sweep(SimTime(1), &cfg(), &mut ch);
+        assert_eq!(ch, vec![Change::Ejected(0, e.regions[0].until)], "the mark survives a later success");
+    }
+
+    #[test]
     fn a_success_resets_the_streak() {
-        let mut e = Edge::new(2, stream(1, "e"));
+        let mut e = Edge::new(2, &cfg(), stream(1, "e"));
         let mut ch = vec![];
         e.observe(0, Verdict::GatewayFailure);
         e.observe(0, Verdict::GatewayFailure);
@@ -243,7 +283,7 @@ mod tests {
     fn max_ejection_percent_caps_ejections() {
         let mut ch = vec![];
         // Two regions at 50 %: one of them at most.
-        let mut e = Edge::new(2, stream(1, "e"));
+        let mut e = Edge::new(2, &cfg(), stream(1, "e"));
         for r in 0..2 {
             for _ in 0..3 {
                 e.observe(r, Verdict::GatewayFailure);
@@ -252,7 +292,7 @@ mod tests {
         e.sweep(SimTime(1), &cfg(), &mut ch);
         assert_eq!(ch, vec![Change::Ejected(0, e.regions[0].until)]);
         // One region: never, at the default 50 %.
-        let mut e = Edge::new(1, stream(1, "e"));
+        let mut e = Edge::new(1, &cfg(), stream(1, "e"));
         ch.clear();
         for _ in 0..3 {
             e.observe(0, Verdict::GatewayFailure);

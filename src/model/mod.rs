@@ -155,8 +155,10 @@ struct Request {
 /// Per-city state: its users and its edge.
 struct CityState {
     traffic: Traffic,
-    /// Per-request draws: access RTT, handshakes, backoff jitter.
-    rng: Rng,
+    /// Access round trips and handshakes.
+    access: Rng,
+    /// Backoff jitter.
+    client: Rng,
     edge: Edge,
 }
 
@@ -245,8 +247,13 @@ impl<'s> Simulation<'s> {
                     sc.simulation.start_utc_s,
                     stream(seed, &format!("city/{}/arrivals", c.name)),
                 ),
-                rng: stream(seed, &format!("city/{}/requests", c.name)),
-                edge: Edge::new(n_regions, stream(seed, &format!("edge/{}/outlier", c.name))),
+                access: stream(seed, &format!("city/{}/access", c.name)),
+                client: stream(seed, &format!("city/{}/client", c.name)),
+                edge: Edge::new(
+                    n_regions,
+                    &sc.load_balancer.outlier,
+                    stream(seed, &format!("edge/{}/outlier", c.name)),
+                ),
             })
             .collect();
         let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
@@ -326,7 +333,8 @@ impl<'s> Simulation<'s> {
         sim
     }
 
-    fn finish(self, end: SimTime, events: u64) -> RunResult {
+    fn finish(mut self, end: SimTime, events: u64) -> RunResult {
+        self.bill_all(end, true);
         let Simulation { metrics, sink, arrivals, peak_live, .. } = self;
         let (rows, flows) = metrics.finish(end, sink);
         RunResult {
@@ -370,7 +378,7 @@ impl<'s> Simulation<'s> {
     fn send_attempt(&mut self, q: &mut EventQueue<Event>, req: u32) {
         let now = q.now();
         let city = self.reqs[req].city;
-        let (rtt, to_edge) = self.net.sample_access(&mut self.cities[city as usize].rng);
+        let (rtt, to_edge) = self.net.sample_access(&mut self.cities[city as usize].access);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.attempts += 1;
@@ -432,7 +440,7 @@ impl<'s> Simulation<'s> {
         let delay = match c.jitter {
             Jitter::None => base,
             Jitter::Full => {
-                let u: f64 = self.cities[r.city as usize].rng.random();
+                let u: f64 = self.cities[r.city as usize].client.random();
                 (u * base as f64) as u64
             }
         };
@@ -475,15 +483,17 @@ impl<'s> Simulation<'s> {
         if self.lb_timers.push(0, req, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Lb });
         }
-        self.lb_try(q, req);
+        self.lb_try(q, req, false);
     }
 
-    /// Sends a try of `req` to the closest region its edge has not ejected.
-    fn lb_try(&mut self, q: &mut EventQueue<Event>, req: u32) {
+    /// Sends a try of `req` to the closest region its edge has not ejected;
+    /// a `spill` (of `nearest-overflow`) also skips the regions already
+    /// tried in this attempt. Retry-policy retries do not: the real load
+    /// balancer's retry goes to the closest region again.
+    fn lb_try(&mut self, q: &mut EventQueue<Event>, req: u32, spill: bool) {
         let now = q.now();
         let city = self.reqs[req].city;
-        let overflow = self.sc.load_balancer.routing == Routing::NearestOverflow;
-        let skip = if overflow { self.reqs[req].tried } else { 0 };
+        let skip = if spill { self.reqs[req].tried } else { 0 };
         let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
@@ -557,7 +567,7 @@ impl<'s> Simulation<'s> {
         if answer == 429 && lb.routing == Routing::NearestOverflow {
             let tried = self.reqs[req].tried;
             if self.cities[city as usize].edge.route(self.net.order(city), tried).is_some() {
-                return self.lb_try(q, req);
+                return self.lb_try(q, req, true);
             }
         }
         if let Some(p) = &lb.retry
@@ -565,7 +575,7 @@ impl<'s> Simulation<'s> {
             && Self::retry_matches(p.conditions, answer)
         {
             self.reqs[req].lb_retries += 1;
-            return self.lb_try(q, req);
+            return self.lb_try(q, req, false);
         }
         self.lb_answer(q, req, answer);
     }
@@ -653,6 +663,9 @@ impl<'s> Simulation<'s> {
     fn cross_boundaries(&mut self, now: SimTime) {
         while now >= self.next_boundary {
             let at = self.next_boundary;
+            // Instance time up to the boundary is charged to the window it
+            // falls in (and dropped with the warmup).
+            self.bill_all(at, false);
             if self.measuring {
                 self.metrics.close_window(at, self.sink);
             } else {

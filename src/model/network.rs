@@ -107,7 +107,7 @@ impl Network {
     pub fn sample_access(&self, rng: &mut Rng) -> (u64, u64) {
         let rtt = self.access.sample_ns(rng);
         let handshake = self.new_connection_ratio > 0.0 && rng.random::<f64>() < self.new_connection_ratio;
-        let setup = if handshake { self.handshake_rtts * rtt } else { 0 };
-        (rtt, rtt / 2 + setup)
+        let setup = if handshake { self.handshake_rtts.saturating_mul(rtt) } else { 0 };
+        (rtt, (rtt / 2).saturating_add(setup))
     }
 }

@@ -45,7 +45,7 @@
 //! instances stop, then starting ones, then the least-loaded active ones
 //! drain and stop. `cold-start` multiplies cold starts begun during it.
 
-use super::billing::{PER_REQUEST_USD, Prices};
+use super::billing::{GRANULE_NS, PER_REQUEST_USD, Prices};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
@@ -108,10 +108,18 @@ pub(super) struct Instance {
     /// Virtual CPU time: work done by each CPU-phase request, ns.
     v: f64,
     v_at: SimTime,
-    /// Start of the current billed period (busy or starting).
-    busy_since: SimTime,
+    /// Start of the part of the current billable period (starting, or with
+    /// a request in flight) not yet charged.
+    billed_since: SimTime,
     /// Position in its load bucket, or `NONE`.
     bucket_pos: u32,
+}
+
+impl Instance {
+    /// Whether the instance is being billed: starting, or serving a request.
+    fn billable(&self) -> bool {
+        self.state == InstState::Starting || (self.state != InstState::Gone && self.inflight > 0)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,8 +239,12 @@ pub(super) struct RegionState {
     cold_start: Sampler,
     prices: Prices,
     initial: u32,
-    /// Requests handled here: CPU, I/O, error rolls, latency injections.
-    rng: Rng,
+    /// CPU and I/O times of requests. Each purpose has its own stream, so
+    /// that a sweep changing one (an error rate, say) leaves the others'
+    /// draws as they were.
+    work: Rng,
+    /// Error-outage rolls and latency injections.
+    faults: Rng,
     /// Cold-start draws.
     rng_instances: Rng,
     insts: Vec<Instance>,
@@ -281,7 +293,8 @@ impl RegionState {
             cold_start: s.cold_start.sampler(),
             prices: Prices::tier(r.tier.unwrap_or(1)),
             initial: s.min_instances,
-            rng: stream(seed, &format!("region/{}/requests", r.name)),
+            work: stream(seed, &format!("region/{}/work", r.name)),
+            faults: stream(seed, &format!("region/{}/faults", r.name)),
             rng_instances: stream(seed, &format!("region/{}/instances", r.name)),
             insts: Vec::new(),
             free_insts: Vec::new(),
@@ -381,27 +394,28 @@ impl Simulation<'_> {
     /// A new instance in `state`, reusing a stopped one's slot.
     fn new_instance(&mut self, region: u32, state: InstState) -> u32 {
         let reg = &mut self.regions[region as usize];
-        let fresh = |epoch: u32| Instance {
+        let fresh = |epoch: u32, cpu_gen: u32| Instance {
             state,
             epoch,
-            cpu_gen: 0,
+            cpu_gen,
             inflight: 0,
             cpu_jobs: 0,
             heap: BinaryHeap::new(),
             v: 0.0,
             v_at: SimTime::ZERO,
-            busy_since: SimTime::ZERO,
+            billed_since: SimTime::ZERO,
             bucket_pos: NONE,
         };
         reg.n_alive += 1;
         if let Some(i) = reg.free_insts.pop() {
+            // Generations carry over, so events of the slot's last occupant stay stale.
             let old = &mut reg.insts[i as usize];
             let mut heap = std::mem::take(&mut old.heap);
             heap.clear();
-            *old = Instance { heap, ..fresh(old.epoch.wrapping_add(1)) };
+            *old = Instance { heap, ..fresh(old.epoch.wrapping_add(1), old.cpu_gen.wrapping_add(1)) };
             i
         } else {
-            reg.insts.push(fresh(0));
+            reg.insts.push(fresh(0, 0));
             (reg.insts.len() - 1) as u32
         }
     }
@@ -417,7 +431,7 @@ impl Simulation<'_> {
             d *= BOOST_FACTOR;
         }
         let inst = &mut reg.insts[i as usize];
-        inst.busy_since = now;
+        inst.billed_since = now;
         let epoch = inst.epoch;
         q.schedule_in(d.round() as u64, Event::InstanceReady { region, inst: i, epoch });
         self.metrics.cold_start(now, region);
@@ -432,12 +446,49 @@ impl Simulation<'_> {
             return;
         }
         inst.state = InstState::Active;
-        let startup = now.since(inst.busy_since);
         reg.n_starting -= 1;
         reg.n_active += 1;
-        let cost = reg.prices.busy_cost(reg.cpu, reg.memory_gib, startup);
-        self.metrics.cost(now, region, cost);
         self.fill_from_pending(q, region, i);
+        // Billed from the start of the cold start; the period goes on if
+        // queued requests were waiting for this instance.
+        if self.regions[region as usize].insts[i as usize].inflight == 0 {
+            self.bill(now, region, i, true);
+        }
+    }
+
+    /// Charges instance `i`'s billable time up to `now`: when `closing` (the
+    /// billable period ends) rounded up to the 100 ms granule, else (at a
+    /// window boundary) only the whole granules, the rest carrying over.
+    /// So a period is billed in total exactly as one rounded-up period, and
+    /// each window carries the cost of the time it saw.
+    fn bill(&mut self, now: SimTime, region: u32, i: u32, closing: bool) {
+        let reg = &mut self.regions[region as usize];
+        let inst = &mut reg.insts[i as usize];
+        let elapsed = now.since(inst.billed_since);
+        let granules = if closing { elapsed.div_ceil(GRANULE_NS) } else { elapsed / GRANULE_NS };
+        if granules == 0 {
+            return;
+        }
+        inst.billed_since = inst.billed_since.plus(granules * GRANULE_NS);
+        let cost = reg.prices.cost_of(reg.cpu, reg.memory_gib, granules * GRANULE_NS);
+        self.metrics.cost(now, region, cost);
+    }
+
+    /// Charges every billable instance of `region` up to `now`.
+    fn bill_region(&mut self, now: SimTime, region: u32, closing: bool) {
+        for i in 0..self.regions[region as usize].insts.len() as u32 {
+            if self.regions[region as usize].insts[i as usize].billable() {
+                self.bill(now, region, i, closing);
+            }
+        }
+    }
+
+    /// Charges every billable instance up to `now` (a window boundary, or
+    /// the end of the run when `closing`).
+    pub(super) fn bill_all(&mut self, now: SimTime, closing: bool) {
+        for region in 0..self.regions.len() as u32 {
+            self.bill_region(now, region, closing);
+        }
     }
 
     /// Gives queued requests to instance `i` while it has free slots; puts
@@ -478,16 +529,16 @@ impl Simulation<'_> {
         self.metrics.cost(now, region, PER_REQUEST_USD);
         for k in 0..reg.errors.len() {
             let (rate, code) = reg.errors[k];
-            if reg.rng.random::<f64>() < rate {
+            if reg.faults.random::<f64>() < rate {
                 let back = self.net.back_ns(city, region);
                 q.schedule_in(back, Event::EdgeBack { req, epoch, status: code });
                 return;
             }
         }
-        let cpu_ns = reg.cpu_time.sample_f64(&mut reg.rng).max(0.0);
-        let mut io_ns = reg.io_time.sample_ns(&mut reg.rng);
+        let cpu_ns = reg.cpu_time.sample_f64(&mut reg.work).max(0.0);
+        let mut io_ns = reg.io_time.sample_ns(&mut reg.work);
         for k in 0..reg.latency.len() {
-            io_ns = io_ns.saturating_add(reg.latency[k].sample_ns(&mut reg.rng));
+            io_ns = io_ns.saturating_add(reg.latency[k].sample_ns(&mut reg.faults));
         }
         reg.requests.add(now, 1.0);
         let job = self.jobs.insert_with(|old| Job {
@@ -559,7 +610,7 @@ impl Simulation<'_> {
         reg.buckets.remove(&mut reg.insts, i);
         let inst = &mut reg.insts[i as usize];
         if inst.inflight == 0 {
-            inst.busy_since = now;
+            inst.billed_since = now;
         }
         inst.inflight += 1;
         if inst.state == InstState::Active && inst.inflight < reg.concurrency {
@@ -581,7 +632,12 @@ impl Simulation<'_> {
             reg.busy_cpu.add(now, delta);
             self.reschedule_cpu(q, region, i);
         } else {
-            self.start_io(q, job);
+            // No CPU part: the I/O part (perhaps zero) ends by an event, never
+            // inline, so that freeing this slot cannot recurse into
+            // `fill_from_pending` once per queued request.
+            j.state = JobState::Io;
+            let (delay, epoch) = (j.io_ns, j.epoch);
+            q.schedule_in(delay, Event::IoDone { job, epoch });
         }
     }
 
@@ -702,9 +758,7 @@ impl Simulation<'_> {
         let inst = &mut reg.insts[i as usize];
         inst.inflight -= 1;
         if inst.inflight == 0 {
-            let busy = now.since(inst.busy_since);
-            let cost = reg.prices.busy_cost(reg.cpu, reg.memory_gib, busy);
-            self.metrics.cost(now, region, cost);
+            self.bill(now, region, i, true);
         }
         let reg = &mut self.regions[region as usize];
         let inst = &reg.insts[i as usize];
@@ -793,6 +847,10 @@ impl Simulation<'_> {
     }
 
     fn stop_instance(&mut self, now: SimTime, region: u32, i: u32) {
+        if self.regions[region as usize].insts[i as usize].state == InstState::Starting {
+            // A cold start cut short is still billed.
+            self.bill(now, region, i, true);
+        }
         let reg = &mut self.regions[region as usize];
         reg.buckets.remove(&mut reg.insts, i);
         let inst = &mut reg.insts[i as usize];
@@ -859,7 +917,8 @@ impl Simulation<'_> {
         let desired = reg.desired(load, busy);
         let mut current = reg.n_starting + reg.n_active;
         while current < desired {
-            if self.reuse_idle(region).is_some() {
+            if let Some(i) = self.reuse_idle(region) {
+                self.fill_from_pending(q, region, i);
                 current += 1;
                 continue;
             }
@@ -932,6 +991,8 @@ impl Simulation<'_> {
         while let Some(job) = self.req_timeouts.pop_front(region) {
             self.respond(q, job, status::RESET);
         }
+        // What the lost instances ran until now is billed.
+        self.bill_region(now, region, true);
         let reg = &mut self.regions[region as usize];
         for (i, inst) in reg.insts.iter_mut().enumerate() {
             if inst.state != InstState::Gone {

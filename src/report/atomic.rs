@@ -66,6 +66,19 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Removes temporary files that an earlier, killed run left in `dir` for
+/// any of `names` (a process that dies hard never gets to remove them).
+pub fn remove_stale(dir: &Path, names: &[&str]) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let stale = names.iter().any(|n| name.starts_with(&format!(".{n}.tmp-")));
+        if stale {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Writes a whole file atomically with `write`.
 pub fn write_file(target: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let mut f = AtomicFile::create(target)?;

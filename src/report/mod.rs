@@ -6,6 +6,7 @@
 //! always give the same bytes.
 
 pub mod atomic;
+pub mod files;
 pub mod table;
 
 use crate::metrics::{Ejection, Flow, Row, WindowReport, WindowSink};

@@ -116,6 +116,9 @@ pub enum NetworkModel {
 pub struct RttMatrix {
     /// The file as written in the scenario.
     pub file: String,
+    /// The file as read: relative to the scenario's folder, made absolute
+    /// when possible (so `scenario.resolved.toml` works from any folder).
+    pub path: PathBuf,
     /// `city_region_ms[city][region]`: edge-to-region round trip in ms.
     pub city_region_ms: Vec<Vec<f64>>,
 }

@@ -72,7 +72,7 @@ pub fn to_table(sc: &Scenario) -> Table {
     let model = match &net.model {
         NetworkModel::Geo => "geo",
         NetworkModel::Matrix(m) => {
-            t.insert("matrix".into(), s(&m.file));
+            t.insert("matrix".into(), s(&m.path.display().to_string()));
             "matrix"
         }
         NetworkModel::None => "none",

@@ -70,7 +70,7 @@ pub fn from_table(
     let load_balancer = read_load_balancer(root.section("load_balancer"));
     let client = read_client(root.section("client"));
     let mut service_section = root.section("service");
-    let service = read_service(&mut service_section, &default_service());
+    let service = read_service(&mut service_section, &default_service(), false);
     service_section.finish();
     let regions = read_regions(&mut root, &service);
     let cities = read_cities(&mut root);
@@ -140,8 +140,18 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
         None
     };
     let duration_ns = ov.duration_ns.or(file_duration).unwrap_or(3600 * NS_PER_S);
-    let warmup_ns = s.duration("warmup", 0, Rule::AtLeast(0.0));
-    if warmup_ns >= duration_ns {
+    let mut warmup_ns = s.duration("warmup", 0, Rule::AtLeast(0.0));
+    if warmup_ns >= duration_ns && ov.duration_ns.is_some() {
+        s.diag().warn(
+            &s.key_path("warmup"),
+            format!(
+                "\"{}\" is not shorter than the shortened run (\"{}\"): the run has no warmup",
+                human_duration(warmup_ns),
+                human_duration(duration_ns)
+            ),
+        );
+        warmup_ns = 0;
+    } else if warmup_ns >= duration_ns {
         s.error(
             "warmup",
             format!(
@@ -307,6 +317,14 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
                 ("refused-stream", C::Refused),
             ],
         );
+        for (cond, what) in [(C::Retriable4xx, "409 responses"), (C::Refused, "REFUSED_STREAM resets")] {
+            if list.contains(&cond) {
+                r.diag().warn(
+                    &r.key_path("retry_conditions"),
+                    format!("this model never produces {what}, so that condition never retries"),
+                );
+            }
+        }
         let per_try_timeout_ns = r.duration("per_try_timeout", timeout_ns, Rule::Above(0.0));
         if per_try_timeout_ns > timeout_ns {
             r.diag().warn(
@@ -374,7 +392,7 @@ fn read_client(mut s: Section<'_>) -> Client {
 /// Reads every `[service]` key from `s`, each defaulting to `d`'s value.
 /// Used for `[service]` (defaults: built-in) and for each `[[region]]`
 /// (defaults: the scenario's `[service]`).
-fn read_service(s: &mut Section<'_>, d: &ServiceConfig) -> ServiceConfig {
+fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> ServiceConfig {
     let c = ServiceConfig {
         concurrency: s.integer("concurrency", i64::from(d.concurrency), 1, 1000) as u32,
         cpu: s.number("cpu", d.cpu, Rule::Between(0.08, 8.0)),
@@ -398,7 +416,10 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig) -> ServiceConfig {
     if c.cpu > 1.0 && ![2.0, 4.0, 6.0, 8.0].contains(&c.cpu) {
         s.error("cpu", format!("Cloud Run offers 1, 2, 4, 6 or 8 vCPUs above one, found {}", c.cpu));
     }
-    if c.min_instances > c.max_instances {
+    // A region that sets neither bound inherits the problem from [service],
+    // where it is reported.
+    let sets_bounds = s.has("max_instances") || s.has("min_instances");
+    if c.min_instances > c.max_instances && (!in_region || sets_bounds) {
         // Blame the key this section sets; a region may set only one of them.
         let key = if s.has("max_instances") { "max_instances" } else { "min_instances" };
         s.error(
@@ -446,7 +467,7 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
     for mut s in sections {
         let name = s.opt_string("name");
         let place = read_place(&mut s);
-        let cfg = read_service(&mut s, service);
+        let cfg = read_service(&mut s, service, true);
         let Some(name) = name else {
             if !s.has("name") {
                 s.missing(
@@ -501,7 +522,7 @@ fn read_cities(root: &mut Section<'_>) -> Vec<City> {
     for mut s in sections {
         let name = s.opt_string("name");
         let place = read_place(&mut s);
-        let rps = s.number("rps", 100.0, Rule::AtLeast(0.0));
+        let rps = s.number("rps", 100.0, Rule::Between(0.0, MAX_CITY_RPS));
         let profile_kind = s.choice("profile", false, &[("flat", false), ("diurnal", true)]);
         let min_ratio = s.number("min_ratio", 0.3, Rule::Between(0.0, 1.0));
         let peak_local_hour = s.number("peak_local_hour", 20.0, Rule::Between(0.0, 24.0));
@@ -685,8 +706,37 @@ fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<O
     out
 }
 
+/// Highest peak rate of one city (requests per second). Far beyond any
+/// metro's traffic to one service; it keeps arrival gaps above a nanosecond.
+const MAX_CITY_RPS: f64 = 1e6;
+/// Highest rate of one city with its overlapping surges.
+const MAX_SURGED_RPS: f64 = 1e7;
+
+/// The highest rate a city reaches with the surges that overlap, and the
+/// index (into `surges`) of a surge that starts at that moment.
+fn peak_surged_rate(city: usize, rps: f64, surges: &[Surge]) -> Option<(f64, usize)> {
+    let applies = |s: &Surge| s.city.is_none_or(|c| c == city);
+    surges
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| applies(s))
+        .map(|(i, s)| {
+            // The rate is highest at the start of some surge: every surge
+            // covering that instant applies.
+            let t = s.start_ns;
+            let factor: f64 = surges
+                .iter()
+                .filter(|o| applies(o) && o.start_ns <= t && t < o.start_ns.saturating_add(o.duration_ns))
+                .map(|o| o.multiplier)
+                .product();
+            (rps * factor, i)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
 fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Surge> {
     let mut out = Vec::new();
+    let mut paths = Vec::new();
     let names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
     for mut s in root.sections("surge") {
         let city = match s.opt_string("city") {
@@ -727,8 +777,23 @@ fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Su
             && within_run(&s, "surge", start_ns, h)
         {
             out.push(Surge { city, start_ns, duration_ns, multiplier });
+            paths.push(s.key_path("multiplier"));
         }
         s.finish();
+    }
+    // Overlapping surges multiply: check the peak rate each city reaches.
+    for (ci, c) in cities_in.iter().enumerate() {
+        if let Some((rate, i)) = peak_surged_rate(ci, c.rps, &out)
+            && rate > MAX_SURGED_RPS
+        {
+            root.diag().error(
+                &paths[i],
+                format!(
+                    "{}'s rate reaches {rate:.3e} requests per second with the surges overlapping here; at most {MAX_SURGED_RPS:.0e} per city",
+                    c.name
+                ),
+            );
+        }
     }
     out
 }
@@ -847,7 +912,8 @@ fn read_matrix(
         );
         return None;
     }
-    (bad == 0).then(|| RttMatrix { file: file.to_string(), city_region_ms: table })
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    (bad == 0).then(|| RttMatrix { file: file.to_string(), path, city_region_ms: table })
 }
 
 #[cfg(test)]

@@ -170,3 +170,47 @@ fn the_same_seed_gives_the_same_results_and_another_seed_does_not() {
     let (c, _) = run(&sc);
     assert_ne!(a.rows, c.rows);
 }
+
+#[test]
+fn request_based_billing_by_hand() {
+    // One always-busy instance in a Tier 1 region: one request per second,
+    // each holding it for exactly 1 s. Billed: 1 vCPU x $0.000024 + 0.5 GiB x
+    // $0.0000025 per second, plus $0.40 per million requests; the warmup
+    // minute is not billed.
+    let text = r#"
+[simulation]
+duration = "5m"
+warmup = "1m"
+initial_instances = "min"
+[network]
+model = "none"
+[service]
+cpu = 1.0
+memory_gib = 0.5
+min_instances = 1
+max_instances = 1
+concurrency = 1000
+cpu_time = "0ms"
+io_time = "1s"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 1
+arrival = "uniform"
+"#;
+    let (res, windows) = run(&scenario(text));
+    let per_second = 0.000_024 + 0.5 * 0.000_002_5 + 0.40 / 1e6;
+    let total = row(&res.rows, ScopeKind::Global, "all").cost_usd.unwrap();
+    let want = 240.0 * per_second;
+    assert!((total / want - 1.0).abs() < 0.01, "total {total} vs {want}");
+    for (start, rows, _) in &windows.windows[..3] {
+        let c = rows[0].cost_usd.unwrap();
+        assert!((c / (60.0 * per_second) - 1.0).abs() < 0.01, "window at {start}: {c}");
+    }
+    // Tier 2 (australia-southeast1) costs more for the same work.
+    let (res2, _) = run(&scenario(&text.replace("us-central1", "australia-southeast1")));
+    let tier2 = row(&res2.rows, ScopeKind::Global, "all").cost_usd.unwrap();
+    let want2 = 240.0 * (0.000_033_6 + 0.5 * 0.000_003_5 + 0.40 / 1e6);
+    assert!((tier2 / want2 - 1.0).abs() < 0.01, "tier 2 {tier2} vs {want2}");
+}

@@ -34,6 +34,17 @@ fn every_example_scenario_runs_at_a_short_duration() {
     for name in names {
         let out = temp_dir(&format!("example-{name}"));
         let scenario = format!("scenarios/{name}");
+        let text = fs::read_to_string(&scenario).unwrap();
+        if text.contains("[sweep]") {
+            // A sweep: one replication of every point, each run short.
+            let o = out.to_str().unwrap();
+            let args = ["sweep", &scenario, "--duration", "6m", "--replications", "1", "-o", o, "--quiet"];
+            let res = negsim(&args);
+            assert!(res.status.success(), "{name}: {}", String::from_utf8_lossy(&res.stderr));
+            let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+            assert!(csv.lines().count() >= 3, "{name}: {csv}");
+            continue;
+        }
         let res = negsim(&["run", &scenario, "--duration", "10m", "-o", out.to_str().unwrap(), "--quiet"]);
         assert!(
             res.status.success(),
@@ -138,7 +149,7 @@ const BAD: &[(&str, &str, &[&str])] = &[
             "many-problems.toml:4:9: network.model: \"geo2\" is not one of \"geo\", \"matrix\", \"none\" (did you mean \"geo\"?)",
             "many-problems.toml:6:8: region[0].name: \"Atlantis\" is not a built-in Google Cloud region",
             "many-problems.toml:8:8: city[0].name: \"Gotham\" is not a built-in city",
-            "many-problems.toml:9:7: city[0].rps: must be at least 0, found -1",
+            "many-problems.toml:9:7: city[0].rps: must be between 0 and 1000000, found -1",
         ],
     ),
     (

@@ -201,12 +201,13 @@ duration = "2m"
 /// also serves Singapore and is capped at 10 instances of heavy requests
 /// (150 ms of CPU each, 80 at once on one vCPU). Clients time out after
 /// 12 s and retry `retries` times.
-fn retry_storm(retries: u32) -> String {
+fn retry_storm(retries: u32, seed: u64) -> String {
     format!(
         r#"
 [simulation]
 duration = "15m"
 window = "30s"
+seed = {seed}
 initial_instances = "steady"
 [network]
 access_rtt = "10ms"
@@ -228,7 +229,7 @@ name = "Sydney"
 rps = 35
 [[city]]
 name = "Singapore"
-rps = 28
+rps = 32
 [[outage]]
 region = "australia-southeast1"
 start = "2m"
@@ -239,18 +240,31 @@ duration = "10m"
 
 #[test]
 fn client_retries_amplify_attempts_and_can_push_the_surviving_region_into_429s() {
-    let (calm, _) = run(&scenario(&retry_storm(0)));
-    let (storm, _) = run(&scenario(&retry_storm(2)));
-    assert_conservation(&calm.rows);
-    assert_conservation(&storm.rows);
-    let survivor = |rows: &[Row]| row(rows, ScopeKind::Region, "asia-southeast1").clone();
-    let (c, s) = (survivor(&calm.rows), survivor(&storm.rows));
-    assert_eq!(c.rejected, 0, "without retries the survivor keeps up: {c:?}");
-    assert!(s.rejected > 1000, "retried timeouts and their abandoned work overload it: {s:?}");
-    let g = row(&storm.rows, ScopeKind::Global, "all");
-    assert!(g.attempts > g.requests + g.requests / 10, "attempts {} vs requests {}", g.attempts, g.requests);
-    let gc = row(&calm.rows, ScopeKind::Global, "all");
-    assert_eq!(gc.attempts, gc.requests, "no retries: one attempt per request");
+    // The survivor runs close to its CPU limit. Without retries it keeps up;
+    // with two retries, requests that time out are sent again while their
+    // first attempts still run (the container is not told), the extra work
+    // slows every request further, and the region tips into a retry storm
+    // that ends in 429s. Checked on three seeds: the collapse is the
+    // design's, not the dice's.
+    for seed in 1..=3 {
+        let (calm, _) = run(&scenario(&retry_storm(0, seed)));
+        let (storm, _) = run(&scenario(&retry_storm(2, seed)));
+        assert_conservation(&calm.rows);
+        assert_conservation(&storm.rows);
+        let survivor = |rows: &[Row]| row(rows, ScopeKind::Region, "asia-southeast1").clone();
+        let (c, s) = (survivor(&calm.rows), survivor(&storm.rows));
+        assert_eq!(c.rejected, 0, "seed {seed}: without retries the survivor keeps up: {c:?}");
+        assert!(s.rejected > 1000, "seed {seed}: retries overload it: {s:?}");
+        let g = row(&storm.rows, ScopeKind::Global, "all");
+        assert!(
+            g.attempts > g.requests + g.requests / 10,
+            "attempts {} vs requests {}",
+            g.attempts,
+            g.requests
+        );
+        let gc = row(&calm.rows, ScopeKind::Global, "all");
+        assert_eq!(gc.attempts, gc.requests, "no retries: one attempt per request");
+    }
 }
 
 #[test]
@@ -269,6 +283,15 @@ fn load_balancer_retries_and_overflow() {
     let plain_errors = row(&plain.rows, ScopeKind::City, "Sydney").errors
         + row(&plain.rows, ScopeKind::City, "Melbourne").errors;
     assert!(sydney.errors + melbourne.errors <= plain_errors);
+
+    // Under nearest-overflow, a retry-policy retry still goes back to the
+    // closest region (only 429 spills skip regions already tried).
+    let retry = "[load_balancer]\nrouting = \"nearest-overflow\"\n[load_balancer.retry_policy]\nnum_retries = 1\nretry_conditions = [\"5xx\"]";
+    let errors = "kind = \"errors\"\nrate = 1.0";
+    let (res, _) = run(&scenario(&two_continents(errors, "enforcing_consecutive_errors = 0", retry)));
+    let aus = row(&res.rows, ScopeKind::Region, "australia-southeast1");
+    let during: u64 = 2 * 60 * 100; // Sydney's and Melbourne's requests in the outage minute
+    assert!(aus.attempts >= aus.requests + during - 100, "every failed try is retried once: {aus:?}");
 
     // nearest-overflow (a what-if) spills 429s to the next region.
     let saturated = |routing: &str| {
@@ -377,13 +400,13 @@ fn the_outage_drill_tells_the_story() {
     // Every ejection that runs out during the outage costs a burst of errors.
     let dips = (31..50).filter(|&m| minute(m, "Sydney").errors > 0).count();
     assert!(dips >= 3, "re-probes: {dips}");
-    // The survivors: europe-west1, capped at 30, runs out of room for Asia:
+    // The survivors: europe-west1, capped at 28, runs out of room for Asia:
     // it scales to its cap, its CPU saturates, requests slow until they
     // time out, and finally queue long enough to be turned away (429).
     let eu: Vec<Row> = (30..54).map(|m| minute(m, "europe-west1")).collect();
     assert!(eu.iter().map(|r| r.cold_starts.unwrap()).sum::<u64>() >= 3);
-    assert!(eu.iter().any(|r| r.instances_max == Some(30)));
-    assert!(eu.iter().all(|r| r.instances_max.unwrap() <= 30));
+    assert!(eu.iter().any(|r| r.instances_max == Some(28)));
+    assert!(eu.iter().all(|r| r.instances_max.unwrap() <= 28));
     assert!(eu.iter().map(|r| r.timeouts).sum::<u64>() > 100, "timeouts at europe-west1");
     assert!(eu.iter().map(|r| r.rejected).sum::<u64>() > 100, "429s at europe-west1");
     // Recovery at minute 50; traffic comes back only when the last ejection

@@ -7,3 +7,4 @@ mod cli;
 mod failover;
 mod queueing;
 mod support;
+mod sweep;

@@ -1,0 +1,104 @@
+//! The files of one run, written into an output folder.
+//!
+//! Every file is written under a temporary name and renamed when complete.
+//! The time series (`timeseries.csv`, `timeseries_flows.csv`,
+//! `ejections.csv`) are streamed while the run goes on, so their size never
+//! sits in memory, and are renamed into place only after the run finished.
+
+use super::atomic::{self, AtomicFile};
+use super::{RunInfo, TimeseriesWriter, write_flows, write_run_json, write_summary};
+use crate::model::{self, RunResult};
+use crate::scenario::{Scenario, resolved};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The files of a run, in the order they are written.
+pub const RUN_FILES: &[&str] = &[
+    "timeseries.csv",
+    "timeseries_flows.csv",
+    "ejections.csv",
+    "summary.csv",
+    "flows.csv",
+    "scenario.resolved.toml",
+    "run.json",
+];
+
+/// An output file that could not be written.
+#[derive(Debug)]
+pub struct OutputError {
+    /// The file.
+    pub file: PathBuf,
+    /// Why.
+    pub source: io::Error,
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot write {}: {}", self.file.display(), self.source)
+    }
+}
+
+impl std::error::Error for OutputError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Runs `sc` and writes every file of the run into `dir` (which must exist).
+pub fn run_into(sc: &Scenario, dir: &Path) -> Result<(RunResult, RunInfo), OutputError> {
+    atomic::remove_stale(dir, RUN_FILES);
+    let at = |name: &str| dir.join(name);
+    let fail = |name: &str| {
+        let file = at(name);
+        move |source: io::Error| OutputError { file, source }
+    };
+    let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
+    let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
+
+    let streamed = &RUN_FILES[..3];
+    let mut files = Vec::with_capacity(streamed.len());
+    for name in streamed {
+        files.push(AtomicFile::create(&at(name)).map_err(fail(name))?);
+    }
+    let mut sink = TimeseriesWriter::new(
+        files[0].take_writer(),
+        files[1].take_writer(),
+        files[2].take_writer(),
+        city_names.clone(),
+        region_names.clone(),
+    )
+    .map_err(fail(streamed[0]))?;
+
+    let started = Instant::now();
+    let result = model::run(sc, &mut sink);
+    let wall_s = started.elapsed().as_secs_f64();
+
+    let (rows, flows, ejections) = sink.finish().map_err(fail(streamed[0]))?;
+    for ((file, writer), name) in files.into_iter().zip([rows, flows, ejections]).zip(streamed) {
+        file.commit_writer(writer).map_err(fail(name))?;
+    }
+    atomic::write_file(&at("summary.csv"), |w| write_summary(w, &result.rows))
+        .map_err(fail("summary.csv"))?;
+    atomic::write_file(&at("flows.csv"), |w| write_flows(w, &result.flows, &city_names, &region_names))
+        .map_err(fail("flows.csv"))?;
+    let text = resolved::to_string(sc);
+    atomic::write_file(&at("scenario.resolved.toml"), |w| w.write_all(text.as_bytes()))
+        .map_err(fail("scenario.resolved.toml"))?;
+    let info = RunInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        name: sc.simulation.name.clone(),
+        scenario: sc.file.display().to_string(),
+        seed: sc.simulation.seed,
+        simulated_s: result.simulated_ns as f64 / 1e9,
+        wall_s,
+        events: result.events,
+        requests: result.requests,
+        peak_in_flight: result.peak_in_flight,
+        requests_per_wall_s: result.requests as f64 / wall_s.max(1e-9),
+        events_per_wall_s: result.events as f64 / wall_s.max(1e-9),
+    };
+    atomic::write_file(&at("run.json"), |w| write_run_json(w, &info)).map_err(fail("run.json"))?;
+    Ok((result, info))
+}

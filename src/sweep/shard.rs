@@ -1,0 +1,240 @@
+//! Splitting a sweep across machines, and joining the pieces.
+//!
+//! Shard `I` of `N` runs the points `p` with `p % N == I`. Without
+//! `--shard`, the shard comes from the batch system running the task:
+//!
+//! | engine | index | count |
+//! |---|---|---|
+//! | Cloud Run jobs | `CLOUD_RUN_TASK_INDEX` | `CLOUD_RUN_TASK_COUNT` |
+//! | Kubernetes indexed jobs | `JOB_COMPLETION_INDEX` | `NEGSIM_SHARD_COUNT` (set it to `.spec.completions`) |
+//! | Slurm job arrays | `SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN` | `SLURM_ARRAY_TASK_COUNT` |
+//!
+//! Kubernetes does not expose the number of completions to the pod, so the
+//! manifest passes it. A shard's `sweep.csv` holds only its points;
+//! [`merge`] joins the shards into the file an unsharded run writes, byte
+//! for byte, after checking they come from the same sweep and cover every
+//! point once.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Which points this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Every point.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether point `p` belongs to this shard.
+    pub fn owns(&self, p: usize) -> bool {
+        p % self.count == self.index
+    }
+
+    /// Parses `I/N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (i, n) = text.split_once('/').ok_or_else(|| format!("\"{text}\" is not I/N, e.g. 0/4"))?;
+        let index: usize = i.trim().parse().map_err(|_| format!("\"{i}\" is not a shard index"))?;
+        let count: usize = n.trim().parse().map_err(|_| format!("\"{n}\" is not a shard count"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count}: the index must be from 0 to {}", count.max(1) - 1));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The shard given by a batch system's environment, if any.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, String> {
+        let num = |name: &str| -> Result<Option<usize>, String> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) => {
+                    v.trim().parse().map(Some).map_err(|_| format!("{name}={v} is not a whole number"))
+                }
+            }
+        };
+        let pick =
+            |index: Option<usize>, count: Option<usize>, names: &str| -> Result<Option<Shard>, String> {
+                match (index, count) {
+                    (Some(i), Some(n)) => {
+                        Shard::parse(&format!("{i}/{n}")).map(Some).map_err(|e| format!("{names}: {e}"))
+                    }
+                    (Some(_), None) => Err(format!("{names}: the index is set but not the count")),
+                    _ => Ok(None),
+                }
+            };
+        if let Some(s) = pick(num("CLOUD_RUN_TASK_INDEX")?, num("CLOUD_RUN_TASK_COUNT")?, "Cloud Run job")? {
+            return Ok(Some(s));
+        }
+        if let Some(s) =
+            pick(num("JOB_COMPLETION_INDEX")?, num("NEGSIM_SHARD_COUNT")?, "Kubernetes indexed job")?
+        {
+            return Ok(Some(s));
+        }
+        let slurm = num("SLURM_ARRAY_TASK_ID")?
+            .map(|id| id.saturating_sub(num("SLURM_ARRAY_TASK_MIN").ok().flatten().unwrap_or(0)));
+        pick(slurm, num("SLURM_ARRAY_TASK_COUNT")?, "Slurm array")
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A shard file that cannot be merged.
+#[derive(Debug)]
+pub struct MergeError(pub String);
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MergeError {}
+
+/// What `sweep.json` says about a sweep, as far as merging needs.
+#[derive(Debug, serde::Serialize, serde::Deserialize, Clone, PartialEq)]
+pub struct SweepMeta {
+    /// negsim's version.
+    pub version: String,
+    /// Digest of the inputs.
+    pub fingerprint: String,
+    /// The sweep file.
+    pub sweep: String,
+    /// Points in the whole grid.
+    pub points: usize,
+    /// Replications per point.
+    pub replications: u32,
+    /// Seed of replication 0.
+    pub seed: u64,
+    /// `I/N`, or absent for the whole grid.
+    pub shard: Option<String>,
+    /// Threads used.
+    pub threads: usize,
+    /// Wall-clock seconds.
+    pub wall_s: f64,
+}
+
+/// Joins shard files (each a `sweep.csv` with a `sweep.json` beside it) into
+/// the text of the unsharded `sweep.csv` and its metadata.
+pub fn merge(files: &[PathBuf]) -> Result<(String, SweepMeta), MergeError> {
+    let fail = |f: &Path, msg: String| MergeError(format!("{}: {msg}", f.display()));
+    let mut header: Option<String> = None;
+    let mut meta: Option<SweepMeta> = None;
+    let mut lines: BTreeMap<usize, (String, PathBuf)> = BTreeMap::new();
+    let mut wall = 0.0;
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| fail(f, format!("cannot read: {e}")))?;
+        let json = f.with_file_name("sweep.json");
+        let m: SweepMeta = std::fs::read_to_string(&json)
+            .map_err(|e| fail(&json, format!("cannot read the shard's metadata: {e}")))
+            .and_then(|t| {
+                serde_json::from_str(&t).map_err(|e| fail(&json, format!("not sweep metadata: {e}")))
+            })?;
+        wall += m.wall_s;
+        match &meta {
+            None => meta = Some(m),
+            Some(first) if first.fingerprint != m.fingerprint || first.points != m.points => {
+                return Err(fail(
+                    f,
+                    format!(
+                        "comes from another sweep than {} (different inputs or version)",
+                        files[0].display()
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let mut it = text.split_inclusive('\n');
+        let h = it.next().ok_or_else(|| fail(f, "is empty".into()))?;
+        match &header {
+            None => header = Some(h.to_string()),
+            Some(first) if first != h => {
+                return Err(fail(f, "has other columns than the first shard".into()));
+            }
+            Some(_) => {}
+        }
+        for line in it {
+            let point: usize = line.split(',').next().and_then(|p| p.parse().ok()).ok_or_else(|| {
+                fail(f, format!("a line does not start with a point number: {}", line.trim_end()))
+            })?;
+            if let Some((_, other)) = lines.insert(point, (line.to_string(), f.clone())) {
+                return Err(fail(f, format!("point {point} is also in {}", other.display())));
+            }
+        }
+    }
+    let (Some(header), Some(mut meta)) = (header, meta) else {
+        return Err(MergeError("no shard files given".into()));
+    };
+    let missing: Vec<String> =
+        (0..meta.points).filter(|p| !lines.contains_key(p)).map(|p| p.to_string()).collect();
+    if !missing.is_empty() {
+        let shown = missing.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+        return Err(MergeError(format!(
+            "{} of {} points are in no shard (missing: {shown}{}); was a shard left out or did it fail?",
+            missing.len(),
+            meta.points,
+            if missing.len() > 10 { ", ..." } else { "" }
+        )));
+    }
+    let mut out = header;
+    for (line, _) in lines.values() {
+        out.push_str(line);
+    }
+    meta.shard = None;
+    meta.wall_s = wall;
+    Ok((out, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_points() {
+        let shards: Vec<Shard> = (0..3).map(|i| Shard::parse(&format!("{i}/3")).unwrap()).collect();
+        for p in 0..100 {
+            assert_eq!(shards.iter().filter(|s| s.owns(p)).count(), 1);
+        }
+        assert!(Shard::parse("3/3").is_err());
+        assert!(Shard::parse("0/0").is_err());
+        assert!(Shard::parse("1").is_err());
+    }
+
+    #[test]
+    fn shards_from_batch_systems() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(Shard::from_env(env(&[])).unwrap(), None);
+        assert_eq!(
+            Shard::from_env(env(&[("CLOUD_RUN_TASK_INDEX", "2"), ("CLOUD_RUN_TASK_COUNT", "5")])).unwrap(),
+            Some(Shard { index: 2, count: 5 })
+        );
+        assert_eq!(
+            Shard::from_env(env(&[("JOB_COMPLETION_INDEX", "0"), ("NEGSIM_SHARD_COUNT", "3")])).unwrap(),
+            Some(Shard { index: 0, count: 3 })
+        );
+        assert_eq!(
+            Shard::from_env(env(&[
+                ("SLURM_ARRAY_TASK_ID", "7"),
+                ("SLURM_ARRAY_TASK_MIN", "5"),
+                ("SLURM_ARRAY_TASK_COUNT", "4")
+            ]))
+            .unwrap(),
+            Some(Shard { index: 2, count: 4 })
+        );
+        assert!(Shard::from_env(env(&[("JOB_COMPLETION_INDEX", "1")])).unwrap_err().contains("count"));
+        assert!(
+            Shard::from_env(env(&[("CLOUD_RUN_TASK_INDEX", "x"), ("CLOUD_RUN_TASK_COUNT", "2")])).is_err()
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! Sweeps: grid expansion, determinism across threads and shards, merging,
+//! confidence intervals, and errors that name the axis.
+
+use crate::support::{negsim, temp_dir};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const BASE: &str = r#"
+[simulation]
+duration = "3m"
+warmup = "30s"
+initial_instances = "steady"
+[service]
+max_instances = 20
+[[region]]
+name = "us-central1"
+[[region]]
+name = "europe-west1"
+[[city]]
+name = "Chicago"
+rps = 60
+[[city]]
+name = "London"
+rps = 40
+[[outage]]
+region = "europe-west1"
+start = "1m"
+duration = "1m"
+"#;
+
+/// A folder with `base.toml` and `sweep.toml` (the given sweep text).
+fn setup(name: &str, sweep: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    fs::write(dir.join("base.toml"), BASE).unwrap();
+    fs::write(dir.join("sweep.toml"), sweep).unwrap();
+    dir
+}
+
+const GRID: &str = r#"
+[sweep]
+scenario = "base.toml"
+replications = 2
+[sweep.grid]
+"region.us-central1.max_instances" = [2, 4, 20]
+"client.retries" = [0, 2]
+"#;
+
+fn run_sweep(dir: &Path, out: &str, extra: &[&str]) -> String {
+    let out_dir = dir.join(out);
+    let mut args = vec!["sweep", dir.join("sweep.toml").to_str().unwrap().to_string().leak() as &str];
+    let o = out_dir.to_str().unwrap().to_string();
+    args.extend(["-o", o.leak(), "--quiet"]);
+    args.extend(extra);
+    let res = negsim(&args);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    fs::read_to_string(out_dir.join("sweep.csv")).unwrap()
+}
+
+#[test]
+fn sweep_csv_is_the_same_with_one_or_two_threads_and_when_sharded() {
+    let dir = setup("sweep-determinism", GRID);
+    let one = run_sweep(&dir, "t1", &["--threads", "1"]);
+    let two = run_sweep(&dir, "t2", &["--threads", "2"]);
+    assert_eq!(one, two, "--threads must not change a byte");
+    let lines: Vec<&str> = one.lines().collect();
+    assert_eq!(lines.len(), 7, "a header and 3 x 2 points");
+    assert!(
+        lines[0]
+            .starts_with("point,region.us-central1.max_instances,client.retries,requests,requests_ci95,ok,")
+    );
+    assert!(lines[1].starts_with("0,2,0,"));
+    assert!(lines[2].starts_with("1,2,2,"));
+    assert!(lines[6].starts_with("5,20,2,"));
+
+    let mut shard_files = Vec::new();
+    for i in 0..3 {
+        let name = format!("shard{i}");
+        let part = run_sweep(&dir, &name, &["--shard", &format!("{i}/3"), "--threads", "1"]);
+        assert_eq!(part.lines().count(), 3, "shard {i} has its two points");
+        shard_files.push(dir.join(&name).join("sweep.csv"));
+    }
+    let merged = dir.join("merged");
+    let mut args: Vec<&str> = vec!["merge"];
+    let names: Vec<String> = shard_files.iter().rev().map(|p| p.to_str().unwrap().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let m = merged.to_str().unwrap().to_string();
+    args.extend(["-o", &m]);
+    let res = negsim(&args);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert_eq!(
+        fs::read_to_string(merged.join("sweep.csv")).unwrap(),
+        one,
+        "merged shards equal the one-machine run"
+    );
+
+    // A missing shard is an error, not a silently partial result.
+    let res = negsim(&["merge", names[0].as_str(), names[1].as_str(), "-o", &m]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("2 of 6 points are in no shard"));
+}
+
+#[test]
+fn the_shard_comes_from_the_batch_system() {
+    let dir = setup("sweep-env", GRID);
+    let out = dir.join("task1");
+    let res = std::process::Command::new(env!("CARGO_BIN_EXE_negsim"))
+        .args(["sweep", dir.join("sweep.toml").to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"])
+        .env("CLOUD_RUN_TASK_INDEX", "1")
+        .env("CLOUD_RUN_TASK_COUNT", "4")
+        .output()
+        .unwrap();
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let points: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(points, vec!["1", "5"]);
+    assert!(fs::read_to_string(out.join("sweep.json")).unwrap().contains("\"shard\": \"1/4\""));
+}
+
+fn column(csv: &str, name: &str) -> Vec<f64> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = header.iter().position(|h| *h == name).unwrap();
+    lines.map(|l| l.split(',').nth(i).unwrap().parse().unwrap()).collect()
+}
+
+#[test]
+fn confidence_intervals_shrink_as_replications_grow() {
+    let sweep = |reps: u32| {
+        format!(
+            "[sweep]\nscenario = \"base.toml\"\nreplications = {reps}\n[sweep.grid]\n\"client.retries\" = [0]\n"
+        )
+    };
+    let few = setup("sweep-ci-few", &sweep(4));
+    let many = setup("sweep-ci-many", &sweep(64));
+    let (a, b) = (run_sweep(&few, "out", &[]), run_sweep(&many, "out", &[]));
+    for metric in ["latency_mean_ms_ci95", "latency_p99_ms_ci95", "requests_ci95"] {
+        let (h4, h64) = (column(&a, metric)[0], column(&b, metric)[0]);
+        // Expected ratio: t(63)/t(3) * sqrt(4/64) = 0.157. It exceeds 1 only
+        // if the 4-run standard deviation is below 0.157 of the true one:
+        // P(chi2(3) < 3 * 0.157^2) = 0.003 per metric, so this cannot
+        // fail by chance but fails if the half-width does not shrink.
+        assert!(h64 < h4, "{metric}: {h64} with 64 replications vs {h4} with 4");
+        assert!(h64 > 0.0);
+    }
+    // The means agree within their intervals.
+    let (m4, m16) = (column(&a, "latency_mean_ms")[0], column(&b, "latency_mean_ms")[0]);
+    assert!((m4 - m16).abs() < column(&a, "latency_mean_ms_ci95")[0], "{m4} vs {m16}");
+}
+
+#[test]
+fn bad_axes_are_errors_that_name_them() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "\"service.max_instance\" = [10, 20]",
+            "sweep.toml:5:27: sweep.grid.\"service.max_instance\"[0]: value 10: service.max_instance: unknown key (did you mean \"max_instances\"?)",
+        ),
+        (
+            "\"region.asia-east9.max_instances\" = [10]",
+            "sweep.grid.\"region.asia-east9.max_instances\": the scenario has no [[region]] named \"asia-east9\" (it has: us-central1, europe-west1)",
+        ),
+        (
+            "\"client.retries\" = [1, -1]",
+            "sweep.grid.\"client.retries\"[1]: value -1: client.retries: must be a whole number from 0 to 10, found -1",
+        ),
+        (
+            "\"client.retries\" = 3",
+            "sweep.grid.\"client.retries\": expected an array of values, e.g. [10, 20, 40], found the integer 3",
+        ),
+        (
+            "\"service.min_instances\" = [1, 30]",
+            "sweep.grid.\"service.min_instances\"[1]: value 30: service.max_instances: min_instances (30) must be at most max_instances (20)",
+        ),
+        (
+            "\"service.min_instances\" = [1, 15]\n\"service.max_instances\" = [10, 20]",
+            "point 2 (service.min_instances = 15, service.max_instances = 10): service.max_instances: min_instances (15) must be at most max_instances (10)",
+        ),
+    ];
+    for (i, (axis, want)) in cases.iter().enumerate() {
+        let dir = setup(
+            &format!("sweep-bad-{i}"),
+            &format!("[sweep]\nscenario = \"base.toml\"\n\n[sweep.grid]\n{axis}\n"),
+        );
+        let res = negsim(&[
+            "sweep",
+            dir.join("sweep.toml").to_str().unwrap(),
+            "-o",
+            dir.join("o").to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{axis}: {err}");
+        assert!(err.contains(want), "{axis}: expected\n  {want}\nin\n{err}");
+    }
+    let dir = setup(
+        "sweep-bad-key",
+        "[sweep]\nscenario = \"base.toml\"\nreplicatons = 3\n[sweep.grid]\n\"client.retries\" = [0]\n",
+    );
+    let res = negsim(&["sweep", dir.join("sweep.toml").to_str().unwrap()]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&res.stderr)
+            .contains("sweep.replicatons: unknown key (did you mean \"replications\"?)")
+    );
+}
