@@ -387,8 +387,8 @@ impl Simulation<'_> {
     }
 
     fn instances_changed(&mut self, now: SimTime, region: u32) {
-        let n = self.regions[region as usize].n_alive;
-        self.metrics.instances(now, region, u64::from(n));
+        let reg = &self.regions[region as usize];
+        self.metrics.instances(now, region, u64::from(reg.n_alive), u64::from(reg.n_starting));
     }
 
     /// A new instance in `state`, reusing a stopped one's slot.
@@ -448,6 +448,7 @@ impl Simulation<'_> {
         inst.state = InstState::Active;
         reg.n_starting -= 1;
         reg.n_active += 1;
+        self.instances_changed(now, region);
         self.fill_from_pending(q, region, i);
         // Billed from the start of the cold start; the period goes on if
         // queued requests were waiting for this instance.

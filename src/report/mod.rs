@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 /// Columns of `summary.csv`, in order (`timeseries.csv` adds
 /// `window_start_s` in front). The first twenty are SCENARIO.md's contract;
-/// `queued_share` and `ejected_by_edges` are additions.
+/// `queued_share`, `ejected_by_edges` and `instances_starting_mean` are additions.
 pub const COLUMNS: &[&str] = &[
     "scope",
     "name",
@@ -39,6 +39,7 @@ pub const COLUMNS: &[&str] = &[
     "cost_usd",
     "queued_share",
     "ejected_by_edges",
+    "instances_starting_mean",
 ];
 
 fn opt(x: Option<f64>, decimals: usize) -> String {
@@ -74,6 +75,7 @@ pub fn fields(r: &Row) -> Vec<String> {
         opt(r.cost_usd, 6),
         opt(r.queued_share, 6),
         opt_int(r.ejected_by_edges),
+        opt(r.instances_starting_mean, 3),
     ]
 }
 
@@ -87,12 +89,13 @@ pub fn write_summary(w: impl Write, rows: &[Row]) -> io::Result<()> {
     out.flush()
 }
 
-/// Writes `flows.csv`: `city,region,requests,share`, where `share` is the
-/// share of the city's requests (those answered by some region) that this
-/// region answered.
+/// Writes `flows.csv`: `city,region,requests,share,latency_p50_ms`, where
+/// `share` is the share of the city's requests (those answered by some
+/// region) that this region answered, and `latency_p50_ms` the median latency
+/// of those that were ok (within 4.5 %: a compact histogram per pair).
 pub fn write_flows(w: impl Write, flows: &[Flow], cities: &[String], regions: &[String]) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(["city", "region", "requests", "share"])?;
+    out.write_record(["city", "region", "requests", "share", "latency_p50_ms"])?;
     write_flow_rows(&mut out, None, flows, cities, regions)?;
     out.flush()
 }
@@ -118,6 +121,9 @@ fn write_flow_rows<W: Write>(
         rec.push(regions[f.region as usize].clone());
         rec.push(f.requests.to_string());
         rec.push(format!("{share:.6}"));
+        if window_start_s.is_none() {
+            rec.push(opt(f.latency_p50_ms, 3));
+        }
         out.write_record(&rec)?;
     }
     Ok(())
@@ -272,6 +278,7 @@ mod tests {
             cost_usd: None,
             queued_share: None,
             ejected_by_edges: None,
+            instances_starting_mean: None,
         }
     }
 
@@ -286,18 +293,21 @@ mod tests {
         ));
         assert_eq!(
             lines.next().unwrap(),
-            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,"
+            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,"
         );
     }
 
     #[test]
     fn flows_share_is_per_city() {
-        let flows = [Flow { city: 0, region: 0, requests: 3 }, Flow { city: 0, region: 1, requests: 1 }];
+        let flows = [
+            Flow { city: 0, region: 0, requests: 3, latency_p50_ms: Some(12.5) },
+            Flow { city: 0, region: 1, requests: 1, latency_p50_ms: None },
+        ];
         let mut buf = Vec::new();
         write_flows(&mut buf, &flows, &["A".into()], &["r0".into(), "r1".into()]).unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "city,region,requests,share\nA,r0,3,0.750000\nA,r1,1,0.250000\n"
+            "city,region,requests,share,latency_p50_ms\nA,r0,3,0.750000,12.500\nA,r1,1,0.250000,\n"
         );
     }
 }
