@@ -97,6 +97,11 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Draw the charts and report.html again from a run's output folder.
+    Report {
+        /// The output folder of a run.
+        dir: PathBuf,
+    },
     /// Check a scenario and print it with every default filled in.
     Validate {
         /// The scenario file (TOML).
@@ -133,6 +138,9 @@ pub fn main() -> ExitCode {
             run_sweep(&sweep, how)
         }
         Command::Merge { shards, output } => merge(&shards, &output),
+        Command::Report { dir } => report::files::write_report(&dir)
+            .map(|()| println!("{}", dir.join("report.html").display()))
+            .map_err(|e| Failure::BadInput(e.into())),
         Command::Regions => list_regions().map_err(|e| Failure::RunFailed(e.into())),
         Command::Cities => list_cities().map_err(|e| Failure::RunFailed(e.into())),
     };
@@ -202,18 +210,41 @@ fn run(path: &Path, output: Option<PathBuf>, overrides: Overrides, quiet: bool) 
 }
 
 fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
-    let (result, info) = report::files::run_into(sc, dir)?;
+    let show = !quiet && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let total = sc.simulation.duration_ns as f64;
+    let mut progress = |now: negsim::engine::SimTime| {
+        if show {
+            let done = (now.ns() as f64 / total).min(1.0);
+            let secs = started.elapsed().as_secs_f64();
+            let left = if done > 0.0 { secs / done - secs } else { f64::NAN };
+            let bar: String = (0..30).map(|i| if (i as f64) < done * 30.0 { '#' } else { '.' }).collect();
+            eprint!(
+                "\r  [{bar}] {:>3.0}%  simulated {} of {}  {} left   ",
+                done * 100.0,
+                scenario::units::human_duration(now.ns() / 1_000_000_000 * 1_000_000_000),
+                scenario::units::human_duration(sc.simulation.duration_ns),
+                format_secs(left)
+            );
+        }
+    };
+    let outcome = report::files::run_into_observed(sc, dir, &mut progress);
+    if show {
+        eprint!("\r{:100}\r", "");
+    }
+    let (result, info) = outcome?;
     if !quiet {
         let mut out = std::io::stdout().lock();
         report::table::print(&mut out, &result.rows)?;
         writeln!(
             out,
-            "\n{} requests in {:.2} s of wall time ({:.2} M requests/s, {} events); results in {}",
+            "\n{} requests in {:.2} s of wall time ({:.2} M requests/s, {} events); results in {}, report in {}",
             result.requests,
             info.wall_s,
             info.requests_per_wall_s / 1e6,
             result.events,
-            dir.display()
+            dir.display(),
+            dir.join("report.html").display()
         )?;
     }
     Ok(())

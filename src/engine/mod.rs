@@ -43,10 +43,26 @@ pub trait Model {
 /// Runs `model` until it reports [`Model::finished`] or no event is left.
 /// Returns the number of events handled.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>) -> u64 {
+    run_observed(model, queue, &mut |_| {})
+}
+
+/// Events between two calls of the observer of [`run_observed`].
+pub const OBSERVE_EVERY: u64 = 1 << 20;
+
+/// [`run`], calling `observe` with the simulated time every
+/// [`OBSERVE_EVERY`] events (for a progress display; it cannot change the run).
+pub fn run_observed<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    observe: &mut dyn FnMut(SimTime),
+) -> u64 {
     let mut handled = 0u64;
     while let Some(event) = queue.pop() {
         model.handle(event, queue);
         handled += 1;
+        if handled.is_multiple_of(OBSERVE_EVERY) {
+            observe(queue.now());
+        }
         if model.finished(queue.now()) {
             break;
         }

@@ -221,9 +221,18 @@ pub const AUTOSCALE_TICK_NS: u64 = 2_000_000_000;
 
 /// Runs `sc` to completion, streaming each window to `sink`.
 pub fn run(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
+    run_observed(sc, sink, &mut |_| {})
+}
+
+/// [`run`], calling `progress` with the simulated time now and then.
+pub fn run_observed(
+    sc: &Scenario,
+    sink: &mut dyn WindowSink,
+    progress: &mut dyn FnMut(SimTime),
+) -> RunResult {
     let mut queue = EventQueue::new();
     let mut sim = Simulation::new(sc, sink, &mut queue);
-    let events = crate::engine::run(&mut sim, &mut queue);
+    let events = crate::engine::run_observed(&mut sim, &mut queue, progress);
     let end = queue.now().max(sim.end).max(sim.last_end);
     sim.finish(end, events)
 }

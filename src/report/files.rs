@@ -6,7 +6,9 @@
 //! sits in memory, and are renamed into place only after the run finished.
 
 use super::atomic::{self, AtomicFile};
+use super::results::{Results, ResultsError};
 use super::{RunInfo, TimeseriesWriter, write_flows, write_run_json, write_summary};
+use crate::engine::SimTime;
 use crate::model::{self, RunResult};
 use crate::scenario::{Scenario, resolved};
 use std::fmt;
@@ -14,7 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The files of a run, in the order they are written.
+/// The files of a run, in the order they are written (plots go under `plots/`).
 pub const RUN_FILES: &[&str] = &[
     "timeseries.csv",
     "timeseries_flows.csv",
@@ -23,6 +25,7 @@ pub const RUN_FILES: &[&str] = &[
     "flows.csv",
     "scenario.resolved.toml",
     "run.json",
+    "report.html",
 ];
 
 /// An output file that could not be written.
@@ -36,7 +39,8 @@ pub struct OutputError {
 
 impl fmt::Display for OutputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot write {}: {}", self.file.display(), self.source)
+        // The cause follows as the error's source.
+        write!(f, "cannot write {}", self.file.display())
     }
 }
 
@@ -48,6 +52,15 @@ impl std::error::Error for OutputError {
 
 /// Runs `sc` and writes every file of the run into `dir` (which must exist).
 pub fn run_into(sc: &Scenario, dir: &Path) -> Result<(RunResult, RunInfo), OutputError> {
+    run_into_observed(sc, dir, &mut |_| {})
+}
+
+/// [`run_into`], calling `progress` with the simulated time now and then.
+pub fn run_into_observed(
+    sc: &Scenario,
+    dir: &Path,
+    progress: &mut dyn FnMut(SimTime),
+) -> Result<(RunResult, RunInfo), OutputError> {
     atomic::remove_stale(dir, RUN_FILES);
     let at = |name: &str| dir.join(name);
     let fail = |name: &str| {
@@ -72,7 +85,7 @@ pub fn run_into(sc: &Scenario, dir: &Path) -> Result<(RunResult, RunInfo), Outpu
     .map_err(fail(streamed[0]))?;
 
     let started = Instant::now();
-    let result = model::run(sc, &mut sink);
+    let result = model::run_observed(sc, &mut sink, progress);
     let wall_s = started.elapsed().as_secs_f64();
 
     let (rows, flows, ejections) = sink.finish().map_err(fail(streamed[0]))?;
@@ -100,5 +113,50 @@ pub fn run_into(sc: &Scenario, dir: &Path) -> Result<(RunResult, RunInfo), Outpu
         events_per_wall_s: result.events as f64 / wall_s.max(1e-9),
     };
     atomic::write_file(&at("run.json"), |w| write_run_json(w, &info)).map_err(fail("run.json"))?;
+    write_report(dir)?;
     Ok((result, info))
+}
+
+/// A report that could not be made.
+#[derive(Debug)]
+pub enum ReportError {
+    /// The run's files could not be read.
+    Results(ResultsError),
+    /// A chart or the page could not be written.
+    Output(OutputError),
+}
+
+impl fmt::Display for ReportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportError::Results(e) => write!(f, "cannot read the run's results: {e}"),
+            ReportError::Output(e) => write!(f, "{e}: {}", e.source),
+        }
+    }
+}
+
+impl std::error::Error for ReportError {}
+
+impl From<ReportError> for OutputError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Output(o) => o,
+            ReportError::Results(r) => {
+                OutputError { file: r.file.clone(), source: io::Error::other(r.message) }
+            }
+        }
+    }
+}
+
+/// Draws the charts under `dir/plots/` and writes `dir/report.html` from
+/// the files of a finished run in `dir`.
+pub fn write_report(dir: &Path) -> Result<(), ReportError> {
+    let results = Results::load(dir).map_err(ReportError::Results)?;
+    let plots = dir.join("plots");
+    let charts = super::plots::draw_all(&plots, &results)
+        .map_err(|source| ReportError::Output(OutputError { file: plots, source }))?;
+    let page = super::html::render(&results, &charts);
+    let file = dir.join("report.html");
+    atomic::write_file(&file, |w| w.write_all(page.as_bytes()))
+        .map_err(|source| ReportError::Output(OutputError { file, source }))
 }

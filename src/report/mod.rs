@@ -7,6 +7,9 @@
 
 pub mod atomic;
 pub mod files;
+pub mod html;
+pub mod plots;
+pub mod results;
 pub mod table;
 
 use crate::metrics::{Ejection, Flow, Row, WindowReport, WindowSink};
@@ -217,7 +220,7 @@ impl<W: Write> WindowSink for TimeseriesWriter<W> {
 }
 
 /// `run.json`: what was run and how fast.
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, serde::Deserialize, Debug, Clone)]
 pub struct RunInfo {
     /// negsim's version.
     pub version: String,

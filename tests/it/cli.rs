@@ -25,6 +25,7 @@ const OUTPUTS: &[&str] = &[
     "flows.csv",
     "run.json",
     "scenario.resolved.toml",
+    "report.html",
 ];
 
 #[test]
@@ -54,6 +55,14 @@ fn every_example_scenario_runs_at_a_short_duration() {
         );
         for f in OUTPUTS {
             assert!(out.join(f).is_file(), "{name}: {f} missing");
+        }
+        for chart in crate::report::CHARTS {
+            for ext in ["png", "svg"] {
+                assert!(
+                    out.join("plots").join(format!("{chart}.{ext}")).is_file(),
+                    "{name}: {chart}.{ext} missing"
+                );
+            }
         }
         let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
         assert!(summary.lines().count() >= 3, "{name}: {summary}");

@@ -6,5 +6,6 @@ mod behaviour;
 mod cli;
 mod failover;
 mod queueing;
+mod report;
 mod support;
 mod sweep;

@@ -1,0 +1,158 @@
+//! Charts and `report.html`: produced for a run, with real content, and
+//! rendered by a real browser with the network off.
+
+use crate::support::{negsim, temp_dir};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const CHARTS: &[&str] = &["latency", "availability", "instances", "requests", "flows", "map"];
+
+/// Runs the outage drill (40 minutes of it) into a fresh folder, once.
+fn drill() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = temp_dir("report-drill");
+        let res = negsim(&[
+            "run",
+            "scenarios/outage-drill.toml",
+            "--duration",
+            "40m",
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        out
+    })
+    .clone()
+}
+
+/// Share of pixels inside the plot area that differ from the background.
+fn ink_share(png: &Path) -> f64 {
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    let background = [buf[0], buf[1], buf[2]];
+    let (mut inked, mut all) = (0usize, 0usize);
+    // The inner 80 % of the image: the plot area, not the margins.
+    for y in h / 10..h * 9 / 10 {
+        for x in w / 10..w * 9 / 10 {
+            let i = (y * w + x) * 3;
+            all += 1;
+            if buf[i..i + 3] != background {
+                inked += 1;
+            }
+        }
+    }
+    inked as f64 / all as f64
+}
+
+#[test]
+fn every_chart_has_real_content_in_png_and_svg() {
+    let dir = drill();
+    for name in CHARTS {
+        let png = dir.join("plots").join(format!("{name}.png"));
+        let share = ink_share(&png);
+        assert!(share > 0.05, "{name}.png is nearly empty: {:.1} % inked", share * 100.0);
+        let svg = fs::read_to_string(dir.join("plots").join(format!("{name}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg"), "{name}.svg");
+        let shapes =
+            svg.matches("<polyline").count() + svg.matches("<polygon").count() + svg.matches("<rect").count();
+        assert!(shapes > 10, "{name}.svg has {shapes} shapes");
+    }
+    let svg = |n: &str| fs::read_to_string(dir.join("plots").join(format!("{n}.svg"))).unwrap();
+    // Axis labels and names are in the SVGs, as text.
+    assert!(svg("availability").contains("availability") && svg("availability").contains("time since start"));
+    assert!(svg("requests").contains("requests per second"));
+    assert!(svg("latency").contains("Sydney") && svg("latency").contains("p99"));
+    assert!(svg("instances").contains("europe-west1") && svg("instances").contains("max_instances 28"));
+    assert!(svg("flows").contains("australia-southeast1"));
+    assert!(svg("map").contains("us-central1") && svg("map").contains("Tokyo"));
+    // Outages are shaded and named.
+    assert!(svg("availability").contains("australia-southeast1 down"));
+}
+
+#[test]
+fn the_report_tells_the_drill_in_sentences() {
+    let html = fs::read_to_string(drill().join("report.html")).unwrap();
+    for want in [
+        "<b>Sydney</b>&#39;s traffic moved to us-central1",
+        "australia-southeast1 down from 0:30 for 20m",
+        "<b>europe-west1</b> reached its max_instances (28)",
+        "The longest availability dip",
+        "cold starts came during an outage",
+    ] {
+        let want = want.replace("&#39;", "'");
+        assert!(html.contains(&want), "report.html lacks: {want}");
+    }
+    // Self-contained: no stylesheet, script, image or font from elsewhere.
+    for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
+        assert!(!html.contains(attr), "report.html refers to the network: {attr}");
+    }
+    assert_eq!(html.matches("<figure").count(), CHARTS.len());
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+#[test]
+fn a_headless_browser_renders_every_chart_with_no_error_and_no_network() {
+    let Some(browser) = chromium() else {
+        if std::env::var("NEGSIM_BROWSER_TESTS").as_deref() == Ok("skip") {
+            eprintln!("skipped: no chromium and NEGSIM_BROWSER_TESTS=skip");
+            return;
+        }
+        panic!(
+            "no headless browser: install Debian's chromium (.ci/run does) or set NEGSIM_BROWSER_TESTS=skip"
+        );
+    };
+    let report = drill().join("report.html");
+    let profile = temp_dir("chromium-profile");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // Network off: every host name fails to resolve.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=5000",
+            "--window-size=1280,2000",
+            "--dump-dom",
+            &format!("file://{}", report.display()),
+        ])
+        .output()
+        .expect("the browser runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let attr = |name: &str| -> Option<String> {
+        let key = format!("{name}=\"");
+        let i = dom.find(&key)? + key.len();
+        Some(dom[i..].split('"').next()?.to_string())
+    };
+    assert_eq!(
+        attr("data-errors").as_deref(),
+        Some("0"),
+        "script errors in the page; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        attr("data-rendered-plots").as_deref(),
+        Some(CHARTS.len().to_string().as_str()),
+        "charts that rendered with a size and content; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
