@@ -355,8 +355,15 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         shard: (shard != sweep::Shard::ALL).then(|| shard.to_string()),
         threads,
         wall_s,
+        metrics: sw.metrics.clone(),
     };
     write_meta(&dir, &meta).map_err(fail)?;
+    // A shard's points are not the whole grid: its charts would mislead.
+    if shard == sweep::Shard::ALL {
+        sweep::charts::draw(&dir.join("plots"), &text, &sw.metrics)
+            .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))
+            .map_err(fail)?;
+    }
     if !quiet {
         print_sweep(&sw, &results).map_err(|e| fail(e.into()))?;
         println!(
@@ -429,6 +436,9 @@ fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", dir.join("sweep.csv").display()))
         .map_err(fail)?;
     write_meta(dir, &meta).map_err(fail)?;
+    sweep::charts::draw(&dir.join("plots"), &text, &meta.metrics)
+        .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))
+        .map_err(fail)?;
     println!("{} shards, {} points: {}", shards.len(), meta.points, dir.join("sweep.csv").display());
     Ok(())
 }

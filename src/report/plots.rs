@@ -26,7 +26,7 @@ use std::path::Path;
 use std::sync::Once;
 
 /// The font family every chart uses.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// Tableau 10: distinct, print-safe, colour-blind friendlier than the defaults.
 pub const PALETTE: [RGBColor; 10] = [
@@ -42,8 +42,8 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(186, 176, 172),
 ];
 
-const INK: RGBColor = RGBColor(40, 40, 48);
-const GRID: RGBColor = RGBColor(225, 225, 230);
+pub(crate) const INK: RGBColor = RGBColor(40, 40, 48);
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 230);
 const OUTAGE: RGBColor = RGBColor(225, 87, 89);
 const LAND: RGBColor = RGBColor(226, 228, 232);
 
@@ -74,14 +74,14 @@ pub struct Chart {
     pub svg: String,
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
 /// Draws one chart with both backends and writes `NAME.svg` and `NAME.png` into `dir`.
-fn render(
+pub(crate) fn render(
     dir: &Path,
-    name: &'static str,
+    name: &str,
     size: (u32, u32),
     svg_draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
     png_draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
@@ -200,7 +200,7 @@ fn slo_words(res: &Results) -> String {
     }
 }
 
-fn trim(x: f64) -> String {
+pub(crate) fn trim(x: f64) -> String {
     let s = format!("{x:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -281,7 +281,7 @@ fn runs(xs: &[f64], ys: impl Iterator<Item = Option<f64>>) -> Vec<Vec<(f64, f64)
 /// Reads one column of a row.
 type Getter = fn(&Row) -> Option<f64>;
 
-fn title_style(size: u32) -> TextStyle<'static> {
+pub(crate) fn title_style(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).color(&INK)
 }
 

@@ -17,6 +17,7 @@
 //!   runs; a problem caused by an axis is reported at that axis in the sweep
 //!   file, with the value and the point.
 
+pub mod charts;
 pub mod grid;
 pub mod shard;
 pub mod stats;
@@ -75,6 +76,8 @@ pub struct Sweep {
     /// A digest of the inputs (negsim version, sweep and scenario files),
     /// so shards of different sweeps are not merged.
     pub fingerprint: String,
+    /// The metrics to chart (`[sweep] metrics`).
+    pub metrics: Vec<String>,
 }
 
 /// Reads a sweep file and validates every point of its grid. `overrides`
@@ -97,6 +100,10 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
     }
     let replications = s.integer("replications", 1, 1, 10_000) as u32;
     let seed = s.opt_integer("seed", 0, i64::MAX).map(|x| x as u64);
+    let names: Vec<(&str, &str)> = METRICS.iter().map(|&(n, _)| (n, n)).collect();
+    let defaults: Vec<&str> = charts::DEFAULT_METRICS.to_vec();
+    let metrics: Vec<String> =
+        s.choice_list("metrics", &defaults, &names).into_iter().map(str::to_string).collect();
     let mut axes: Vec<(Axis, Vec<grid::Step>)> = Vec::new();
     let grid_path = s.key_path("grid");
     match s.get("grid") {
@@ -237,6 +244,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
         axes: axes.into_iter().map(|(a, _)| a).collect(),
         points,
         fingerprint,
+        metrics,
     })
 }
 

@@ -121,6 +121,9 @@ pub struct SweepMeta {
     pub threads: usize,
     /// Wall-clock seconds.
     pub wall_s: f64,
+    /// The metrics to chart.
+    #[serde(default)]
+    pub metrics: Vec<String>,
 }
 
 /// Joins shard files (each a `sweep.csv` with a `sweep.json` beside it) into

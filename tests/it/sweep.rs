@@ -92,6 +92,31 @@ fn sweep_csv_is_the_same_with_one_or_two_threads_and_when_sharded() {
         one,
         "merged shards equal the one-machine run"
     );
+    // Charts: each metric against each axis, and a map over the two axes;
+    // the same for a merged sweep as for a one-machine one, none for a shard.
+    for dir in [dir.join("t1"), merged.clone()] {
+        for chart in [
+            "availability-vs-region_us-central1_max_instances",
+            "latency_p99_ms-vs-client_retries",
+            "cost_usd-map",
+        ] {
+            for ext in ["png", "svg"] {
+                assert!(
+                    dir.join("plots").join(format!("{chart}.{ext}")).is_file(),
+                    "{}: {chart}.{ext}",
+                    dir.display()
+                );
+            }
+        }
+        let svg = fs::read_to_string(dir.join("plots/availability-vs-region_us-central1_max_instances.svg"))
+            .unwrap();
+        assert!(svg.contains("client.retries = 2"), "one line per value of the other axis");
+    }
+    assert_eq!(
+        fs::read(dir.join("t1/plots/rejected-map.png")).unwrap(),
+        fs::read(merged.join("plots/rejected-map.png")).unwrap()
+    );
+    assert!(!dir.join("shard0/plots").exists());
 
     // A missing shard is an error, not a silently partial result.
     let res = negsim(&["merge", names[0].as_str(), names[1].as_str(), "-o", &m]);

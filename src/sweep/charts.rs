@@ -1,0 +1,302 @@
+//! Charts of a sweep, under `plots/` beside `sweep.csv`, PNG and SVG:
+//!
+//! * `METRIC-vs-AXIS`: the metric's mean with its 95 % confidence interval
+//!   against each axis that has more than one value, one line per
+//!   combination of the other axes (up to eight);
+//! * `METRIC-map`: when exactly two axes vary, a heat map of the metric's
+//!   mean over the grid, each cell labelled.
+//!
+//! The charts are drawn from `sweep.csv` alone, so a merged sweep gets the
+//! same charts as a one-machine run.
+
+use crate::report::plots::{FONT, GRID, INK, PALETTE, err, render, title_style, trim};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+
+/// The metrics charted when the sweep file does not say.
+pub const DEFAULT_METRICS: &[&str] = &["availability", "latency_p99_ms", "rejected", "cost_usd"];
+
+/// A parsed `sweep.csv`.
+struct Table {
+    axes: Vec<String>,
+    /// Per point: the axis values as written.
+    values: Vec<Vec<String>>,
+    /// Per point, per metric name: (mean, half-width).
+    metrics: Vec<BTreeMap<String, (Option<f64>, Option<f64>)>>,
+}
+
+fn parse(csv_text: &str) -> io::Result<Table> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> =
+        reader.headers().map_err(io::Error::other)?.iter().map(str::to_string).collect();
+    let first_metric = header.iter().position(|h| h == "requests").unwrap_or(header.len());
+    let axes = header[1..first_metric].to_vec();
+    let mut values = Vec::new();
+    let mut metrics = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(io::Error::other)?;
+        values.push((1..first_metric).map(|i| rec.get(i).unwrap_or("").to_string()).collect());
+        let mut m = BTreeMap::new();
+        let mut i = first_metric;
+        while i + 1 < header.len() {
+            let num = |j: usize| rec.get(j).and_then(|s| s.parse::<f64>().ok());
+            m.insert(header[i].clone(), (num(i), num(i + 1)));
+            i += 2;
+        }
+        metrics.push(m);
+    }
+    Ok(Table { axes, values, metrics })
+}
+
+fn file_part(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+}
+
+/// The label of a metric on an axis.
+fn describe(metric: &str) -> String {
+    match metric {
+        "availability" => "availability (%)".into(),
+        "cost_usd" => "cost (USD)".into(),
+        m if m.ends_with("_ms") => format!("{} (ms)", m.trim_end_matches("_ms").replace('_', " ")),
+        m => m.replace('_', " "),
+    }
+}
+
+fn scale(metric: &str) -> f64 {
+    if metric == "availability" || metric.ends_with("_share") { 100.0 } else { 1.0 }
+}
+
+/// Draws every chart of a sweep into `dir`; returns the file stems written.
+pub fn draw(dir: &Path, csv_text: &str, metrics: &[String]) -> io::Result<Vec<String>> {
+    let t = parse(csv_text)?;
+    std::fs::create_dir_all(dir)?;
+    let varying: Vec<usize> = (0..t.axes.len())
+        .filter(|&a| {
+            let mut v: Vec<&String> = t.values.iter().map(|p| &p[a]).collect();
+            v.sort();
+            v.dedup();
+            v.len() > 1
+        })
+        .collect();
+    let mut written = Vec::new();
+    for metric in metrics {
+        if !t.metrics.first().is_some_and(|m| m.contains_key(metric)) {
+            continue;
+        }
+        for &a in &varying {
+            let name = format!("{}-vs-{}", file_part(metric), file_part(&t.axes[a]));
+            render(
+                dir,
+                &name,
+                (1000, 560),
+                |root| by_axis(root, &t, metric, a, &varying),
+                |root| by_axis(root, &t, metric, a, &varying),
+            )?;
+            written.push(name);
+        }
+        if let [x, y] = varying[..] {
+            let name = format!("{}-map", file_part(metric));
+            render(
+                dir,
+                &name,
+                (1000, 560),
+                |root| heat_map(root, &t, metric, x, y),
+                |root| heat_map(root, &t, metric, x, y),
+            )?;
+            written.push(name);
+        }
+    }
+    Ok(written)
+}
+
+/// Distinct values of axis `a`, in the grid's order.
+fn levels(t: &Table, a: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in &t.values {
+        if !out.contains(&p[a]) {
+            out.push(p[a].clone());
+        }
+    }
+    out
+}
+
+fn by_axis<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Table,
+    metric: &str,
+    axis: usize,
+    varying: &[usize],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let xs = levels(t, axis);
+    let numeric: Option<Vec<f64>> = xs.iter().map(|v| v.parse::<f64>().ok()).collect();
+    let x_of = |v: &str| match &numeric {
+        Some(_) => v.parse::<f64>().unwrap_or(0.0),
+        None => xs.iter().position(|x| x == v).unwrap_or(0) as f64,
+    };
+    let others: Vec<usize> = varying.iter().copied().filter(|&a| a != axis).collect();
+    // One line per combination of the other varying axes.
+    let mut groups: BTreeMap<Vec<String>, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    let k = scale(metric);
+    let mut order: Vec<Vec<String>> = Vec::new();
+    for (p, vals) in t.values.iter().enumerate() {
+        let key: Vec<String> = others.iter().map(|&o| format!("{} = {}", t.axes[o], vals[o])).collect();
+        if let Some((Some(mean), h)) = t.metrics[p].get(metric).copied() {
+            if !order.contains(&key) {
+                order.push(key.clone());
+            }
+            groups.entry(key).or_default().push((x_of(&vals[axis]), mean * k, h.unwrap_or(0.0) * k));
+        }
+    }
+    order.truncate(8);
+    let all: Vec<(f64, f64, f64)> = order.iter().flat_map(|g| groups[g].clone()).collect();
+    if all.is_empty() {
+        return Ok(());
+    }
+    let (xmin, xmax) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (ymin, ymax) =
+        all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1 - p.2), b.max(p.1 + p.2)));
+    let pad_x = ((xmax - xmin) * 0.05).max(0.5);
+    let pad_y = ((ymax - ymin) * 0.08).max(ymax.abs() * 1e-4).max(1e-9);
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("{} against {}", describe(metric), t.axes[axis]), title_style(18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(70)
+        .build_cartesian_2d((xmin - pad_x)..(xmax + pad_x), (ymin - pad_y)..(ymax + pad_y))
+        .map_err(err)?;
+    let labels = xs.clone();
+    let categorical = numeric.is_none();
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .label_style((FONT, 13))
+        .x_desc(t.axes[axis].clone())
+        .y_desc(describe(metric))
+        .x_labels(if categorical { labels.len() } else { 10 })
+        .x_label_formatter(&|x| {
+            if categorical {
+                let i = x.round() as usize;
+                if (x - x.round()).abs() < 1e-6 {
+                    labels.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            } else {
+                trim(*x)
+            }
+        })
+        .y_label_formatter(&|y| trim(*y))
+        .draw()
+        .map_err(err)?;
+    let bar = (xmax - xmin).max(1.0) * 0.008;
+    for (i, g) in order.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let mut pts = groups[g].clone();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+        let s = chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(2))).map_err(err)?;
+        let label = if g.is_empty() { describe(metric) } else { g.join(", ") };
+        s.label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+        // 95 % confidence bars.
+        for (x, y, h) in pts.into_iter().filter(|p| p.2 > 0.0) {
+            for seg in [
+                vec![(x, y - h), (x, y + h)],
+                vec![(x - bar, y - h), (x + bar, y - h)],
+                vec![(x - bar, y + h), (x + bar, y + h)],
+            ] {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(seg, color.stroke_width(1))))
+                    .map_err(err)?;
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, 12))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn heat_map<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Table,
+    metric: &str,
+    ax: usize,
+    ay: usize,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let (xs, ys) = (levels(t, ax), levels(t, ay));
+    let k = scale(metric);
+    let mut cell: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+    for (p, vals) in t.values.iter().enumerate() {
+        let (i, j) = (xs.iter().position(|x| *x == vals[ax]), ys.iter().position(|y| *y == vals[ay]));
+        if let (Some(i), Some(j), Some((Some(m), _))) = (i, j, t.metrics[p].get(metric).copied()) {
+            // Exactly two axes vary, so each cell is one point.
+            cell.insert((i, j), m * k);
+        }
+    }
+    let (lo, hi) = cell.values().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (w, h) = root.dim_in_pixel();
+    let title = format!("{} over {} and {}", describe(metric), t.axes[ax], t.axes[ay]);
+    root.draw(&Text::new(title, (w as i32 / 2, 14), title_style(18).pos(Pos::new(HPos::Center, VPos::Top))))
+        .map_err(err)?;
+    let (left, top, right, bottom) = (150i32, 60i32, 20i32, 60i32);
+    let cw = (w as i32 - left - right) / xs.len().max(1) as i32;
+    let ch = (h as i32 - top - bottom) / ys.len().max(1) as i32;
+    let text = |s: String, x: i32, y: i32, hp: HPos, color: &'static RGBColor| {
+        Text::new(
+            s,
+            (x, y),
+            TextStyle::from((FONT, 13).into_font()).color(color).pos(Pos::new(hp, VPos::Center)),
+        )
+    };
+    for (i, x) in xs.iter().enumerate() {
+        root.draw(&text(
+            x.clone(),
+            left + i as i32 * cw + cw / 2,
+            h as i32 - bottom + 16,
+            HPos::Center,
+            &INK,
+        ))
+        .map_err(err)?;
+    }
+    root.draw(&text(
+        t.axes[ax].clone(),
+        left + (w as i32 - left - right) / 2,
+        h as i32 - 18,
+        HPos::Center,
+        &INK,
+    ))
+    .map_err(err)?;
+    for (j, y) in ys.iter().enumerate() {
+        // The first value at the bottom, as on an axis.
+        let top_y = top + (ys.len() - 1 - j) as i32 * ch;
+        root.draw(&text(y.clone(), left - 10, top_y + ch / 2, HPos::Right, &INK)).map_err(err)?;
+    }
+    root.draw(&text(t.axes[ay].clone(), 10, top - 24, HPos::Left, &INK)).map_err(err)?;
+    for ((i, j), v) in &cell {
+        let x0 = left + *i as i32 * cw;
+        let y0 = top + (ys.len() - 1 - *j) as i32 * ch;
+        let f = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+        let fill = PALETTE[0].mix(0.1 + 0.85 * f);
+        root.draw(&Rectangle::new([(x0 + 1, y0 + 1), (x0 + cw - 1, y0 + ch - 1)], fill.filled()))
+            .map_err(err)?;
+        let ink: &'static RGBColor = if f > 0.6 { &WHITE } else { &INK };
+        root.draw(&text(trim((v * 1000.0).round() / 1000.0), x0 + cw / 2, y0 + ch / 2, HPos::Center, ink))
+            .map_err(err)?;
+    }
+    Ok(())
+}
