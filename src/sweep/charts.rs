@@ -20,13 +20,16 @@ use std::path::Path;
 /// The metrics charted when the sweep file does not say.
 pub const DEFAULT_METRICS: &[&str] = &["availability", "latency_p99_ms", "rejected", "cost_usd"];
 
+/// A metric's mean and 95 % half-width, either possibly empty.
+type MeanCi = (Option<f64>, Option<f64>);
+
 /// A parsed `sweep.csv`.
 struct Table {
     axes: Vec<String>,
     /// Per point: the axis values as written.
     values: Vec<Vec<String>>,
     /// Per point, per metric name: (mean, half-width).
-    metrics: Vec<BTreeMap<String, (Option<f64>, Option<f64>)>>,
+    metrics: Vec<BTreeMap<String, MeanCi>>,
 }
 
 fn parse(csv_text: &str) -> io::Result<Table> {
