@@ -17,6 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 const EXAMPLES: &str = "\
@@ -58,6 +59,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(short, long)]
         quiet: bool,
+        /// Write into the output folder even if it holds files negsim did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Run a parameter sweep: every point of a grid, with replications, on every core.
     Sweep {
@@ -84,6 +88,9 @@ enum Command {
         /// Replications per point, replacing the sweep file's.
         #[arg(long)]
         replications: Option<u32>,
+        /// Write into the output folder even if it holds files negsim did not write.
+        #[arg(long)]
+        force: bool,
         /// Print nothing but errors.
         #[arg(short, long)]
         quiet: bool,
@@ -128,13 +135,14 @@ enum Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    install_interrupt_handler();
     let result = match cli.command {
-        Command::Run { scenario, output, seed, duration, quiet } => {
-            run(&scenario, output, Overrides { seed, duration_ns: duration }, quiet)
+        Command::Run { scenario, output, seed, duration, quiet, force } => {
+            run(&scenario, output, Overrides { seed, duration_ns: duration }, quiet, force)
         }
         Command::Validate { scenario } => validate(&scenario),
-        Command::Sweep { sweep, output, threads, shard, keep_runs, duration, replications, quiet } => {
-            let how = SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet };
+        Command::Sweep { sweep, output, threads, shard, keep_runs, duration, replications, quiet, force } => {
+            let how = SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet, force };
             run_sweep(&sweep, how)
         }
         Command::Merge { shards, output } => merge(&shards, &output),
@@ -199,15 +207,89 @@ fn routing_summary(sc: &Scenario) -> String {
     s
 }
 
-fn run(path: &Path, output: Option<PathBuf>, overrides: Overrides, quiet: bool) -> Result<(), Failure> {
+fn run(
+    path: &Path,
+    output: Option<PathBuf>,
+    overrides: Overrides,
+    quiet: bool,
+    force: bool,
+) -> Result<(), Failure> {
     let sc = load(path, &overrides)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&sc.simulation.name));
+    check_output_folder(&dir, force)?;
+    if !quiet {
+        warn_if_enormous(sc.expected_requests(), 1);
+    }
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the output folder {}", dir.display()))
         .map_err(fail)?;
     write_outputs(&sc, &dir, quiet).map_err(fail)
 }
+
+/// Names negsim writes into an output folder (and folders it makes there).
+const OURS: &[&str] = &["plots", "runs", "sweep.csv", "sweep.json"];
+
+/// Refuses an output folder holding files negsim did not write, unless `force`.
+fn check_output_folder(dir: &Path, force: bool) -> Result<(), Failure> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let foreign: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            !(report::files::RUN_FILES.contains(&n.as_str())
+                || OURS.contains(&n.as_str())
+                || n.contains(".tmp-"))
+        })
+        .collect();
+    if foreign.is_empty() || force {
+        return Ok(());
+    }
+    let shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
+    Err(Failure::BadInput(anyhow::anyhow!(
+        "{} holds files negsim did not write ({}{}); give another folder with -o, or --force to write there anyway",
+        dir.display(),
+        shown.join(", "),
+        if foreign.len() > 3 { ", ..." } else { "" }
+    )))
+}
+
+/// Says so before a run of more than a billion requests starts, with an
+/// estimate of the time it takes (memory does not grow with it).
+fn warn_if_enormous(requests_per_run: f64, runs: usize) {
+    let total = requests_per_run * runs as f64;
+    if total > 1e9 {
+        // About 1.2 M requests per second per core on the development machine.
+        let secs = total / 1.2e6;
+        eprintln!(
+            "note: this asks for about {:.1e} simulated requests: about {} of wall time on one core (memory stays small: it does not grow with the number of requests)",
+            total,
+            format_secs(secs)
+        );
+    }
+}
+
+/// Set by Ctrl-C (SIGINT) or SIGTERM: runs stop cleanly and write nothing.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+#[cfg(unix)]
+fn install_interrupt_handler() {
+    extern "C" fn on_signal(_: libc::c_int) {
+        // A second signal ends the process at once.
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            unsafe { libc::_exit(130) };
+        }
+    }
+    // SAFETY: the handler only touches an atomic and calls `_exit`, both
+    // async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+}
+
+#[cfg(not(unix))]
+fn install_interrupt_handler() {}
 
 fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
     let show = !quiet && std::io::stderr().is_terminal();
@@ -227,12 +309,18 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
                 format_secs(left)
             );
         }
+        !INTERRUPTED.load(Ordering::Relaxed)
     };
     let outcome = report::files::run_into_observed(sc, dir, &mut progress);
     if show {
         eprint!("\r{:100}\r", "");
     }
-    let (result, info) = outcome?;
+    let Some((result, info)) = outcome? else {
+        anyhow::bail!(
+            "interrupted: nothing was written; {} keeps the files of any earlier run, complete",
+            dir.display()
+        );
+    };
     if !quiet {
         let mut out = std::io::stdout().lock();
         report::table::print(&mut out, &result.rows)?;
@@ -259,10 +347,11 @@ struct SweepArgs {
     duration: Option<u64>,
     replications: Option<u32>,
     quiet: bool,
+    force: bool,
 }
 
 fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
-    let SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet } = args;
+    let SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet, force } = args;
     let bad = |e: anyhow::Error| Failure::BadInput(e);
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
     let overrides = Overrides { seed: None, duration_ns: duration };
@@ -285,10 +374,15 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
+    check_output_folder(&dir, force)?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the output folder {}", dir.display()))
         .map_err(fail)?;
     let owned = sw.points.iter().filter(|p| shard.owns(p.index)).count();
+    if !quiet {
+        let per_run = sw.points.iter().map(|p| p.scenario.expected_requests()).fold(0.0, f64::max);
+        warn_if_enormous(per_run, owned * sw.replications as usize);
+    }
     let show = !quiet && std::io::stderr().is_terminal();
     if !quiet {
         eprintln!(
@@ -335,8 +429,26 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         shard,
         progress: &progress,
         keep_runs: keep_runs.then_some(dir.as_path()),
+        stop: &INTERRUPTED,
     };
-    let results = sweep::run(&sw, &opts).map_err(|e| fail(e.into()))?;
+    let results = match sweep::run(&sw, &opts) {
+        Ok(r) => r,
+        Err(sweep::SweepError::Interrupted(n)) => {
+            if show {
+                eprintln!();
+            }
+            let kept = if keep_runs {
+                format!(" (the {n} finished runs are kept under {})", dir.join("runs").display())
+            } else {
+                String::new()
+            };
+            return Err(fail(anyhow::anyhow!(
+                "interrupted after {n} of {} runs: no sweep.csv was written{kept}",
+                owned * reps
+            )));
+        }
+        Err(e) => return Err(fail(e.into())),
+    };
     let wall_s = started.elapsed().as_secs_f64();
     let mut text = sweep::header(&sw.axes);
     for r in &results {
@@ -428,6 +540,7 @@ fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Re
 
 fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
     let (text, meta) = sweep::shard::merge(shards).map_err(|e| Failure::BadInput(e.into()))?;
+    check_output_folder(dir, false)?;
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output folder {}", dir.display()))

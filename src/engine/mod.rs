@@ -43,29 +43,31 @@ pub trait Model {
 /// Runs `model` until it reports [`Model::finished`] or no event is left.
 /// Returns the number of events handled.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>) -> u64 {
-    run_observed(model, queue, &mut |_| {})
+    run_observed(model, queue, &mut |_| true).0
 }
 
 /// Events between two calls of the observer of [`run_observed`].
 pub const OBSERVE_EVERY: u64 = 1 << 20;
 
 /// [`run`], calling `observe` with the simulated time every
-/// [`OBSERVE_EVERY`] events (for a progress display; it cannot change the run).
+/// [`OBSERVE_EVERY`] events, for a progress display or to stop early: the
+/// run stops when `observe` returns `false`. Returns the number of events
+/// handled and whether the run was stopped before it finished.
 pub fn run_observed<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
-    observe: &mut dyn FnMut(SimTime),
-) -> u64 {
+    observe: &mut dyn FnMut(SimTime) -> bool,
+) -> (u64, bool) {
     let mut handled = 0u64;
     while let Some(event) = queue.pop() {
         model.handle(event, queue);
         handled += 1;
-        if handled.is_multiple_of(OBSERVE_EVERY) {
-            observe(queue.now());
+        if handled.is_multiple_of(OBSERVE_EVERY) && !observe(queue.now()) {
+            return (handled, true);
         }
         if model.finished(queue.now()) {
             break;
         }
     }
-    handled
+    (handled, false)
 }

@@ -177,6 +177,8 @@ pub struct RunResult {
     pub simulated_ns: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+    /// The run was stopped before it finished (its figures are partial).
+    pub interrupted: bool,
 }
 
 /// The whole simulated system.
@@ -221,20 +223,24 @@ pub const AUTOSCALE_TICK_NS: u64 = 2_000_000_000;
 
 /// Runs `sc` to completion, streaming each window to `sink`.
 pub fn run(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
-    run_observed(sc, sink, &mut |_| {})
+    run_observed(sc, sink, &mut |_| true)
 }
 
-/// [`run`], calling `progress` with the simulated time now and then.
+/// [`run`], calling `observe` with the simulated time now and then; the
+/// run stops early (and says so in [`RunResult::interrupted`]) when
+/// `observe` returns `false`.
 pub fn run_observed(
     sc: &Scenario,
     sink: &mut dyn WindowSink,
-    progress: &mut dyn FnMut(SimTime),
+    observe: &mut dyn FnMut(SimTime) -> bool,
 ) -> RunResult {
     let mut queue = EventQueue::new();
     let mut sim = Simulation::new(sc, sink, &mut queue);
-    let events = crate::engine::run_observed(&mut sim, &mut queue, progress);
+    let (events, interrupted) = crate::engine::run_observed(&mut sim, &mut queue, observe);
     let end = queue.now().max(sim.end).max(sim.last_end);
-    sim.finish(end, events)
+    let mut result = sim.finish(end, events);
+    result.interrupted = interrupted;
+    result
 }
 
 impl<'s> Simulation<'s> {
@@ -353,6 +359,7 @@ impl<'s> Simulation<'s> {
             requests: arrivals,
             simulated_ns: end.ns(),
             peak_in_flight: peak_live,
+            interrupted: false,
         }
     }
 

@@ -52,15 +52,17 @@ impl std::error::Error for OutputError {
 
 /// Runs `sc` and writes every file of the run into `dir` (which must exist).
 pub fn run_into(sc: &Scenario, dir: &Path) -> Result<(RunResult, RunInfo), OutputError> {
-    run_into_observed(sc, dir, &mut |_| {})
+    Ok(run_into_observed(sc, dir, &mut |_| true)?.expect("a run that is never stopped finishes"))
 }
 
-/// [`run_into`], calling `progress` with the simulated time now and then.
+/// [`run_into`], calling `observe` with the simulated time now and then.
+/// When `observe` returns `false` the run stops, nothing is written (files
+/// of an earlier run in `dir` stay as they were) and `None` is returned.
 pub fn run_into_observed(
     sc: &Scenario,
     dir: &Path,
-    progress: &mut dyn FnMut(SimTime),
-) -> Result<(RunResult, RunInfo), OutputError> {
+    observe: &mut dyn FnMut(SimTime) -> bool,
+) -> Result<Option<(RunResult, RunInfo)>, OutputError> {
     atomic::remove_stale(dir, RUN_FILES);
     let at = |name: &str| dir.join(name);
     let fail = |name: &str| {
@@ -85,8 +87,12 @@ pub fn run_into_observed(
     .map_err(fail(streamed[0]))?;
 
     let started = Instant::now();
-    let result = model::run_observed(sc, &mut sink, progress);
+    let result = model::run_observed(sc, &mut sink, observe);
     let wall_s = started.elapsed().as_secs_f64();
+    if result.interrupted {
+        // The streamed files were never committed: dropping them removes them.
+        return Ok(None);
+    }
 
     let (rows, flows, ejections) = sink.finish().map_err(fail(streamed[0]))?;
     for ((file, writer), name) in files.into_iter().zip([rows, flows, ejections]).zip(streamed) {
@@ -114,7 +120,7 @@ pub fn run_into_observed(
     };
     atomic::write_file(&at("run.json"), |w| write_run_json(w, &info)).map_err(fail("run.json"))?;
     write_report(dir)?;
-    Ok((result, info))
+    Ok(Some((result, info)))
 }
 
 /// A report that could not be made.

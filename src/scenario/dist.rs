@@ -244,8 +244,15 @@ pub fn read(diag: &Diag<'_>, path: &str, value: &Value) -> Option<DistSpec> {
                 (Some(min_ns), Some(max_ns)) if min_ns <= max_ns => {
                     Some(DistSpec::Uniform { min_ns, max_ns })
                 }
-                (Some(_), Some(_)) => {
-                    s.error("max", "must be at least min");
+                (Some(min_ns), Some(max_ns)) => {
+                    s.error(
+                        "max",
+                        format!(
+                            "must be at least min ({}), found \"{}\"",
+                            super::units::human_duration(min_ns),
+                            super::units::human_duration(max_ns)
+                        ),
+                    );
                     None
                 }
                 _ => None,

@@ -413,7 +413,7 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> Serv
             Rule::Between(NS_PER_S as f64, 3600.0 * NS_PER_S as f64),
         ),
     };
-    if c.cpu > 1.0 && ![2.0, 4.0, 6.0, 8.0].contains(&c.cpu) {
+    if c.cpu > 1.0 && ![2.0, 4.0, 6.0, 8.0].contains(&c.cpu) && (!in_region || s.has("cpu")) {
         s.error("cpu", format!("Cloud Run offers 1, 2, 4, 6 or 8 vCPUs above one, found {}", c.cpu));
     }
     // A region that sets neither bound inherits the problem from [service],

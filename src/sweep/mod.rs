@@ -30,7 +30,7 @@ use crate::scenario::{self, Overrides, Scenario};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use toml::Value;
 
 pub use shard::Shard;
@@ -369,6 +369,8 @@ pub struct RunOptions<'a> {
     /// Runs each replication with its own output folder
     /// (`DIR/runs/point-P/rep-K/`) when set, keeping its files.
     pub keep_runs: Option<&'a Path>,
+    /// When set (by Ctrl-C, say), runs stop and no new run starts.
+    pub stop: &'a AtomicBool,
 }
 
 /// An error while running a sweep.
@@ -378,13 +380,16 @@ pub enum SweepError {
     Threads(String),
     /// A kept run's files could not be written.
     Output(crate::report::files::OutputError),
+    /// The sweep was stopped (see [`RunOptions::stop`]) after this many runs.
+    Interrupted(usize),
 }
 
 impl std::fmt::Display for SweepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SweepError::Threads(e) => write!(f, "cannot start the worker threads: {e}"),
-            SweepError::Output(e) => write!(f, "{e}"),
+            SweepError::Output(e) => write!(f, "{e}: {}", e.source),
+            SweepError::Interrupted(n) => write!(f, "interrupted after {n} finished runs"),
         }
     }
 }
@@ -405,11 +410,22 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
         tasks
             .par_iter()
             .map(|&(p, k)| {
+                let interrupted = || SweepError::Interrupted(done.load(Ordering::Relaxed));
+                if opts.stop.load(Ordering::Relaxed) {
+                    return Err(interrupted());
+                }
                 let point = points[p];
                 let mut sc = point.scenario.clone();
                 sc.simulation.seed = sweep.seed.wrapping_add(k as u64);
+                let mut go_on = |_| !opts.stop.load(Ordering::Relaxed);
                 let rows = match opts.keep_runs {
-                    None => model::run(&sc, &mut NoWindows).rows,
+                    None => {
+                        let r = model::run_observed(&sc, &mut NoWindows, &mut go_on);
+                        if r.interrupted {
+                            return Err(interrupted());
+                        }
+                        r.rows
+                    }
                     Some(dir) => {
                         let dir = dir.join(format!("runs/point-{}/rep-{k}", point.index));
                         std::fs::create_dir_all(&dir).map_err(|source| {
@@ -418,7 +434,11 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
                                 source,
                             })
                         })?;
-                        crate::report::files::run_into(&sc, &dir).map_err(SweepError::Output)?.0.rows
+                        match crate::report::files::run_into_observed(&sc, &dir, &mut go_on) {
+                            Ok(Some((r, _))) => r.rows,
+                            Ok(None) => return Err(interrupted()),
+                            Err(e) => return Err(SweepError::Output(e)),
+                        }
                     }
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -7,5 +7,6 @@ mod cli;
 mod failover;
 mod queueing;
 mod report;
+mod safety;
 mod support;
 mod sweep;
