@@ -21,13 +21,18 @@ pub struct Section<'a> {
     context: String,
 }
 
+/// A number as people read it: `250`, `0.5`, `1e300`.
+pub fn show_number(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-4) { format!("{x:e}") } else { format!("{x}") }
+}
+
 /// A short rendering of a value for messages: `integer 250`, `string "x"`.
 pub fn describe(value: &Value) -> String {
     match value {
         Value::String(s) if s.chars().count() <= 40 => format!("the string \"{s}\""),
         Value::String(_) => "a long string".to_string(),
         Value::Integer(i) => format!("the integer {i}"),
-        Value::Float(x) => format!("the number {x}"),
+        Value::Float(x) => format!("the number {}", show_number(*x)),
         Value::Boolean(b) => format!("{b}"),
         Value::Datetime(d) => format!("the date-time {d}"),
         Value::Array(a) => format!("an array of {} item{}", a.len(), if a.len() == 1 { "" } else { "s" }),
@@ -183,7 +188,7 @@ impl<'a> Section<'a> {
         match rule.check(x) {
             Ok(()) => Some(x),
             Err(msg) => {
-                self.error(key, format!("must be {msg}, found {x}"));
+                self.error(key, format!("must be {msg}, found {}", show_number(x)));
                 None
             }
         }

@@ -175,3 +175,40 @@ fn help_shows_an_example_and_validate_prints_the_resolution() {
     let res = negsim(&["regions"]);
     assert!(String::from_utf8_lossy(&res.stdout).lines().count() > 40);
 }
+
+/// Inputs that once crashed or hung negsim (`tests/regressions/README.md`):
+/// each must finish within a minute, with exit code 0 or 2, never a panic.
+#[test]
+fn regression_inputs_finish_cleanly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let out = temp_dir("regressions");
+    let mut n = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        n += 1;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_negsim"))
+            .args(["run", path.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet", "--force"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if started.elapsed().as_secs() > 60 {
+                child.kill().unwrap();
+                panic!("{} still runs after a minute", path.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(matches!(status.code(), Some(0 | 2)), "{}: {status:?}\n{err}", path.display());
+        assert!(!err.contains("panicked"), "{}: {err}", path.display());
+    }
+    assert!(n >= 4, "{n} regression inputs");
+}
