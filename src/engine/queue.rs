@@ -1,13 +1,24 @@
-//! The event queue: a binary min-heap keyed by `(time, sequence)`.
+//! The event queue: a bucketed calendar in front of binary heaps, keyed by
+//! `(time, sequence)`.
 //!
 //! The sequence number is a counter incremented on every [`EventQueue::schedule`],
 //! so events due at the same instant pop first-in first-out. This is the
 //! ordering contract stated in the [engine module](super) documentation, and
 //! it is what makes a run a pure function of its scenario and seed.
 //!
+//! Layout (a calendar queue, Brown 1988, in its timing-wheel form): time is
+//! cut into buckets of 2^20 ns (about a millisecond). Events of the bucket
+//! being processed sit in a small binary heap (`front`); events of the next
+//! 4,095 buckets (about 4.3 s) sit unsorted in a ring of per-bucket vectors;
+//! anything later waits in an overflow heap. Scheduling is a push onto a
+//! vector; popping orders only the ten-or-so events of the current bucket.
+//! Whatever the layout, events leave in `(time, sequence)` order: buckets
+//! are visited in time order, each bucket's events are ordered by the full
+//! key, and a test checks the queue against a plain binary heap.
+//!
 //! Cancellation is lazy: the model keeps generation counters on the entities
 //! an event refers to and ignores events whose generation is stale, which is
-//! cheaper than removing entries from the heap.
+//! cheaper than removing entries from the queue.
 
 use super::time::SimTime;
 use std::cmp::Ordering;
@@ -40,11 +51,29 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// log2 of a bucket's width in nanoseconds (2^20 ns = 1.05 ms).
+const SHIFT: u32 = 20;
+/// Buckets in the ring (a power of two).
+const SLOTS: u64 = 4096;
+const MASK: u64 = SLOTS - 1;
+
 /// Pending events and the current simulated time.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    next_seq: u64,
     now: SimTime,
+    next_seq: u64,
+    len: usize,
+    /// The bucket being processed: every pending event is in it or later.
+    cursor: u64,
+    /// Events of bucket `cursor`, ordered.
+    front: BinaryHeap<Entry<E>>,
+    /// Events of buckets `cursor + 1 .. cursor + SLOTS`, by `bucket & MASK`.
+    ring: Vec<Vec<Entry<E>>>,
+    /// Which ring slots hold events.
+    occupied: Vec<u64>,
+    /// Events of later buckets.
+    overflow: BinaryHeap<Entry<E>>,
+    /// A spare vector, to keep allocations when buckets move to `front`.
+    spare: Vec<Entry<E>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -53,10 +82,25 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+#[inline]
+fn bucket(t: SimTime) -> u64 {
+    t.0 >> SHIFT
+}
+
 impl<E> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), next_seq: 0, now: SimTime::ZERO }
+        EventQueue {
+            now: SimTime::ZERO,
+            next_seq: 0,
+            len: 0,
+            cursor: 0,
+            front: BinaryHeap::with_capacity(256),
+            ring: (0..SLOTS).map(|_| Vec::new()).collect(),
+            occupied: vec![0; (SLOTS / 64) as usize],
+            overflow: BinaryHeap::new(),
+            spare: Vec::new(),
+        }
     }
 
     /// The time of the event being handled (or of the last one popped).
@@ -68,10 +112,25 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `time`, which must not be in the past.
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        debug_assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
+        assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.len += 1;
+        self.place(Entry { time, seq, event });
+    }
+
+    #[inline]
+    fn place(&mut self, e: Entry<E>) {
+        let b = bucket(e.time);
+        if b <= self.cursor {
+            self.front.push(e);
+        } else if b < self.cursor + SLOTS {
+            let slot = (b & MASK) as usize;
+            self.ring[slot].push(e);
+            self.occupied[slot / 64] |= 1 << (slot % 64);
+        } else {
+            self.overflow.push(e);
+        }
     }
 
     /// Schedules `event` `delay_ns` nanoseconds from now.
@@ -83,24 +142,79 @@ impl<E> EventQueue<E> {
     /// Removes the earliest event, advances the clock to its time and returns it.
     #[inline]
     pub fn pop(&mut self) -> Option<E> {
-        let entry = self.heap.pop()?;
+        if self.front.is_empty() {
+            if self.len == 0 {
+                return None;
+            }
+            self.advance();
+        }
+        let entry = self.front.pop()?;
+        self.len -= 1;
         self.now = entry.time;
         Some(entry.event)
     }
 
+    /// The first occupied ring bucket after the cursor, if any.
+    fn next_in_ring(&self) -> Option<u64> {
+        let start = (self.cursor + 1) & MASK;
+        let words = self.occupied.len();
+        let (w0, b0) = ((start / 64) as usize, start % 64);
+        // The rest of the starting word, then whole words, wrapping around.
+        let first = self.occupied[w0] & (!0u64 << b0);
+        let found = if first != 0 {
+            Some(w0 as u64 * 64 + u64::from(first.trailing_zeros()))
+        } else {
+            (1..=words).find_map(|k| {
+                let w = (w0 + k) % words;
+                let bits = if k == words { self.occupied[w] & !(!0u64 << b0) } else { self.occupied[w] };
+                (bits != 0).then(|| w as u64 * 64 + u64::from(bits.trailing_zeros()))
+            })
+        }?;
+        // Slot distance from the cursor gives the absolute bucket.
+        Some(self.cursor + ((found + SLOTS - (self.cursor & MASK)) & MASK))
+    }
+
+    /// Moves the cursor to the next bucket holding events and orders them.
+    #[cold]
+    fn advance(&mut self) {
+        let next_ring = self.next_in_ring().unwrap_or(u64::MAX);
+        let next_over = self.overflow.peek().map_or(u64::MAX, |e| bucket(e.time));
+        self.cursor = next_ring.min(next_over);
+        if next_ring == self.cursor {
+            let slot = (self.cursor & MASK) as usize;
+            self.occupied[slot / 64] &= !(1 << (slot % 64));
+            let mut events = std::mem::replace(&mut self.ring[slot], std::mem::take(&mut self.spare));
+            let mut front = std::mem::take(&mut self.front).into_vec();
+            front.append(&mut events);
+            self.spare = events;
+            self.front = BinaryHeap::from(front);
+        }
+        // Events that were beyond the ring's reach may now be within it.
+        while let Some(e) = self.overflow.peek() {
+            if bucket(e.time) >= self.cursor + SLOTS {
+                break;
+            }
+            let e = self.overflow.pop().expect("peeked");
+            self.place(e);
+        }
+    }
+
     /// The time of the earliest pending event.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        if self.front.is_empty() && self.len > 0 {
+            self.advance();
+        }
+        self.front.peek().map(|e| e.time)
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
 
@@ -147,12 +261,14 @@ mod tests {
             x
         };
         for round in 0..200_000u64 {
-            // Mostly schedule near now, sometimes far, often at exactly now.
+            // Often at exactly now, mostly within the current bucket or the
+            // ring (4.3 s), sometimes straddling its end or far beyond it.
             let now = q.now().0;
-            let delay = match rand() % 4 {
+            let delay = match rand() % 5 {
                 0 => 0,
                 1 => rand() % 10,
                 2 => rand() % 1_000_000,
+                3 => rand() % (1 << 33),
                 _ => rand() % (1 << 40),
             };
             q.schedule(SimTime(now + delay), round);
