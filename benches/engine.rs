@@ -1,32 +1,46 @@
-//! Benchmarks: the event queue alone, and whole runs of the example
-//! scenarios, reported as simulated requests (or events) per second.
+//! Benchmarks: the event queue alone, whole runs of the example scenarios,
+//! and the limit the full model is measured against (a bare binary-heap
+//! loop doing only the queue work a request needs), reported as simulated
+//! requests (or queue operations) per second.
 //!
 //! `cargo bench --bench engine`; figures with their machine go in
-//! `benches/RESULTS.md`.
+//! `benches/RESULTS.md`. Each whole-run benchmark prints its events per
+//! request and mean queue size first, which is what the bare loop uses.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use negsim::engine::{EventQueue, SimTime};
 use negsim::metrics::NoWindows;
 use negsim::model;
 use negsim::scenario::{self, Overrides, Scenario};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::path::Path;
 
+/// A small xorshift generator: cheap enough not to weigh on what is measured.
+fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 /// The classic "hold" benchmark: a queue of `size` pending events; each
-/// step pops the earliest and schedules one a pseudo-random delay later.
+/// step pops the earliest and schedules one a uniform random delay later,
+/// with a mean lead of `size` x 100 us, so about ten events fall due per
+/// millisecond as in the global example (whose queue holds about 250). The
+/// larger sizes stand for bigger scenarios and reach the overflow heap.
 fn event_queue(c: &mut Criterion) {
     let mut g = c.benchmark_group("event_queue");
-    for size in [1_000usize, 100_000] {
+    for size in [250usize, 10_000, 1_000_000] {
+        let span = 2 * size as u64 * 100_000;
         g.throughput(Throughput::Elements(1));
         g.bench_function(format!("hold_{size}"), |b| {
             let mut q = EventQueue::new();
-            let mut x = 0x9e37_79b9_7f4a_7c15u64;
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x % 1_000_000
-            };
+            let mut rand = xorshift(0x9e37_79b9_7f4a_7c15);
+            let mut next = || rand() % span;
             for i in 0..size {
                 q.schedule(SimTime(next()), i as u32);
             }
@@ -46,13 +60,25 @@ fn load(name: &str, minutes: u64) -> Scenario {
     scenario::load(&path, &overrides).expect("example scenario is valid").scenario
 }
 
+/// The scenarios measured whole, with the simulated minutes of each.
+const RUNS: [(&str, u64); 3] =
+    [("mmc-validation.toml", 10), ("global-three-region.toml", 10), ("outage-drill.toml", 60)];
+
 fn whole_runs(c: &mut Criterion) {
     let mut g = c.benchmark_group("run");
     g.sample_size(10);
-    for (name, minutes) in [("mmc-validation.toml", 10), ("global-three-region.toml", 10)] {
+    for (name, minutes) in RUNS {
         let mut sc = load(name, minutes);
         sc.simulation.warmup_ns = 0;
-        let requests = model::run(&sc, &mut NoWindows).requests;
+        let r = model::run(&sc, &mut NoWindows);
+        eprintln!(
+            "{name} ({minutes} min): {} requests, {} events, {:.2} events per request, {:.0} pending events on average",
+            r.requests,
+            r.events,
+            r.events as f64 / r.requests as f64,
+            r.mean_pending_events
+        );
+        let requests = r.requests;
         g.throughput(Throughput::Elements(requests));
         g.bench_function(name.trim_end_matches(".toml"), |b| {
             b.iter(|| model::run(black_box(&sc), &mut NoWindows))
@@ -61,5 +87,43 @@ fn whole_runs(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, event_queue, whole_runs);
+/// The limit to aim at: only the queue work of the global example's
+/// requests, in a plain `BinaryHeap` of 32-byte entries (time, sequence and
+/// a 16-byte event, as in negsim's queue) holding as many events as the
+/// model's queue does on average, with the model's events per request. One
+/// iteration is 1,000 requests' worth of pops and pushes, so the throughput
+/// reads as requests per second, to set beside `run/global-three-region`.
+fn bare_heap_loop(c: &mut Criterion) {
+    let mut sc = load("global-three-region.toml", 10);
+    sc.simulation.warmup_ns = 0;
+    let r = model::run(&sc, &mut NoWindows);
+    let per_request = r.events as f64 / r.requests as f64;
+    let size = r.mean_pending_events.round() as usize;
+    let ops = (1000.0 * per_request).round() as u64;
+    let mut g = c.benchmark_group("bare_heap_loop");
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("global-three-region", |b| {
+        // The mean gap between events and a delay spread that keeps the heap
+        // at `size`, as the model's own mix of short and long delays does.
+        let mut rand = xorshift(0x2545_f491_4f6c_dd1d);
+        let mut heap: BinaryHeap<Reverse<(u64, u64, [u32; 4])>> = BinaryHeap::with_capacity(size + 1);
+        let mut seq = 0u64;
+        let span = 2 * size as u64 * 100_000;
+        for _ in 0..size {
+            heap.push(Reverse((rand() % span, seq, [0; 4])));
+            seq += 1;
+        }
+        b.iter(|| {
+            for _ in 0..ops {
+                let Reverse((now, _, ev)) = heap.pop().expect("the heap never empties");
+                let ev = black_box(ev);
+                heap.push(Reverse((now + rand() % span, seq, ev)));
+                seq += 1;
+            }
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, event_queue, whole_runs, bare_heap_loop);
 criterion_main!(benches);

@@ -43,31 +43,55 @@ pub trait Model {
 /// Runs `model` until it reports [`Model::finished`] or no event is left.
 /// Returns the number of events handled.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>) -> u64 {
-    run_observed(model, queue, &mut |_| true).0
+    run_observed(model, queue, &mut |_| true).events
 }
+
+/// What [`run_observed`] reports about a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunCounts {
+    /// Events handled.
+    pub events: u64,
+    /// The observer stopped the run before it finished.
+    pub interrupted: bool,
+    /// Mean number of pending events in the queue, sampled every
+    /// [`SAMPLE_EVERY`] events: the queue size a benchmark of the bare
+    /// queue should use to stand for this run.
+    pub mean_pending: f64,
+}
+
+/// Events between two samples of the queue's size.
+pub const SAMPLE_EVERY: u64 = 1 << 12;
+const _: () = assert!(OBSERVE_EVERY.is_multiple_of(SAMPLE_EVERY), "the observer runs at sample points");
 
 /// Events between two calls of the observer of [`run_observed`].
 pub const OBSERVE_EVERY: u64 = 1 << 20;
 
 /// [`run`], calling `observe` with the simulated time every
 /// [`OBSERVE_EVERY`] events, for a progress display or to stop early: the
-/// run stops when `observe` returns `false`. Returns the number of events
-/// handled and whether the run was stopped before it finished.
+/// run stops when `observe` returns `false`.
 pub fn run_observed<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     observe: &mut dyn FnMut(SimTime) -> bool,
-) -> (u64, bool) {
+) -> RunCounts {
     let mut handled = 0u64;
+    let (mut pending_sum, mut samples) = (0u64, 0u64);
+    let mut interrupted = false;
     while let Some(event) = queue.pop() {
         model.handle(event, queue);
         handled += 1;
-        if handled.is_multiple_of(OBSERVE_EVERY) && !observe(queue.now()) {
-            return (handled, true);
+        if handled.is_multiple_of(SAMPLE_EVERY) {
+            pending_sum += queue.len() as u64;
+            samples += 1;
+            if handled.is_multiple_of(OBSERVE_EVERY) && !observe(queue.now()) {
+                interrupted = true;
+                break;
+            }
         }
         if model.finished(queue.now()) {
             break;
         }
     }
-    (handled, false)
+    let mean_pending = if samples == 0 { queue.len() as f64 } else { pending_sum as f64 / samples as f64 };
+    RunCounts { events: handled, interrupted, mean_pending }
 }

@@ -7,11 +7,15 @@
 //! it is what makes a run a pure function of its scenario and seed.
 //!
 //! Layout (a calendar queue, Brown 1988, in its timing-wheel form): time is
-//! cut into buckets of 2^20 ns (about a millisecond). Events of the bucket
-//! being processed sit in a small binary heap (`front`); events of the next
+//! cut into buckets of 2^20 ns (about a millisecond). Events of the next
 //! 4,095 buckets (about 4.3 s) sit unsorted in a ring of per-bucket vectors;
-//! anything later waits in an overflow heap. Scheduling is a push onto a
-//! vector; popping orders only the ten-or-so events of the current bucket.
+//! anything later waits in an overflow heap. When the clock reaches a
+//! bucket, its events are sorted once into a vector, latest first (`front`),
+//! so popping is taking the last element. Events scheduled into the bucket
+//! being processed go to a small binary heap (`late`), and pop takes the
+//! earlier of the two heads. Scheduling is a push onto a vector, popping is
+//! nearly free, and no operation is worse than logarithmic however many
+//! events share a bucket.
 //! Whatever the layout, events leave in `(time, sequence)` order: buckets
 //! are visited in time order, each bucket's events are ordered by the full
 //! key, and a test checks the queue against a plain binary heap.
@@ -21,7 +25,7 @@
 //! cheaper than removing entries from the queue.
 
 use super::time::SimTime;
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 struct Entry<E> {
@@ -64,16 +68,16 @@ pub struct EventQueue<E> {
     len: usize,
     /// The bucket being processed: every pending event is in it or later.
     cursor: u64,
-    /// Events of bucket `cursor`, ordered.
-    front: BinaryHeap<Entry<E>>,
+    /// Events of bucket `cursor` that were there when it was reached, latest first.
+    front: Vec<Entry<E>>,
+    /// Events scheduled into bucket `cursor` since.
+    late: BinaryHeap<Entry<E>>,
     /// Events of buckets `cursor + 1 .. cursor + SLOTS`, by `bucket & MASK`.
     ring: Vec<Vec<Entry<E>>>,
     /// Which ring slots hold events.
     occupied: Vec<u64>,
     /// Events of later buckets.
     overflow: BinaryHeap<Entry<E>>,
-    /// A spare vector, to keep allocations when buckets move to `front`.
-    spare: Vec<Entry<E>>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -95,11 +99,11 @@ impl<E> EventQueue<E> {
             next_seq: 0,
             len: 0,
             cursor: 0,
-            front: BinaryHeap::with_capacity(256),
+            front: Vec::with_capacity(256),
+            late: BinaryHeap::new(),
             ring: (0..SLOTS).map(|_| Vec::new()).collect(),
             occupied: vec![0; (SLOTS / 64) as usize],
             overflow: BinaryHeap::new(),
-            spare: Vec::new(),
         }
     }
 
@@ -123,7 +127,7 @@ impl<E> EventQueue<E> {
     fn place(&mut self, e: Entry<E>) {
         let b = bucket(e.time);
         if b <= self.cursor {
-            self.front.push(e);
+            self.late.push(e);
         } else if b < self.cursor + SLOTS {
             let slot = (b & MASK) as usize;
             self.ring[slot].push(e);
@@ -142,13 +146,18 @@ impl<E> EventQueue<E> {
     /// Removes the earliest event, advances the clock to its time and returns it.
     #[inline]
     pub fn pop(&mut self) -> Option<E> {
-        if self.front.is_empty() {
+        if self.front.is_empty() && self.late.is_empty() {
             if self.len == 0 {
                 return None;
             }
             self.advance();
         }
-        let entry = self.front.pop()?;
+        let from_late = match (self.front.last(), self.late.peek()) {
+            (Some(f), Some(l)) => (l.time, l.seq) < (f.time, f.seq),
+            (None, _) => true,
+            (_, None) => false,
+        };
+        let entry = if from_late { self.late.pop() } else { self.front.pop() }?;
         self.len -= 1;
         self.now = entry.time;
         Some(entry.event)
@@ -177,17 +186,18 @@ impl<E> EventQueue<E> {
     /// Moves the cursor to the next bucket holding events and orders them.
     #[cold]
     fn advance(&mut self) {
+        debug_assert!(self.front.is_empty() && self.late.is_empty());
         let next_ring = self.next_in_ring().unwrap_or(u64::MAX);
         let next_over = self.overflow.peek().map_or(u64::MAX, |e| bucket(e.time));
         self.cursor = next_ring.min(next_over);
         if next_ring == self.cursor {
+            // `front` is empty here: swap the bucket's vector in, keeping
+            // both allocations, and sort it latest first. (Overflow events
+            // of this bucket, placed below, go to `late`.)
             let slot = (self.cursor & MASK) as usize;
             self.occupied[slot / 64] &= !(1 << (slot % 64));
-            let mut events = std::mem::replace(&mut self.ring[slot], std::mem::take(&mut self.spare));
-            let mut front = std::mem::take(&mut self.front).into_vec();
-            front.append(&mut events);
-            self.spare = events;
-            self.front = BinaryHeap::from(front);
+            std::mem::swap(&mut self.front, &mut self.ring[slot]);
+            self.front.sort_unstable_by_key(|e| Reverse((e.time, e.seq)));
         }
         // Events that were beyond the ring's reach may now be within it.
         while let Some(e) = self.overflow.peek() {
@@ -201,10 +211,11 @@ impl<E> EventQueue<E> {
 
     /// The time of the earliest pending event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        if self.front.is_empty() && self.len > 0 {
+        if self.front.is_empty() && self.late.is_empty() && self.len > 0 {
             self.advance();
         }
-        self.front.peek().map(|e| e.time)
+        let (f, l) = (self.front.last().map(|e| e.time), self.late.peek().map(|e| e.time));
+        f.into_iter().chain(l).min()
     }
 
     /// Number of pending events.
@@ -274,6 +285,7 @@ mod tests {
             q.schedule(SimTime(now + delay), round);
             reference.push(Reverse((now + delay, round, round)));
             if rand() % 3 != 0 {
+                assert_eq!(q.peek_time().map(|t| t.0), reference.peek().map(|Reverse((t, _, _))| *t));
                 let got = q.pop();
                 let want = reference.pop().map(|Reverse((t, _, r))| (t, r));
                 assert_eq!(got.map(|r| (q.now().0, r)), want);

@@ -177,6 +177,8 @@ pub struct RunResult {
     pub simulated_ns: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+    /// Mean number of events waiting in the queue (sampled).
+    pub mean_pending_events: f64,
     /// The run was stopped before it finished (its figures are partial).
     pub interrupted: bool,
 }
@@ -236,10 +238,11 @@ pub fn run_observed(
 ) -> RunResult {
     let mut queue = EventQueue::new();
     let mut sim = Simulation::new(sc, sink, &mut queue);
-    let (events, interrupted) = crate::engine::run_observed(&mut sim, &mut queue, observe);
+    let counts = crate::engine::run_observed(&mut sim, &mut queue, observe);
     let end = queue.now().max(sim.end).max(sim.last_end);
-    let mut result = sim.finish(end, events);
-    result.interrupted = interrupted;
+    let mut result = sim.finish(end, counts.events);
+    result.interrupted = counts.interrupted;
+    result.mean_pending_events = counts.mean_pending;
     result
 }
 
@@ -359,6 +362,7 @@ impl<'s> Simulation<'s> {
             requests: arrivals,
             simulated_ns: end.ns(),
             peak_in_flight: peak_live,
+            mean_pending_events: 0.0,
             interrupted: false,
         }
     }

@@ -115,6 +115,7 @@ pub fn run_into_observed(
         events: result.events,
         requests: result.requests,
         peak_in_flight: result.peak_in_flight,
+        mean_pending_events: result.mean_pending_events,
         requests_per_wall_s: result.requests as f64 / wall_s.max(1e-9),
         events_per_wall_s: result.events as f64 / wall_s.max(1e-9),
     };

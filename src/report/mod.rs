@@ -240,6 +240,9 @@ pub struct RunInfo {
     pub requests: u64,
     /// Most requests in flight at once.
     pub peak_in_flight: u64,
+    /// Mean number of events waiting in the event queue (sampled every
+    /// 4,096 events): the size of the queue the engine works with.
+    pub mean_pending_events: f64,
     /// Simulated requests per wall-clock second.
     pub requests_per_wall_s: f64,
     /// Events per wall-clock second.
