@@ -145,6 +145,9 @@ fuzz_target!(|input: Input| {
         Ok(l) => l.scenario,
         Err(e) => panic!("the fuzz target built an invalid scenario: {e}\n{t}"),
     };
+    if std::env::var_os("NEGSIM_FUZZ_PRINT").is_some() {
+        eprintln!("{t}");
+    }
     let mut w = CollectWindows::default();
     let res = negsim::model::run(&sc, &mut w);
     for rows in std::iter::once(&res.rows).chain(w.windows.iter().map(|x| &x.1)) {
