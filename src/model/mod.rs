@@ -71,7 +71,14 @@ pub mod status {
 }
 
 /// The engine's events. Fields are indices and generation counters.
+///
+/// `repr(u32)` lays an event out as a 4-byte tag and up to three 4-byte
+/// fields, 16 bytes in all, so moving one is two aligned copies. (The
+/// default layout put the fields right after a 1-byte tag, and moving an
+/// event out of the queue became overlapping unaligned copies that stall
+/// store-to-load forwarding: a quarter of the run time in profiles.)
 #[derive(Clone, Copy, Debug)]
+#[repr(u32)]
 pub enum Event {
     /// A user of `city` sends a new request.
     Arrival { city: u32 },
