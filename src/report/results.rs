@@ -93,16 +93,29 @@ fn parse_row(f: &[&str]) -> Option<Row> {
     })
 }
 
-fn read_csv(dir: &Path, name: &str) -> Result<(PathBuf, Vec<Vec<String>>), ResultsError> {
+/// Reads the CSV file `name` of `dir` record by record, handing each
+/// record's fields to `each`, which returns `None` for a malformed one.
+/// Records are not kept: a long run's time series is parsed straight into
+/// rows, without holding every field as a string first.
+fn each_record(
+    dir: &Path,
+    name: &str,
+    malformed: &str,
+    mut each: impl FnMut(&[&str]) -> Option<()>,
+) -> Result<(), ResultsError> {
     let file = dir.join(name);
-    let mut reader = csv::Reader::from_path(&file)
-        .map_err(|e| ResultsError { file: file.clone(), message: e.to_string() })?;
-    let mut rows = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| ResultsError { file: file.clone(), message: e.to_string() })?;
-        rows.push(rec.iter().map(str::to_string).collect());
+    let fail = |message: String| ResultsError { file: file.clone(), message };
+    let mut reader = csv::Reader::from_path(&file).map_err(|e| fail(e.to_string()))?;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(fail(e.to_string())),
+        }
+        let fields: Vec<&str> = record.iter().collect();
+        each(&fields).ok_or_else(|| fail(malformed.to_string()))?;
     }
-    Ok((file, rows))
 }
 
 impl Results {
@@ -120,58 +133,71 @@ impl Results {
             .map_err(|e| bad(&resolved, format!("not a valid scenario: {}", e.problems[0].message)))?
             .scenario;
 
-        let (file, rows) = read_csv(dir, "summary.csv")?;
-        let summary = rows
-            .iter()
-            .map(|r| parse_row(&r.iter().map(String::as_str).collect::<Vec<_>>()))
-            .collect::<Option<Vec<Row>>>()
-            .ok_or_else(|| bad(&file, "a row does not have the summary columns".into()))?;
+        let mut summary = Vec::new();
+        each_record(dir, "summary.csv", "a row does not have the summary columns", |f| {
+            summary.push(parse_row(f)?);
+            Some(())
+        })?;
 
-        let (file, rows) = read_csv(dir, "timeseries.csv")?;
         let mut window_starts: Vec<f64> = Vec::new();
         let mut series: BTreeMap<(String, String), Vec<Row>> = BTreeMap::new();
-        for r in &rows {
-            let fields: Vec<&str> = r.iter().map(String::as_str).collect();
-            let start =
-                fields.first().and_then(|s| num(s)).ok_or_else(|| bad(&file, "no window_start_s".into()))?;
-            let row = parse_row(&fields[1..])
-                .ok_or_else(|| bad(&file, "a row does not have the columns".into()))?;
+        let mut key = (String::new(), String::new());
+        each_record(dir, "timeseries.csv", "a row does not have window_start_s and the columns", |f| {
+            let start = num(f.first()?)?;
+            let row = parse_row(&f[1..])?;
             if window_starts.last() != Some(&start) {
                 window_starts.push(start);
             }
-            series.entry((row.scope.as_str().to_string(), row.name.clone())).or_default().push(row);
-        }
+            if (key.0.as_str(), key.1.as_str()) != (row.scope.as_str(), row.name.as_str()) {
+                key = (row.scope.as_str().to_string(), row.name.clone());
+            }
+            match series.get_mut(&key) {
+                Some(rows) => rows.push(row),
+                None => {
+                    series.insert(key.clone(), vec![row]);
+                }
+            }
+            Some(())
+        })?;
 
-        let (file, rows) = read_csv(dir, "flows.csv")?;
-        let flows = rows
-            .iter()
-            .map(|r| {
-                Some((
-                    r.first()?.clone(),
-                    r.get(1)?.clone(),
-                    r.get(2)?.parse().ok()?,
-                    num(r.get(3)?)?,
-                    r.get(4).and_then(|s| num(s)),
-                ))
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad(&file, "a row is not city,region,requests,share,latency_p50_ms".into()))?;
+        let mut flows = Vec::new();
+        each_record(dir, "flows.csv", "a row is not city,region,requests,share,latency_p50_ms", |r| {
+            flows.push((
+                r.first()?.to_string(),
+                r.get(1)?.to_string(),
+                r.get(2)?.parse().ok()?,
+                num(r.get(3)?)?,
+                r.get(4).and_then(|s| num(s)),
+            ));
+            Some(())
+        })?;
 
-        let (file, rows) = read_csv(dir, "timeseries_flows.csv")?;
-        let window_flows = rows
-            .iter()
-            .map(|r| Some((num(r.first()?)?, r.get(1)?.clone(), r.get(2)?.clone(), r.get(3)?.parse().ok()?)))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad(&file, "a row is not window_start_s,city,region,requests,share".into()))?;
+        let mut window_flows = Vec::new();
+        each_record(
+            dir,
+            "timeseries_flows.csv",
+            "a row is not window_start_s,city,region,requests,share",
+            |r| {
+                window_flows.push((
+                    num(r.first()?)?,
+                    r.get(1)?.to_string(),
+                    r.get(2)?.to_string(),
+                    r.get(3)?.parse().ok()?,
+                ));
+                Some(())
+            },
+        )?;
 
-        let (file, rows) = read_csv(dir, "ejections.csv")?;
-        let ejections = rows
-            .iter()
-            .map(|r| {
-                Some((num(r.first()?)?, r.get(1)?.clone(), r.get(2)?.clone(), r.get(4).and_then(|s| num(s))))
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad(&file, "a row is not time_s,edge,region,event,ejected_until_s".into()))?;
+        let mut ejections = Vec::new();
+        each_record(dir, "ejections.csv", "a row is not time_s,edge,region,event,ejected_until_s", |r| {
+            ejections.push((
+                num(r.first()?)?,
+                r.get(1)?.to_string(),
+                r.get(2)?.to_string(),
+                r.get(4).and_then(|s| num(s)),
+            ));
+            Some(())
+        })?;
 
         let run =
             std::fs::read_to_string(dir.join("run.json")).ok().and_then(|t| serde_json::from_str(&t).ok());

@@ -156,3 +156,31 @@ fn a_headless_browser_renders_every_chart_with_no_error_and_no_network() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_damaged_output_folder_is_named_in_the_error() {
+    let out = temp_dir("report-damaged");
+    let files = [
+        "scenario.resolved.toml",
+        "summary.csv",
+        "timeseries.csv",
+        "flows.csv",
+        "timeseries_flows.csv",
+        "ejections.csv",
+    ];
+    for name in files {
+        fs::copy(drill().join(name), out.join(name)).unwrap();
+    }
+    // A row cut short, as by a disk that filled up.
+    let text = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let cut = text.lines().take(5).collect::<Vec<_>>().join("\n") + "\n300.000,city,Tokyo,12\n";
+    fs::write(out.join("timeseries.csv"), cut).unwrap();
+    let res = negsim(&["report", out.to_str().unwrap()]);
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("timeseries.csv"), "{err}");
+    // Put right, the same folder renders.
+    fs::copy(drill().join("timeseries.csv"), out.join("timeseries.csv")).unwrap();
+    let res = negsim(&["report", out.to_str().unwrap()]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+}
