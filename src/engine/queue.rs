@@ -14,7 +14,9 @@
 //! bucket, its events are sorted once into a vector, latest first (`front`),
 //! so popping is taking the last element. Events scheduled into the bucket
 //! being processed go to a small binary heap (`late`), and pop takes the
-//! earlier of the two heads. Scheduling is a push onto a vector, popping is
+//! earlier of the two heads; events scheduled at the current instant itself
+//! go to a plain FIFO, which pops once the instant's keyed events are done.
+//! Scheduling is a push onto a vector, popping is
 //! nearly free, and no operation is worse than logarithmic however many
 //! events share a bucket. The ring is short on purpose: a network round
 //! trip or a request's work falls within it, and its few vectors stay in
@@ -30,7 +32,7 @@
 
 use super::time::SimTime;
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 struct Entry<E> {
     time: SimTime,
@@ -86,6 +88,13 @@ pub struct EventQueue<E> {
     occupied: Vec<u64>,
     /// Events of later buckets.
     overflow: BinaryHeap<Entry<E>>,
+    /// Events scheduled at the current instant while handling it, in order.
+    /// They are due after every event of this instant already in `front`
+    /// or `late` (those were scheduled earlier, so their sequence numbers
+    /// are smaller) and before anything later, so they need no key: a
+    /// zero-delay hop (as with `network.model = "none"`) costs a push and a
+    /// pop of a ring buffer.
+    now_fifo: VecDeque<E>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -112,6 +121,7 @@ impl<E> EventQueue<E> {
             ring: (0..SLOTS).map(|_| Vec::new()).collect(),
             occupied: vec![0; (SLOTS / 64) as usize],
             overflow: BinaryHeap::new(),
+            now_fifo: VecDeque::new(),
         }
     }
 
@@ -127,7 +137,11 @@ impl<E> EventQueue<E> {
         assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.place(Entry { time, seq, event });
+        if time == self.now {
+            self.now_fifo.push_back(event);
+        } else {
+            self.place(Entry { time, seq, event });
+        }
     }
 
     #[inline]
@@ -153,6 +167,17 @@ impl<E> EventQueue<E> {
     /// Removes the earliest event, advances the clock to its time and returns it.
     #[inline]
     pub fn pop(&mut self) -> Option<E> {
+        if !self.now_fifo.is_empty() {
+            // Every event in `front` and `late` is at `now` or later (`now`
+            // is in bucket `cursor`), and those at `now` come first.
+            let now = self.now;
+            let keyed_now = self.front.last().is_some_and(|e| e.time == now)
+                || self.late.peek().is_some_and(|e| e.time == now);
+            if !keyed_now {
+                self.popped += 1;
+                return self.now_fifo.pop_front();
+            }
+        }
         if self.front.is_empty() && self.late.is_empty() {
             if self.is_empty() {
                 return None;
@@ -218,6 +243,9 @@ impl<E> EventQueue<E> {
 
     /// The time of the earliest pending event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        if !self.now_fifo.is_empty() {
+            return Some(self.now);
+        }
         if self.front.is_empty() && self.late.is_empty() && !self.is_empty() {
             self.advance();
         }

@@ -47,8 +47,71 @@ impl SimTime {
     }
 }
 
+/// `x.round() as u64`, without a call into libm.
+///
+/// Baseline x86-64 has no rounding instruction, so `f64::round` and
+/// `f64::ceil` are function calls; on the per-request path they cost 3% of
+/// a run. This gives the same result for every input: halves away from
+/// zero, negative values and NaN to 0, values past `u64::MAX` to it
+/// (`x - trunc(x)` is exact for every finite `x`).
+#[inline]
+pub fn round_ns(x: f64) -> u64 {
+    let t = x as u64;
+    if x - t as f64 >= 0.5 && t < u64::MAX { t + 1 } else { t }
+}
+
+/// `x.ceil() as u64`, without a call into libm; see [`round_ns`].
+#[inline]
+pub fn ceil_ns(x: f64) -> u64 {
+    let t = x as u64;
+    if (t as f64) < x && t < u64::MAX { t + 1 } else { t }
+}
+
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:.3}s", self.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_matches_the_standard_library() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            -0.5,
+            -0.7,
+            1e-300,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_497.0,
+            9.3e18,
+            1.8446744073709552e19,
+            1e30,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+        ];
+        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..100_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let scale = 10f64.powi((s % 25) as i32 - 5);
+            xs.push((s >> 11) as f64 / (1u64 << 53) as f64 * scale);
+            xs.push((s % 1_000_000) as f64 / 2.0);
+        }
+        for x in xs {
+            assert_eq!(round_ns(x), x.round() as u64, "round {x:e}");
+            assert_eq!(ceil_ns(x), x.ceil() as u64, "ceil {x:e}");
+        }
     }
 }

@@ -49,6 +49,7 @@ use super::billing::{GRANULE_NS, PER_REQUEST_USD, Prices};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
+use crate::engine::time::{ceil_ns, round_ns};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::dist::Sampler;
 use crate::scenario::{InitialInstances, Outage, OutageKind, Region};
@@ -433,7 +434,7 @@ impl Simulation<'_> {
         let inst = &mut reg.insts[i as usize];
         inst.billed_since = now;
         let epoch = inst.epoch;
-        q.schedule_in(d.round() as u64, Event::InstanceReady { region, inst: i, epoch });
+        q.schedule_in(round_ns(d), Event::InstanceReady { region, inst: i, epoch });
         self.metrics.cold_start(now, region);
         self.instances_changed(now, region);
     }
@@ -673,7 +674,7 @@ impl Simulation<'_> {
             return;
         };
         let rate = (cpu / f64::from(inst.cpu_jobs)).min(1.0);
-        let delay = ((finish - inst.v) / rate).ceil().max(1.0) as u64;
+        let delay = ceil_ns((finish - inst.v) / rate).max(1);
         let epoch = inst.cpu_gen;
         q.schedule_in(delay, Event::CpuDone { region, inst: i, epoch });
     }

@@ -23,7 +23,7 @@
 
 use crate::engine::SimTime;
 use crate::engine::rng::Rng;
-use crate::engine::time::NS_PER_S;
+use crate::engine::time::{NS_PER_S, round_ns};
 use crate::scenario::{Arrival, City, Profile, Surge};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -168,7 +168,7 @@ impl Traffic {
             }
             let gap: f64 = Exp1.sample(&mut self.rng);
             // At least 1 ns apart, so that time always advances.
-            let cand = t.plus((gap / seg.bound * NS_PER_S as f64).round().max(1.0) as u64);
+            let cand = t.plus(round_ns(gap / seg.bound * NS_PER_S as f64).max(1));
             if cand >= seg.end {
                 t = seg.end;
                 continue;
@@ -213,7 +213,7 @@ impl Traffic {
             if rate > 0.0 {
                 let need_ns = owed / rate * NS_PER_S as f64;
                 // At least 1 ns apart, so that time always advances.
-                let next = t.plus(need_ns.round().max(1.0) as u64);
+                let next = t.plus(round_ns(need_ns).max(1));
                 if next <= seg_end {
                     return (next < end).then_some(next);
                 }

@@ -13,6 +13,7 @@ use super::diag::Diag;
 use super::reader::{Rule, Section, describe};
 use super::units::{DURATION_HELP, format_duration};
 use crate::engine::rng::Rng;
+use crate::engine::time::round_ns;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1, Gamma, StandardNormal};
 use toml::Value;
@@ -156,7 +157,7 @@ impl Sampler {
     pub fn sample_ns(&self, rng: &mut Rng) -> u64 {
         let x = self.sample_f64(rng);
         // Saturating conversion: `as` clamps huge values and maps NaN to 0.
-        x.round() as u64
+        round_ns(x)
     }
 
     /// Whether every draw is the same value (no randomness consumed).
