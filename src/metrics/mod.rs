@@ -18,7 +18,8 @@
 //!   time, from the end of the warmup.
 
 use crate::engine::SimTime;
-use crate::engine::time::NS_PER_MS;
+use crate::engine::time::{NS_PER_MS, NS_PER_S};
+use crate::model::billing::MONTH_HOURS;
 use hdrhistogram::Histogram;
 
 /// How a logical request ended.
@@ -82,6 +83,8 @@ pub struct Row {
     pub instances_starting_mean: Option<f64>,
     pub cross_region_share: Option<f64>,
     pub cost_usd: Option<f64>,
+    /// `cost_usd` at this rate for a month of 730 hours.
+    pub cost_month_usd: Option<f64>,
     /// Share of the tries that got an instance slot only after waiting.
     pub queued_share: Option<f64>,
     /// Most edges that had this region ejected at once.
@@ -263,6 +266,8 @@ impl Acc {
             instances_max: not_city.then_some(self.instances_max),
             cross_region_share: share(self.cross, self.requests),
             cost_usd: not_city.then_some(self.cost_usd),
+            cost_month_usd: (not_city && span_ns > 0)
+                .then(|| self.cost_usd * MONTH_HOURS * 3600.0 * NS_PER_S as f64 / span_ns as f64),
             queued_share: if not_city { share(self.queued, self.queue_served) } else { None },
             ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
         }
@@ -489,6 +494,14 @@ impl Metrics {
         let r = self.region_scope(region);
         self.window[0].cost_usd += usd;
         self.window[r].cost_usd += usd;
+    }
+
+    /// A charge of no region (the load balancer's), in USD.
+    #[inline]
+    pub fn cost_global(&mut self, now: SimTime, usd: f64) {
+        if now >= self.measure_start {
+            self.window[0].cost_usd += usd;
+        }
     }
 
     fn integrate(&mut self, now: SimTime) {

@@ -37,6 +37,7 @@ use crate::engine::rng::{Rng, stream};
 use crate::engine::{EventQueue, Model, SimTime};
 use crate::metrics::{Ejection, Flow, Metrics, Outcome, Row, WindowSink};
 use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
+use billing::LbPrices;
 use lb::{Change, Edge, Verdict};
 use network::Network;
 use rand::RngExt;
@@ -207,6 +208,10 @@ pub struct Simulation<'s> {
     per_try: bool,
     pending: TimerLists,
     req_timeouts: TimerLists,
+    /// The load balancer's charges.
+    lb_prices: LbPrices,
+    /// Forwarding-rule hours are charged up to here.
+    lb_charged_at: SimTime,
     metrics: Metrics,
     sink: &'s mut dyn WindowSink,
     live: u64,
@@ -299,7 +304,7 @@ impl<'s> Simulation<'s> {
             .regions
             .iter()
             .enumerate()
-            .map(|(i, r)| RegionState::new(r, seed, sc.simulation.initial_instances, rate0[i]))
+            .map(|(i, r)| RegionState::new(r, &sc.pricing, seed, sc.simulation.initial_instances, rate0[i]))
             .collect();
 
         for (i, c) in cities.iter_mut().enumerate() {
@@ -340,6 +345,8 @@ impl<'s> Simulation<'s> {
             per_try,
             pending: TimerLists::new(n_regions),
             req_timeouts: TimerLists::new(n_regions),
+            lb_prices: LbPrices::new(&sc.pricing),
+            lb_charged_at: SimTime::ZERO,
             metrics,
             sink,
             live: 0,
@@ -551,6 +558,8 @@ impl<'s> Simulation<'s> {
         self.lb_timers.remove(req);
         self.try_timers.remove(req);
         self.detach_job(q.now(), req);
+        // The load balancer processed the request and its answer.
+        self.metrics.cost_global(q.now(), self.lb_prices.per_request);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.try_in_flight = false;

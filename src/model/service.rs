@@ -45,14 +45,15 @@
 //! instances stop, then starting ones, then the least-loaded active ones
 //! drain and stop. `cold-start` multiplies cold starts begun during it.
 
-use super::billing::{GRANULE_NS, PER_REQUEST_USD, Prices};
+use super::billing::{GRANULE_NS, Prices};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
+use crate::engine::time::NS_PER_S;
 use crate::engine::time::{ceil_ns, round_ns};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::dist::Sampler;
-use crate::scenario::{InitialInstances, Outage, OutageKind, Region};
+use crate::scenario::{Billing, InitialInstances, Outage, OutageKind, Pricing, Region};
 use rand::RngExt;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -226,7 +227,6 @@ impl Integral {
 pub(super) struct RegionState {
     concurrency: u32,
     cpu: f64,
-    memory_gib: f64,
     min_instances: u32,
     max_instances: u32,
     cpu_target: f64,
@@ -258,6 +258,11 @@ pub(super) struct RegionState {
     n_idle: u32,
     n_retiring: u32,
     n_alive: u32,
+    /// Instances being billed as busy (starting, or serving a request).
+    n_busy: u32,
+    /// Time-based charges (idle minimum instances, or instance lifetimes)
+    /// are made up to here.
+    accrued_at: SimTime,
     /// Active `down` outages.
     down: u32,
     /// Indices of active non-down outages.
@@ -275,12 +280,17 @@ pub(super) struct RegionState {
 }
 
 impl RegionState {
-    pub(super) fn new(r: &Region, seed: u64, initial: InitialInstances, rate0: f64) -> Self {
+    pub(super) fn new(
+        r: &Region,
+        pricing: &Pricing,
+        seed: u64,
+        initial: InitialInstances,
+        rate0: f64,
+    ) -> Self {
         let s = &r.service;
         let mut st = RegionState {
             concurrency: s.concurrency,
             cpu: s.cpu,
-            memory_gib: s.memory_gib,
             min_instances: s.min_instances,
             max_instances: s.max_instances,
             cpu_target: s.cpu_target,
@@ -292,7 +302,7 @@ impl RegionState {
             cpu_time: s.cpu_time.sampler(),
             io_time: s.io_time.sampler(),
             cold_start: s.cold_start.sampler(),
-            prices: Prices::tier(r.tier.unwrap_or(1)),
+            prices: Prices::new(pricing, r.tier.unwrap_or(1), s.cpu, s.memory_gib, s.billing),
             initial: s.min_instances,
             work: stream(seed, &format!("region/{}/work", r.name)),
             faults: stream(seed, &format!("region/{}/faults", r.name)),
@@ -306,6 +316,8 @@ impl RegionState {
             n_idle: 0,
             n_retiring: 0,
             n_alive: 0,
+            n_busy: 0,
+            accrued_at: SimTime::ZERO,
             down: 0,
             outages: Vec::new(),
             errors: Vec::new(),
@@ -379,7 +391,7 @@ impl Simulation<'_> {
     pub(super) fn start_initial_instances(&mut self, region: u32, q: &mut EventQueue<Event>) {
         let n = self.regions[region as usize].initial;
         for _ in 0..n {
-            let i = self.new_instance(region, InstState::Active);
+            let i = self.new_instance(q.now(), region, InstState::Active);
             let reg = &mut self.regions[region as usize];
             reg.n_active += 1;
             reg.buckets.insert(&mut reg.insts, i);
@@ -393,7 +405,8 @@ impl Simulation<'_> {
     }
 
     /// A new instance in `state`, reusing a stopped one's slot.
-    fn new_instance(&mut self, region: u32, state: InstState) -> u32 {
+    fn new_instance(&mut self, now: SimTime, region: u32, state: InstState) -> u32 {
+        self.accrue(now, region);
         let reg = &mut self.regions[region as usize];
         let fresh = |epoch: u32, cpu_gen: u32| Instance {
             state,
@@ -424,9 +437,10 @@ impl Simulation<'_> {
     /// Starts a cold instance.
     fn start_instance(&mut self, q: &mut EventQueue<Event>, region: u32) {
         let now = q.now();
-        let i = self.new_instance(region, InstState::Starting);
+        let i = self.new_instance(now, region, InstState::Starting);
         let reg = &mut self.regions[region as usize];
         reg.n_starting += 1;
+        reg.n_busy += 1;
         let mut d = reg.cold_start.sample_f64(&mut reg.rng_instances) * reg.cold_multiplier;
         if reg.boost {
             d *= BOOST_FACTOR;
@@ -447,14 +461,44 @@ impl Simulation<'_> {
             return;
         }
         inst.state = InstState::Active;
+        let started = inst.billed_since;
         reg.n_starting -= 1;
         reg.n_active += 1;
         self.instances_changed(now, region);
         self.fill_from_pending(q, region, i);
         // Billed from the start of the cold start; the period goes on if
-        // queued requests were waiting for this instance.
+        // queued requests were waiting for this instance (their assignment
+        // counted it busy again, and restarted its period).
         if self.regions[region as usize].insts[i as usize].inflight == 0 {
             self.bill(now, region, i, true);
+        } else {
+            let reg = &mut self.regions[region as usize];
+            reg.insts[i as usize].billed_since = started;
+            reg.n_busy -= 1;
+        }
+    }
+
+    /// Makes the time-based charges of `region` up to `now`: under
+    /// request-based billing its idle minimum instances (as many as
+    /// `min_instances` minus the busy ones, at most the idle ones), under
+    /// instance-based billing every instance it has. Called before every
+    /// change of its instance or busy counts, and at window boundaries.
+    fn accrue(&mut self, now: SimTime, region: u32) {
+        let reg = &mut self.regions[region as usize];
+        let dt = now.since(reg.accrued_at);
+        reg.accrued_at = reg.accrued_at.max(now);
+        if dt == 0 {
+            return;
+        }
+        let per_s = match reg.prices.billing {
+            Billing::Request => {
+                let idle = reg.n_alive - reg.n_busy;
+                f64::from(reg.min_instances.saturating_sub(reg.n_busy).min(idle)) * reg.prices.idle_per_s
+            }
+            Billing::Instance => f64::from(reg.n_alive) * reg.prices.life_per_s,
+        };
+        if per_s > 0.0 {
+            self.metrics.cost(now, region, per_s * dt as f64 / NS_PER_S as f64);
         }
     }
 
@@ -464,6 +508,10 @@ impl Simulation<'_> {
     /// So a period is billed in total exactly as one rounded-up period, and
     /// each window carries the cost of the time it saw.
     fn bill(&mut self, now: SimTime, region: u32, i: u32, closing: bool) {
+        if closing {
+            self.accrue(now, region);
+            self.regions[region as usize].n_busy -= 1;
+        }
         let reg = &mut self.regions[region as usize];
         let inst = &mut reg.insts[i as usize];
         let elapsed = now.since(inst.billed_since);
@@ -472,8 +520,10 @@ impl Simulation<'_> {
             return;
         }
         inst.billed_since = inst.billed_since.plus(granules * GRANULE_NS);
-        let cost = reg.prices.cost_of(reg.cpu, reg.memory_gib, granules * GRANULE_NS);
-        self.metrics.cost(now, region, cost);
+        if reg.prices.billing == Billing::Request {
+            let cost = reg.prices.busy(granules * GRANULE_NS);
+            self.metrics.cost(now, region, cost);
+        }
     }
 
     /// Charges every billable instance of `region` up to `now`.
@@ -488,7 +538,13 @@ impl Simulation<'_> {
     /// Charges every billable instance up to `now` (a window boundary, or
     /// the end of the run when `closing`).
     pub(super) fn bill_all(&mut self, now: SimTime, closing: bool) {
+        let rules = self.lb_prices.per_ns * now.since(self.lb_charged_at) as f64;
+        self.lb_charged_at = self.lb_charged_at.max(now);
+        if rules > 0.0 {
+            self.metrics.cost_global(now, rules);
+        }
         for region in 0..self.regions.len() as u32 {
+            self.accrue(now, region);
             self.bill_region(now, region, closing);
         }
     }
@@ -528,7 +584,11 @@ impl Simulation<'_> {
             q.schedule_in(back, Event::EdgeBack { req, epoch, status: status::CONNECT_FAILURE });
             return;
         }
-        self.metrics.cost(now, region, PER_REQUEST_USD);
+        let fee = reg.prices.per_request;
+        if fee > 0.0 {
+            self.metrics.cost(now, region, fee);
+        }
+        let reg = &mut self.regions[region as usize];
         for k in 0..reg.errors.len() {
             let (rate, code) = reg.errors[k];
             if reg.faults.random::<f64>() < rate {
@@ -608,12 +668,16 @@ impl Simulation<'_> {
     fn assign(&mut self, q: &mut EventQueue<Event>, job: u32, i: u32) {
         let now = q.now();
         let region = self.jobs[job].region;
+        if self.regions[region as usize].insts[i as usize].inflight == 0 {
+            // A busy period begins.
+            self.accrue(now, region);
+            let reg = &mut self.regions[region as usize];
+            reg.n_busy += 1;
+            reg.insts[i as usize].billed_since = now;
+        }
         let reg = &mut self.regions[region as usize];
         reg.buckets.remove(&mut reg.insts, i);
         let inst = &mut reg.insts[i as usize];
-        if inst.inflight == 0 {
-            inst.billed_since = now;
-        }
         inst.inflight += 1;
         if inst.state == InstState::Active && inst.inflight < reg.concurrency {
             reg.buckets.insert(&mut reg.insts, i);
@@ -849,6 +913,7 @@ impl Simulation<'_> {
     }
 
     fn stop_instance(&mut self, now: SimTime, region: u32, i: u32) {
+        self.accrue(now, region);
         if self.regions[region as usize].insts[i as usize].state == InstState::Starting {
             // A cold start cut short is still billed.
             self.bill(now, region, i, true);
@@ -994,8 +1059,11 @@ impl Simulation<'_> {
             self.respond(q, job, status::RESET);
         }
         // What the lost instances ran until now is billed.
+        self.accrue(now, region);
         self.bill_region(now, region, true);
         let reg = &mut self.regions[region as usize];
+        debug_assert_eq!(reg.n_busy, 0, "every busy instance's period was closed");
+        reg.n_busy = 0;
         for (i, inst) in reg.insts.iter_mut().enumerate() {
             if inst.state != InstState::Gone {
                 inst.state = InstState::Gone;

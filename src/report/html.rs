@@ -277,7 +277,7 @@ fn glance(h: &mut String, res: &Results) {
 }
 
 fn table(h: &mut String, res: &Results) {
-    h.push_str("<h2>Summary</h2>\n<table>\n<thead><tr><th>scope</th><th>name</th><th>requests</th><th>availability</th><th>p50</th><th>p99</th><th>p99.9</th><th>429</th><th>5xx</th><th>timeouts</th><th>instances (mean / max)</th><th>cold starts</th><th>cost $</th></tr></thead>\n<tbody>\n");
+    h.push_str("<h2>Summary</h2>\n<table>\n<thead><tr><th>scope</th><th>name</th><th>requests</th><th>availability</th><th>p50</th><th>p99</th><th>p99.9</th><th>429</th><th>5xx</th><th>timeouts</th><th>instances (mean / max)</th><th>cold starts</th><th>cost $ (per month at this rate)</th></tr></thead>\n<tbody>\n");
     let target = res.scenario.slo.as_ref().and_then(|s| s.availability).unwrap_or(0.999);
     let mut last: Option<ScopeKind> = None;
     for r in &res.summary {
@@ -311,7 +311,11 @@ fn table(h: &mut String, res: &Results) {
                 _ => "–".into(),
             },
             r.cold_starts.map_or("–".into(), |c| c.to_string()),
-            cell(r.cost_usd, |c| format!("{c:.2}")),
+            match (r.cost_usd, r.cost_month_usd) {
+                (Some(c), Some(m)) => format!("{c:.2} ({})", count(m.round() as u64)),
+                (Some(c), None) => format!("{c:.2}"),
+                _ => "–".into(),
+            },
         );
     }
     h.push_str("</tbody>\n</table>\n");

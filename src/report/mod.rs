@@ -18,7 +18,8 @@ use std::io::{self, Write};
 
 /// Columns of `summary.csv`, in order (`timeseries.csv` adds
 /// `window_start_s` in front). The first twenty are SCENARIO.md's contract;
-/// `queued_share`, `ejected_by_edges` and `instances_starting_mean` are additions.
+/// `queued_share`, `ejected_by_edges`, `instances_starting_mean` and
+/// `cost_month_usd` are additions.
 pub const COLUMNS: &[&str] = &[
     "scope",
     "name",
@@ -43,6 +44,7 @@ pub const COLUMNS: &[&str] = &[
     "queued_share",
     "ejected_by_edges",
     "instances_starting_mean",
+    "cost_month_usd",
 ];
 
 fn opt(x: Option<f64>, decimals: usize) -> String {
@@ -79,6 +81,7 @@ pub fn fields(r: &Row) -> Vec<String> {
         opt(r.queued_share, 6),
         opt_int(r.ejected_by_edges),
         opt(r.instances_starting_mean, 3),
+        opt(r.cost_month_usd, 2),
     ]
 }
 
@@ -282,6 +285,7 @@ mod tests {
             instances_max: None,
             cross_region_share: Some(0.0),
             cost_usd: None,
+            cost_month_usd: None,
             queued_share: None,
             ejected_by_edges: None,
             instances_starting_mean: None,
@@ -299,7 +303,7 @@ mod tests {
         ));
         assert_eq!(
             lines.next().unwrap(),
-            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,"
+            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,,"
         );
     }
 

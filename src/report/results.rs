@@ -90,6 +90,7 @@ fn parse_row(f: &[&str]) -> Option<Row> {
         queued_share: num(f[20]),
         ejected_by_edges: int(21),
         instances_starting_mean: num(f[22]),
+        cost_month_usd: num(f[23]),
     })
 }
 

@@ -52,6 +52,77 @@ pub struct Scenario {
     pub surges: Vec<Surge>,
     /// `[slo]`, when given.
     pub slo: Option<Slo>,
+    /// `[pricing]`, list prices unless the scenario sets its own.
+    pub pricing: Pricing,
+}
+
+/// Cloud Run's two billing settings (cloud.google.com/run/docs/configuring/billing-settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Billing {
+    /// Request-based (the default): an instance is billed while it starts
+    /// and while it has a request in flight, each such period rounded up to
+    /// 100 ms, plus a fee per request; idle instances kept by
+    /// `min_instances` are billed at the lower idle rate.
+    Request,
+    /// Instance-based: an instance is billed for its whole life at the
+    /// lower instance rate, with no fee per request.
+    Instance,
+}
+
+/// `[pricing]`: list prices in USD, Tier 1 (Tier 2 regions pay
+/// `tier2_factor` times the Cloud Run rates), and what a request carries
+/// through the load balancer. Defaults and sources are in the README.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pricing {
+    /// Request-based billing, per vCPU-second while starting or serving.
+    pub request_vcpu_s: f64,
+    /// Request-based billing, per GiB-second while starting or serving.
+    pub request_gib_s: f64,
+    /// Request-based billing, per vCPU-second of an idle instance kept by `min_instances`.
+    pub idle_vcpu_s: f64,
+    /// Request-based billing, per GiB-second of an idle instance kept by `min_instances`.
+    pub idle_gib_s: f64,
+    /// Request-based billing, per million requests.
+    pub per_million_requests: f64,
+    /// Instance-based billing, per vCPU-second of an instance's life.
+    pub instance_vcpu_s: f64,
+    /// Instance-based billing, per GiB-second of an instance's life.
+    pub instance_gib_s: f64,
+    /// Factor on every Cloud Run rate in a Tier 2 region.
+    pub tier2_factor: f64,
+    /// The load balancer's forwarding rules (one for HTTPS; two with an
+    /// HTTP-to-HTTPS redirect).
+    pub forwarding_rules: u32,
+    /// Per forwarding rule and hour (the first five; more cost less).
+    pub forwarding_rule_hour: f64,
+    /// Per GiB the load balancer processes, inbound and outbound.
+    pub lb_data_gib: f64,
+    /// Size of a request as the load balancer receives it, KiB.
+    pub request_kib: f64,
+    /// Size of a response as the load balancer sends it, KiB.
+    pub response_kib: f64,
+}
+
+impl Default for Pricing {
+    /// List prices read on 2026-11-29 (Cloud Run) and 2026-09-20 (Cloud
+    /// Load Balancing, us-central1); see the README's "Cost" section.
+    fn default() -> Self {
+        Pricing {
+            request_vcpu_s: 0.000_024,
+            request_gib_s: 0.000_002_5,
+            idle_vcpu_s: 0.000_002_5,
+            idle_gib_s: 0.000_002_5,
+            per_million_requests: 0.40,
+            instance_vcpu_s: 0.000_018,
+            instance_gib_s: 0.000_002,
+            tier2_factor: 1.4,
+            forwarding_rules: 1,
+            forwarding_rule_hour: 0.025,
+            lb_data_gib: 0.008,
+            request_kib: 2.0,
+            response_kib: 16.0,
+        }
+    }
 }
 
 /// `[simulation]`.
@@ -260,6 +331,8 @@ pub struct ServiceConfig {
     pub idle_timeout_ns: u64,
     /// How long a request waits for an instance before it is turned away.
     pub pending_timeout_ns: u64,
+    /// How the service is billed.
+    pub billing: Billing,
     /// Cloud Run request timeout (504).
     pub request_timeout_ns: u64,
 }

@@ -44,6 +44,11 @@ fn service_table(c: &ServiceConfig, t: &mut Table) {
     t.insert("idle_timeout".into(), d(c.idle_timeout_ns));
     t.insert("pending_timeout".into(), d(c.pending_timeout_ns));
     t.insert("request_timeout".into(), d(c.request_timeout_ns));
+    let billing = match c.billing {
+        Billing::Request => "request",
+        Billing::Instance => "instance",
+    };
+    t.insert("billing".into(), s(billing));
 }
 
 /// The scenario as a TOML table with every key present.
@@ -246,6 +251,23 @@ pub fn to_table(sc: &Scenario) -> Table {
         }
         root.insert("slo".into(), Value::Table(t));
     }
+
+    let p = &sc.pricing;
+    let mut t = Table::new();
+    t.insert("request_vcpu_s".into(), f(p.request_vcpu_s));
+    t.insert("request_gib_s".into(), f(p.request_gib_s));
+    t.insert("idle_vcpu_s".into(), f(p.idle_vcpu_s));
+    t.insert("idle_gib_s".into(), f(p.idle_gib_s));
+    t.insert("per_million_requests".into(), f(p.per_million_requests));
+    t.insert("instance_vcpu_s".into(), f(p.instance_vcpu_s));
+    t.insert("instance_gib_s".into(), f(p.instance_gib_s));
+    t.insert("tier2_factor".into(), f(p.tier2_factor));
+    t.insert("forwarding_rules".into(), i(p.forwarding_rules));
+    t.insert("forwarding_rule_hour".into(), f(p.forwarding_rule_hour));
+    t.insert("lb_data_gib".into(), f(p.lb_data_gib));
+    t.insert("request_kib".into(), f(p.request_kib));
+    t.insert("response_kib".into(), f(p.response_kib));
+    root.insert("pricing".into(), Value::Table(t));
     root
 }
 
@@ -281,6 +303,7 @@ mod tests {
             retry_on = ["5xx"]
             [service]
             max_instances = 40
+            billing = "instance"
             io_time = { dist = "uniform", min = "1ms", max = "9ms" }
             [[region]]
             name = "us-central1"
@@ -308,6 +331,9 @@ mod tests {
             multiplier = 3
             [slo]
             availability = 0.999
+            [pricing]
+            request_kib = 4
+            forwarding_rules = 2
         "#;
         let first = from_str(Path::new("a.toml"), text, &Overrides::default()).unwrap().scenario;
         let written = to_string(&first);

@@ -49,6 +49,7 @@ pub fn default_service() -> ServiceConfig {
         idle_timeout_ns: 15 * MIN,
         pending_timeout_ns: 10 * NS_PER_S,
         request_timeout_ns: 300 * NS_PER_S,
+        billing: Billing::Request,
     }
 }
 
@@ -78,6 +79,7 @@ pub fn from_table(
     let outages = read_outages(&mut root, &regions, horizon);
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
+    let pricing = read_pricing(root.section("pricing"));
 
     let network = match (network, matrix_file) {
         (Some(mut network), Some(file)) => {
@@ -106,6 +108,7 @@ pub fn from_table(
             outages,
             surges,
             slo,
+            pricing,
         },
         warnings,
     })
@@ -411,6 +414,11 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> Serv
             "request_timeout",
             d.request_timeout_ns,
             Rule::Between(NS_PER_S as f64, 3600.0 * NS_PER_S as f64),
+        ),
+        billing: s.choice(
+            "billing",
+            d.billing,
+            &[("request", Billing::Request), ("instance", Billing::Instance)],
         ),
     };
     if c.cpu > 1.0 && ![2.0, 4.0, 6.0, 8.0].contains(&c.cpu) && (!in_region || s.has("cpu")) {
@@ -796,6 +804,30 @@ fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Su
         }
     }
     out
+}
+
+/// Reads `[pricing]`; every key defaults to the list price.
+fn read_pricing(mut s: Section<'_>) -> Pricing {
+    let d = Pricing::default();
+    let price =
+        |s: &mut Section<'_>, key: &'static str, default: f64| s.number(key, default, Rule::AtLeast(0.0));
+    let p = Pricing {
+        request_vcpu_s: price(&mut s, "request_vcpu_s", d.request_vcpu_s),
+        request_gib_s: price(&mut s, "request_gib_s", d.request_gib_s),
+        idle_vcpu_s: price(&mut s, "idle_vcpu_s", d.idle_vcpu_s),
+        idle_gib_s: price(&mut s, "idle_gib_s", d.idle_gib_s),
+        per_million_requests: price(&mut s, "per_million_requests", d.per_million_requests),
+        instance_vcpu_s: price(&mut s, "instance_vcpu_s", d.instance_vcpu_s),
+        instance_gib_s: price(&mut s, "instance_gib_s", d.instance_gib_s),
+        tier2_factor: s.number("tier2_factor", d.tier2_factor, Rule::Between(0.1, 10.0)),
+        forwarding_rules: s.integer("forwarding_rules", i64::from(d.forwarding_rules), 0, 1000) as u32,
+        forwarding_rule_hour: price(&mut s, "forwarding_rule_hour", d.forwarding_rule_hour),
+        lb_data_gib: price(&mut s, "lb_data_gib", d.lb_data_gib),
+        request_kib: s.number("request_kib", d.request_kib, Rule::Between(0.0, 1_048_576.0)),
+        response_kib: s.number("response_kib", d.response_kib, Rule::Between(0.0, 33_554_432.0)),
+    };
+    s.finish();
+    p
 }
 
 fn read_slo(root: &mut Section<'_>) -> Option<Slo> {

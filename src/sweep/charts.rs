@@ -64,6 +64,7 @@ fn describe(metric: &str) -> String {
     match metric {
         "availability" => "availability (%)".into(),
         "cost_usd" => "cost (USD)".into(),
+        "cost_month_usd" => "cost per month (USD)".into(),
         m if m.ends_with("_ms") => format!("{} (ms)", m.trim_end_matches("_ms").replace('_', " ")),
         m => m.replace('_', " "),
     }

@@ -320,6 +320,7 @@ pub const METRICS: &[(&str, usize)] = &[
     ("cross_region_share", 6),
     ("cost_usd", 6),
     ("queued_share", 6),
+    ("cost_month_usd", 2),
 ];
 
 /// The value of metric `name` in a summary row.
@@ -345,6 +346,7 @@ pub fn metric(row: &Row, name: &str) -> Option<f64> {
         "cross_region_share" => row.cross_region_share,
         "cost_usd" => row.cost_usd,
         "queued_share" => row.queued_share,
+        "cost_month_usd" => row.cost_month_usd,
         _ => None,
     }
 }

@@ -171,13 +171,7 @@ fn the_same_seed_gives_the_same_results_and_another_seed_does_not() {
     assert_ne!(a.rows, c.rows);
 }
 
-#[test]
-fn request_based_billing_by_hand() {
-    // One always-busy instance in a Tier 1 region: one request per second,
-    // each holding it for exactly 1 s. Billed: 1 vCPU x $0.000024 + 0.5 GiB x
-    // $0.0000025 per second, plus $0.40 per million requests; the warmup
-    // minute is not billed.
-    let text = r#"
+const BILLING: &str = r#"
 [simulation]
 duration = "5m"
 warmup = "1m"
@@ -199,18 +193,75 @@ name = "Chicago"
 rps = 1
 arrival = "uniform"
 "#;
+
+/// The load balancer's charges for `secs` seconds and `requests` answers at
+/// list prices: one forwarding rule at $0.025 an hour, and 2 KiB in plus
+/// 16 KiB out per request at $0.008 per GiB.
+fn lb_by_hand(secs: f64, requests: u64) -> f64 {
+    secs / 3600.0 * 0.025 + requests as f64 * 18.0 / 1_048_576.0 * 0.008
+}
+
+#[test]
+fn request_based_billing_by_hand() {
+    // One always-busy instance in a Tier 1 region: one request per second,
+    // each holding it for exactly 1 s. Billed: 1 vCPU x $0.000024 + 0.5 GiB x
+    // $0.0000025 per second, plus $0.40 per million requests; the warmup
+    // minute is not billed. The global row adds the load balancer.
+    let text = BILLING;
     let (res, windows) = run(&scenario(text));
     let per_second = 0.000_024 + 0.5 * 0.000_002_5 + 0.40 / 1e6;
-    let total = row(&res.rows, ScopeKind::Global, "all").cost_usd.unwrap();
+    let region = row(&res.rows, ScopeKind::Region, "us-central1");
+    let cloud_run = region.cost_usd.unwrap();
     let want = 240.0 * per_second;
-    assert!((total / want - 1.0).abs() < 0.01, "total {total} vs {want}");
+    assert!((cloud_run / want - 1.0).abs() < 0.01, "Cloud Run {cloud_run} vs {want}");
+    let global = row(&res.rows, ScopeKind::Global, "all");
+    let lb = global.cost_usd.unwrap() - cloud_run;
+    let lb_want = lb_by_hand(240.0, global.attempts);
+    assert!((lb / lb_want - 1.0).abs() < 0.01, "load balancer {lb} vs {lb_want}");
+    // A month of 730 hours at this rate: 730 x 15 times the 4 measured
+    // minutes, which end when the last request does (at most 1 s, 0.42 %,
+    // after the 5 minutes).
+    let month = region.cost_month_usd.unwrap();
+    let ratio = month / (cloud_run * 730.0 * 15.0);
+    assert!(ratio <= 1.0 + 1e-12 && ratio > 240.0 / 241.0 - 1e-12, "per month {month}");
     for (start, rows, _) in &windows.windows[..3] {
-        let c = rows[0].cost_usd.unwrap();
+        let r = rows.iter().find(|r| r.scope == ScopeKind::Region).unwrap();
+        let c = r.cost_usd.unwrap();
         assert!((c / (60.0 * per_second) - 1.0).abs() < 0.01, "window at {start}: {c}");
     }
     // Tier 2 (australia-southeast1) costs more for the same work.
     let (res2, _) = run(&scenario(&text.replace("us-central1", "australia-southeast1")));
-    let tier2 = row(&res2.rows, ScopeKind::Global, "all").cost_usd.unwrap();
+    let tier2 = row(&res2.rows, ScopeKind::Region, "australia-southeast1").cost_usd.unwrap();
     let want2 = 240.0 * (0.000_033_6 + 0.5 * 0.000_003_5 + 0.40 / 1e6);
     assert!((tier2 / want2 - 1.0).abs() < 0.01, "tier 2 {tier2} vs {want2}");
+}
+
+#[test]
+fn idle_minimum_instances_and_instance_based_billing_by_hand() {
+    // Two instances kept, one busy at a time: request-based billing charges
+    // the busy one at the full rate and the other at the idle rate.
+    let two = BILLING.replace("min_instances = 1\nmax_instances = 1", "min_instances = 2\nmax_instances = 2");
+    let (res, _) = run(&scenario(&two));
+    let cost = row(&res.rows, ScopeKind::Region, "us-central1").cost_usd.unwrap();
+    let busy = 0.000_024 + 0.5 * 0.000_002_5 + 0.40 / 1e6;
+    let idle = 0.000_002_5 + 0.5 * 0.000_002_5;
+    let want = 240.0 * (busy + idle);
+    assert!(
+        (cost / want - 1.0).abs() < 0.01,
+        "request-based with an idle minimum instance: {cost} vs {want}"
+    );
+    // Instance-based billing: both instances for their whole life at the
+    // instance rate, no fee per request: 240 s, and the last request's
+    // second at most (the run ends when it does).
+    let (res, _) =
+        run(&scenario(&two.replace("io_time = \"1s\"", "io_time = \"1s\"\nbilling = \"instance\"")));
+    let cost = row(&res.rows, ScopeKind::Region, "us-central1").cost_usd.unwrap();
+    let per_s = 2.0 * (0.000_018 + 0.5 * 0.000_002);
+    assert!(cost >= 240.0 * per_s * (1.0 - 1e-12) && cost <= 241.0 * per_s, "instance-based: {cost}");
+    // Prices of the user's own.
+    let own = format!("{two}\n[pricing]\nidle_vcpu_s = 0\nidle_gib_s = 0\nper_million_requests = 0\n");
+    let (res, _) = run(&scenario(&own));
+    let cost = row(&res.rows, ScopeKind::Region, "us-central1").cost_usd.unwrap();
+    let want = 240.0 * (0.000_024 + 0.5 * 0.000_002_5);
+    assert!((cost / want - 1.0).abs() < 0.01, "own prices: {cost} vs {want}");
 }
