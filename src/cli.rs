@@ -472,9 +472,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     write_meta(&dir, &meta).map_err(fail)?;
     // A shard's points are not the whole grid: its charts would mislead.
     if shard == sweep::Shard::ALL {
-        sweep::charts::draw(&dir.join("plots"), &text, &sw.metrics)
-            .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))
-            .map_err(fail)?;
+        sweep_pictures(&dir, &text, &meta).map_err(fail)?;
     }
     if !quiet {
         print_sweep(&sw, &results).map_err(|e| fail(e.into()))?;
@@ -487,6 +485,15 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The charts under `plots/` and `report.html` of a whole (or merged) sweep.
+fn sweep_pictures(dir: &Path, text: &str, meta: &sweep::shard::SweepMeta) -> Result<()> {
+    let stems = sweep::charts::draw(&dir.join("plots"), text, &meta.metrics)
+        .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))?;
+    let about = sweep::report::About { sweep: &meta.sweep, replications: meta.replications, seed: meta.seed };
+    sweep::report::write(dir, text, &meta.metrics, &about, &stems)
+        .with_context(|| format!("cannot write {}", dir.join("report.html").display()))
 }
 
 fn write_meta(dir: &Path, meta: &sweep::shard::SweepMeta) -> Result<()> {
@@ -505,35 +512,51 @@ fn format_secs(s: f64) -> String {
     if s >= 3600 { format!("{}h{:02}m", s / 3600, s / 60 % 60) } else { format!("{}m{:02}s", s / 60, s % 60) }
 }
 
-/// A short table of the sweep: each point's values, availability and p99.
+/// A short table of the sweep: each point's values and its charted
+/// metrics (the sweep file's `metrics`), mean ± 95 % half-width.
 fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    let idx = |name: &str| sweep::METRICS.iter().position(|(n, _)| *n == name).expect("known metric");
-    let (avail, p99, rejected, inst, cost) =
-        (idx("availability"), idx("latency_p99_ms"), idx("rejected"), idx("instances_mean"), idx("cost_usd"));
-    let fmt = |m: &Option<(f64, Option<f64>)>, scale: f64, d: usize| match m {
-        Some((v, Some(h))) => format!("{:.d$} ± {:.d$}", v * scale, h * scale),
-        Some((v, None)) => format!("{:.d$}", v * scale),
-        None => "-".into(),
+    let columns: Vec<(usize, &str)> = sw
+        .metrics
+        .iter()
+        .filter_map(|name| sweep::METRICS.iter().position(|(n, _)| n == name).map(|i| (i, name.as_str())))
+        .collect();
+    let fmt = |m: &Option<(f64, Option<f64>)>, name: &str| {
+        let (scale, d) = match name {
+            "availability" => (100.0, 3),
+            n if n.ends_with("_share") => (100.0, 3),
+            n if n.starts_with("cost") => (1.0, 2),
+            _ => (1.0, 1),
+        };
+        match m {
+            Some((v, Some(h))) => format!("{:.d$} ± {:.d$}", v * scale, h * scale),
+            Some((v, None)) => format!("{:.d$}", v * scale),
+            None => "-".into(),
+        }
     };
-    writeln!(
-        out,
-        "{:>5}  {:<40} {:>20} {:>20} {:>10} {:>9} {:>10}",
-        "point", "values", "availability %", "p99 ms", "429s", "instances", "cost $"
-    )?;
+    let width = 44.max(
+        results
+            .iter()
+            .map(|r| sweep::describe_point(&sw.axes, &sw.points[r.index].coords).len())
+            .max()
+            .unwrap_or(0),
+    );
+    let mut head = format!("{:>5}  {:<width$}", "point", "values");
+    for (_, name) in &columns {
+        let label = if *name == "availability" { "availability %" } else { name };
+        head.push_str(&format!(" {label:>22}"));
+    }
+    writeln!(out, "{head}")?;
     for r in results {
-        let m = &r.metrics;
-        writeln!(
-            out,
-            "{:>5}  {:<40} {:>20} {:>20} {:>10} {:>9} {:>10}",
+        let mut line = format!(
+            "{:>5}  {:<width$}",
             r.index,
-            sweep::describe_point(&sw.axes, &sw.points[r.index].coords),
-            fmt(&m[avail], 100.0, 3),
-            fmt(&m[p99], 1.0, 1),
-            m[rejected].map_or("-".into(), |(v, _)| format!("{v:.0}")),
-            m[inst].map_or("-".into(), |(v, _)| format!("{v:.1}")),
-            m[cost].map_or("-".into(), |(v, _)| format!("{v:.2}")),
-        )?;
+            sweep::describe_point(&sw.axes, &sw.points[r.index].coords)
+        );
+        for (i, name) in &columns {
+            line.push_str(&format!(" {:>22}", fmt(&r.metrics[*i], name)));
+        }
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
@@ -549,9 +572,7 @@ fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", dir.join("sweep.csv").display()))
         .map_err(fail)?;
     write_meta(dir, &meta).map_err(fail)?;
-    sweep::charts::draw(&dir.join("plots"), &text, &meta.metrics)
-        .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))
-        .map_err(fail)?;
+    sweep_pictures(dir, &text, &meta).map_err(fail)?;
     println!("{} shards, {} points: {}", shards.len(), meta.points, dir.join("sweep.csv").display());
     Ok(())
 }

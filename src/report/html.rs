@@ -33,7 +33,7 @@ fn share(x: f64) -> String {
 }
 
 /// A whole number with thousands separators.
-fn count(n: u64) -> String {
+pub(crate) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -73,7 +73,7 @@ fn clock(s: f64) -> String {
     }
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { --ink: #28282f; --muted: #6b6b76; --line: #e3e3e8; --accent: #4e79a7; --bad: #e15759; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: #f6f7f9; }
@@ -485,6 +485,17 @@ pub fn findings(res: &Results) -> Vec<String> {
     }
     if let Some(slo) = &sc.slo {
         out.push(slo_sentence(res, slo.availability, slo.latency_p99_ns));
+    }
+    // What it cost, and what that would be over a month.
+    if let Some((cost, month)) = global.and_then(|g| g.cost_usd.zip(g.cost_month_usd)) {
+        let regions: f64 =
+            res.summary.iter().filter(|r| r.scope == ScopeKind::Region).filter_map(|r| r.cost_usd).sum();
+        out.push(format!(
+            "The {} after the warmup cost ${cost:.2} at list prices (Cloud Run ${regions:.2}, the load balancer ${:.2}): ${} a month at this rate.",
+            span(sc.simulation.duration_ns.saturating_sub(sc.simulation.warmup_ns) as f64 / 1e9),
+            (cost - regions).max(0.0),
+            count(month.round() as u64)
+        ));
     }
     out
 }

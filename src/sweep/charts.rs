@@ -21,18 +21,18 @@ use std::path::Path;
 pub const DEFAULT_METRICS: &[&str] = &["availability", "latency_p99_ms", "rejected", "cost_usd"];
 
 /// A metric's mean and 95 % half-width, either possibly empty.
-type MeanCi = (Option<f64>, Option<f64>);
+pub(super) type MeanCi = (Option<f64>, Option<f64>);
 
 /// A parsed `sweep.csv`.
-struct Table {
-    axes: Vec<String>,
+pub(super) struct Table {
+    pub(super) axes: Vec<String>,
     /// Per point: the axis values as written.
-    values: Vec<Vec<String>>,
+    pub(super) values: Vec<Vec<String>>,
     /// Per point, per metric name: (mean, half-width).
-    metrics: Vec<BTreeMap<String, MeanCi>>,
+    pub(super) metrics: Vec<BTreeMap<String, MeanCi>>,
 }
 
-fn parse(csv_text: &str) -> io::Result<Table> {
+pub(super) fn parse(csv_text: &str) -> io::Result<Table> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header: Vec<String> =
         reader.headers().map_err(io::Error::other)?.iter().map(str::to_string).collect();
@@ -60,7 +60,7 @@ fn file_part(s: &str) -> String {
 }
 
 /// The label of a metric on an axis.
-fn describe(metric: &str) -> String {
+pub(super) fn describe(metric: &str) -> String {
     match metric {
         "availability" => "availability (%)".into(),
         "cost_usd" => "cost (USD)".into(),
@@ -70,7 +70,7 @@ fn describe(metric: &str) -> String {
     }
 }
 
-fn scale(metric: &str) -> f64 {
+pub(super) fn scale(metric: &str) -> f64 {
     if metric == "availability" || metric.ends_with("_share") { 100.0 } else { 1.0 }
 }
 

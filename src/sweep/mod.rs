@@ -19,6 +19,7 @@
 
 pub mod charts;
 pub mod grid;
+pub mod report;
 pub mod shard;
 pub mod stats;
 
