@@ -20,6 +20,7 @@
 use crate::engine::SimTime;
 use crate::engine::time::{NS_PER_MS, NS_PER_S};
 use crate::model::billing::MONTH_HOURS;
+use crate::scenario::Slo;
 use hdrhistogram::Histogram;
 
 /// How a logical request ended.
@@ -85,6 +86,15 @@ pub struct Row {
     pub cost_usd: Option<f64>,
     /// `cost_usd` at this rate for a month of 730 hours.
     pub cost_month_usd: Option<f64>,
+    /// With `[slo]`: 1 if the row meets every target it sets (availability
+    /// at least `slo.availability`, p99 at most `slo.latency_p99`), else 0;
+    /// empty without requests.
+    pub slo_met: Option<u64>,
+    /// With `[slo] availability`: the failed requests over those the target
+    /// allows for the row's requests, `(1 - availability) / (1 - target)`.
+    /// 1 is burning the error budget exactly as fast as it accrues; in the
+    /// run's totals it is the share of the run's budget used.
+    pub error_budget_burned: Option<f64>,
     /// Share of the tries that got an instance slot only after waiting.
     pub queued_share: Option<f64>,
     /// Most edges that had this region ejected at once.
@@ -268,6 +278,8 @@ impl Acc {
             cost_usd: not_city.then_some(self.cost_usd),
             cost_month_usd: (not_city && span_ns > 0)
                 .then(|| self.cost_usd * MONTH_HOURS * 3600.0 * NS_PER_S as f64 / span_ns as f64),
+            slo_met: None,
+            error_budget_burned: None,
             queued_share: if not_city { share(self.queued, self.queue_served) } else { None },
             ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
         }
@@ -363,12 +375,20 @@ pub struct Metrics {
     ejected_now: Vec<u64>,
     window_start: SimTime,
     measure_start: SimTime,
+    /// The targets rows are judged against.
+    slo: Option<Slo>,
     rows: Vec<Row>,
     flows: Vec<Flow>,
 }
 
 impl Metrics {
     /// Metrics for the given cities and regions; windows start at `warmup`.
+    /// Judges every row against `slo` (see [`Row::slo_met`]).
+    pub fn with_slo(mut self, slo: Option<Slo>) -> Self {
+        self.slo = slo;
+        self
+    }
+
     pub fn new(cities: &[String], regions: &[String], warmup: SimTime) -> Self {
         let mut names = vec!["all".to_string()];
         names.extend(cities.iter().cloned());
@@ -389,6 +409,7 @@ impl Metrics {
             ejected_now: vec![0; regions.len()],
             window_start: warmup,
             measure_start: warmup,
+            slo: None,
             rows: Vec::with_capacity(scopes),
             flows: Vec::new(),
         }
@@ -567,7 +588,9 @@ impl Metrics {
         self.rows.clear();
         for (i, a) in self.window.iter().enumerate() {
             let kind = self.kind_of(i);
-            self.rows.push(a.row(kind, &self.names[i], span));
+            let mut row = a.row(kind, &self.names[i], span);
+            judge(self.slo.as_ref(), &mut row);
+            self.rows.push(row);
         }
         self.flows.clear();
         for (i, &n) in self.flows_window.iter().enumerate() {
@@ -616,7 +639,11 @@ impl Metrics {
             .total
             .iter()
             .enumerate()
-            .map(|(i, a)| a.row(self.kind_of(i), &self.names[i], span))
+            .map(|(i, a)| {
+                let mut row = a.row(self.kind_of(i), &self.names[i], span);
+                judge(self.slo.as_ref(), &mut row);
+                row
+            })
             .collect();
         let flows = self
             .flows_total
@@ -634,9 +661,72 @@ impl Metrics {
     }
 }
 
+/// Fills a row's SLO columns (see [`Row::slo_met`]).
+fn judge(slo: Option<&Slo>, row: &mut Row) {
+    let Some(slo) = slo else { return };
+    if row.requests == 0 {
+        return;
+    }
+    let availability_ok = match (slo.availability, row.availability) {
+        (Some(target), Some(a)) => a >= target,
+        _ => true,
+    };
+    let latency_ok = match (slo.latency_p99_ns, row.latency_p99_ms) {
+        (Some(target), Some(p99)) => p99 <= target as f64 / NS_PER_MS as f64,
+        // No ok request: no latency to judge, and availability says the rest.
+        _ => true,
+    };
+    row.slo_met = Some(u64::from(availability_ok && latency_ok));
+    row.error_budget_burned = match (slo.availability, row.availability) {
+        (Some(target), Some(a)) if target < 1.0 => Some((1.0 - a) / (1.0 - target)),
+        _ => None,
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_judged_against_the_slo() {
+        let slo = Slo { availability: Some(0.99), latency_p99_ns: Some(300 * NS_PER_MS) };
+        let mut a = Acc::new();
+        a.requests = 1000;
+        a.ok = 995;
+        for _ in 0..995 {
+            a.latency_us.record(200_000).unwrap();
+        }
+        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S);
+        judge(Some(&slo), &mut row);
+        assert_eq!(row.slo_met, Some(1));
+        // 5 failures where 10 are allowed: half the budget.
+        assert!((row.error_budget_burned.unwrap() - 0.5).abs() < 1e-9);
+        // Too slow.
+        a.latency_us.record(400_000).unwrap();
+        for _ in 0..20 {
+            a.latency_us.record(400_000).unwrap();
+        }
+        a.ok += 21;
+        a.requests += 21;
+        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S);
+        judge(Some(&slo), &mut row);
+        assert_eq!(row.slo_met, Some(0));
+        // Too many failures: burning three times as fast as allowed.
+        a = Acc::new();
+        a.requests = 100;
+        a.ok = 97;
+        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S);
+        judge(Some(&slo), &mut row);
+        assert_eq!(row.slo_met, Some(0));
+        assert!((row.error_budget_burned.unwrap() - 3.0).abs() < 1e-9);
+        // No [slo], or no requests: nothing to judge.
+        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S);
+        judge(None, &mut row);
+        assert_eq!((row.slo_met, row.error_budget_burned), (None, None));
+        let mut row = Acc::new().row(ScopeKind::Global, "all", 60 * NS_PER_S);
+        judge(Some(&slo), &mut row);
+        assert_eq!((row.slo_met, row.error_budget_burned), (None, None));
+    }
 
     #[test]
     fn pair_latency_medians_are_within_their_bucket() {

@@ -288,7 +288,7 @@ impl<'s> Simulation<'s> {
             .collect();
         let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
         let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
-        let metrics = Metrics::new(&city_names, &region_names, warmup);
+        let metrics = Metrics::new(&city_names, &region_names, warmup).with_slo(sc.slo.clone());
         let per_try = sc
             .load_balancer
             .retry

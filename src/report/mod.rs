@@ -18,8 +18,8 @@ use std::io::{self, Write};
 
 /// Columns of `summary.csv`, in order (`timeseries.csv` adds
 /// `window_start_s` in front). The first twenty are SCENARIO.md's contract;
-/// `queued_share`, `ejected_by_edges`, `instances_starting_mean` and
-/// `cost_month_usd` are additions.
+/// `queued_share`, `ejected_by_edges`, `instances_starting_mean`,
+/// `cost_month_usd`, `slo_met` and `error_budget_burned` are additions.
 pub const COLUMNS: &[&str] = &[
     "scope",
     "name",
@@ -45,6 +45,8 @@ pub const COLUMNS: &[&str] = &[
     "ejected_by_edges",
     "instances_starting_mean",
     "cost_month_usd",
+    "slo_met",
+    "error_budget_burned",
 ];
 
 fn opt(x: Option<f64>, decimals: usize) -> String {
@@ -82,6 +84,8 @@ pub fn fields(r: &Row) -> Vec<String> {
         opt_int(r.ejected_by_edges),
         opt(r.instances_starting_mean, 3),
         opt(r.cost_month_usd, 2),
+        opt_int(r.slo_met),
+        opt(r.error_budget_burned, 4),
     ]
 }
 
@@ -286,6 +290,8 @@ mod tests {
             cross_region_share: Some(0.0),
             cost_usd: None,
             cost_month_usd: None,
+            slo_met: None,
+            error_budget_burned: None,
             queued_share: None,
             ejected_by_edges: None,
             instances_starting_mean: None,
@@ -303,7 +309,7 @@ mod tests {
         ));
         assert_eq!(
             lines.next().unwrap(),
-            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,,"
+            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,,,,"
         );
     }
 

@@ -91,6 +91,8 @@ fn parse_row(f: &[&str]) -> Option<Row> {
         ejected_by_edges: int(21),
         instances_starting_mean: num(f[22]),
         cost_month_usd: num(f[23]),
+        slo_met: int(24),
+        error_budget_burned: num(f[25]),
     })
 }
 

@@ -322,6 +322,8 @@ pub const METRICS: &[(&str, usize)] = &[
     ("cost_usd", 6),
     ("queued_share", 6),
     ("cost_month_usd", 2),
+    ("slo_met", 3),
+    ("error_budget_burned", 4),
 ];
 
 /// The value of metric `name` in a summary row.
@@ -348,6 +350,8 @@ pub fn metric(row: &Row, name: &str) -> Option<f64> {
         "cost_usd" => row.cost_usd,
         "queued_share" => row.queued_share,
         "cost_month_usd" => row.cost_month_usd,
+        "slo_met" => row.slo_met.map(|x| x as f64),
+        "error_budget_burned" => row.error_budget_burned,
         _ => None,
     }
 }
