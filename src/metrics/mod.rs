@@ -133,6 +133,9 @@ pub struct Ejection {
     /// `Some(until)` when the edge ejected the region until `until`;
     /// `None` when the region returned to service at this edge.
     pub until: Option<SimTime>,
+    /// Whether service health (rather than outlier detection) decided it;
+    /// then `until` is [`SimTime::NEVER`]: until the region is healthy again.
+    pub health: bool,
 }
 
 /// Receives each window as it closes (the time series, streamed), and each

@@ -109,6 +109,10 @@ pub enum Event {
     Autoscale { region: u32 },
     /// An edge's outlier-detection sweep.
     Sweep { edge: u32 },
+    /// A round of readiness probes in a region (service health).
+    Probe { region: u32 },
+    /// The load balancer learns a region's new health (service health).
+    HealthSeen { region: u32, healthy: bool },
     /// Outage `idx` begins.
     OutageStart { idx: u32 },
     /// Outage `idx` ends.
@@ -208,6 +212,12 @@ pub struct Simulation<'s> {
     per_try: bool,
     pending: TimerLists,
     req_timeouts: TimerLists,
+    /// Service health: regions the load balancer sees as unhealthy (a bit each).
+    unhealthy: u64,
+    /// Service health: regions traffic is moving back to, with the start of their ramp.
+    failing_back: Vec<(u32, SimTime)>,
+    /// Service health: draws of the failback ramp.
+    failback_rng: Rng,
     /// The load balancer's charges.
     lb_prices: LbPrices,
     /// Forwarding-rule hours are charged up to here.
@@ -321,6 +331,14 @@ impl<'s> Simulation<'s> {
         for r in 0..n_regions {
             q.schedule(SimTime(AUTOSCALE_TICK_NS), Event::Autoscale { region: r as u32 });
         }
+        if sc.load_balancer.health.enabled {
+            for r in 0..n_regions {
+                q.schedule(
+                    SimTime(sc.load_balancer.health.probe_period_ns),
+                    Event::Probe { region: r as u32 },
+                );
+            }
+        }
         for (i, o) in sc.outages.iter().enumerate() {
             q.schedule(SimTime(o.start_ns), Event::OutageStart { idx: i as u32 });
             q.schedule(SimTime(o.end_ns()), Event::OutageEnd { idx: i as u32 });
@@ -345,6 +363,9 @@ impl<'s> Simulation<'s> {
             per_try,
             pending: TimerLists::new(n_regions),
             req_timeouts: TimerLists::new(n_regions),
+            unhealthy: 0,
+            failing_back: Vec::new(),
+            failback_rng: stream(seed, "load-balancer/failback"),
             lb_prices: LbPrices::new(&sc.pricing),
             lb_charged_at: SimTime::ZERO,
             metrics,
@@ -527,7 +548,10 @@ impl<'s> Simulation<'s> {
     fn lb_try(&mut self, q: &mut EventQueue<Event>, req: u32, spill: bool) {
         let now = q.now();
         let city = self.reqs[req].city;
-        let skip = if spill { self.reqs[req].tried } else { 0 };
+        let mut skip = if spill { self.reqs[req].tried } else { 0 };
+        if self.sc.load_balancer.health.enabled {
+            skip |= self.health_skip(now);
+        }
         let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
@@ -666,9 +690,51 @@ impl<'s> Simulation<'s> {
             let n = &mut self.ejected_by[region as usize];
             *n = n.saturating_add_signed(delta);
             self.metrics.ejected(region, *n);
-            self.sink.ejection(&Ejection { time: now, edge, region, until });
+            self.sink.ejection(&Ejection { time: now, edge, region, until, health: false });
         }
         q.schedule_in(cfg.interval_ns, Event::Sweep { edge });
+    }
+
+    /// Service health: the regions a try must skip now: the unhealthy ones,
+    /// and a recovered one with the probability that its failback ramp
+    /// has not reached yet.
+    fn health_skip(&mut self, now: SimTime) -> u64 {
+        let mut skip = self.unhealthy;
+        let ramp = self.sc.load_balancer.health.failback_ns;
+        self.failing_back.retain(|&(_, since)| now.since(since) < ramp);
+        for &(region, since) in &self.failing_back {
+            let share = now.since(since) as f64 / ramp as f64;
+            if self.failback_rng.random::<f64>() >= share {
+                skip |= 1u64 << (region & 63);
+            }
+        }
+        skip
+    }
+
+    /// Service health: the load balancer learns that `region` is now
+    /// `healthy` or not. Every edge acts at once (the health is the
+    /// region's, not an edge's view): `ejections.csv` and
+    /// `ejected_by_edges` show it as an ejection by every edge, until
+    /// further notice.
+    fn on_health_seen(&mut self, now: SimTime, region: u32, healthy: bool) {
+        let bit = 1u64 << (region & 63);
+        let edges = self.cities.len() as u32;
+        if healthy {
+            self.unhealthy &= !bit;
+            if self.sc.load_balancer.health.failback_ns > 0 {
+                self.failing_back.push((region, now));
+            }
+        } else {
+            self.unhealthy |= bit;
+            self.failing_back.retain(|&(r, _)| r != region);
+        }
+        let n = if healthy { 0 } else { u64::from(edges) };
+        self.ejected_by[region as usize] = n;
+        self.metrics.ejected(region, n);
+        for edge in 0..edges {
+            let until = (!healthy).then_some(SimTime::NEVER);
+            self.sink.ejection(&Ejection { time: now, edge, region, until, health: true });
+        }
     }
 
     fn on_outage(&mut self, q: &mut EventQueue<Event>, idx: u32, starting: bool) {
@@ -739,6 +805,8 @@ impl Model for Simulation<'_> {
             Event::JobTimer { list, region } => self.on_job_timer(q, list, region),
             Event::Autoscale { region } => self.on_autoscale(q, region),
             Event::Sweep { edge } => self.on_sweep(q, edge),
+            Event::Probe { region } => self.on_probe(q, region),
+            Event::HealthSeen { region, healthy } => self.on_health_seen(q.now(), region, healthy),
             Event::OutageStart { idx } => self.on_outage(q, idx, true),
             Event::OutageEnd { idx } => self.on_outage(q, idx, false),
             Event::End => {}

@@ -115,6 +115,11 @@ pub(super) struct Instance {
     billed_since: SimTime,
     /// Position in its load bucket, or `NONE`.
     bucket_pos: u32,
+    /// Service health: whether its readiness probe passes (after its cold
+    /// start, until `failure_threshold` probes in a row fail).
+    ready: bool,
+    /// Service health: readiness probes failed in a row.
+    probe_fails: u32,
 }
 
 impl Instance {
@@ -246,6 +251,10 @@ pub(super) struct RegionState {
     work: Rng,
     /// Error-outage rolls and latency injections.
     faults: Rng,
+    /// Readiness probes (service health).
+    probes: Rng,
+    /// Service health: whether the region counted as healthy at its last probe round.
+    healthy: bool,
     /// Cold-start draws.
     rng_instances: Rng,
     insts: Vec<Instance>,
@@ -306,6 +315,8 @@ impl RegionState {
             initial: s.min_instances,
             work: stream(seed, &format!("region/{}/work", r.name)),
             faults: stream(seed, &format!("region/{}/faults", r.name)),
+            probes: stream(seed, &format!("region/{}/probes", r.name)),
+            healthy: true,
             rng_instances: stream(seed, &format!("region/{}/instances", r.name)),
             insts: Vec::new(),
             free_insts: Vec::new(),
@@ -419,6 +430,8 @@ impl Simulation<'_> {
             v_at: SimTime::ZERO,
             billed_since: SimTime::ZERO,
             bucket_pos: NONE,
+            ready: state != InstState::Starting,
+            probe_fails: 0,
         };
         reg.n_alive += 1;
         if let Some(i) = reg.free_insts.pop() {
@@ -461,6 +474,7 @@ impl Simulation<'_> {
             return;
         }
         inst.state = InstState::Active;
+        inst.ready = true;
         let started = inst.billed_since;
         reg.n_starting -= 1;
         reg.n_active += 1;
@@ -1080,6 +1094,50 @@ impl Simulation<'_> {
         reg.busy_cpu.set(now, 0.0);
         reg.requests.set(now, 0.0);
         self.instances_changed(now, region);
+    }
+
+    /// Service health: one round of readiness probes on every started
+    /// instance of `region`. A probe fails with the region's injected error
+    /// rate, or when its injected latency exceeds `probe_timeout`; an
+    /// instance is not ready after `failure_threshold` failures in a row and
+    /// ready again after one success (Cloud Run's probe defaults). The
+    /// region is healthy while at least `healthy_share` of its started
+    /// instances are ready; a change reaches the load balancer after
+    /// `propagation`.
+    pub(super) fn on_probe(&mut self, q: &mut EventQueue<Event>, region: u32) {
+        let cfg = &self.sc.load_balancer.health;
+        let reg = &mut self.regions[region as usize];
+        let fail_rate: f64 = reg.errors.iter().map(|&(rate, _)| rate).sum::<f64>().min(1.0);
+        let (mut started, mut ready) = (0u32, 0u32);
+        for k in 0..reg.insts.len() {
+            let state = reg.insts[k].state;
+            if state == InstState::Gone || state == InstState::Starting {
+                continue;
+            }
+            let mut failed = fail_rate > 0.0 && reg.probes.random::<f64>() < fail_rate;
+            if !reg.latency.is_empty() {
+                let extra: f64 = reg.latency.iter().map(|s| s.sample_f64(&mut reg.probes)).sum();
+                failed |= extra > cfg.probe_timeout_ns as f64;
+            }
+            let inst = &mut reg.insts[k];
+            if failed {
+                inst.probe_fails += 1;
+                if inst.probe_fails >= cfg.failure_threshold {
+                    inst.ready = false;
+                }
+            } else {
+                inst.probe_fails = 0;
+                inst.ready = true;
+            }
+            started += 1;
+            ready += u32::from(inst.ready);
+        }
+        let healthy = started > 0 && f64::from(ready) >= cfg.healthy_share * f64::from(started);
+        if healthy != reg.healthy {
+            reg.healthy = healthy;
+            q.schedule_in(cfg.propagation_ns, Event::HealthSeen { region, healthy });
+        }
+        q.schedule_in(cfg.probe_period_ns, Event::Probe { region });
     }
 
     /// A `down` outage ends: the region cold-starts its minimum instances.

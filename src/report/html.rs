@@ -417,6 +417,11 @@ pub fn findings(res: &Results) -> Vec<String> {
                 p50(t0 - 5.0 * w, t0).map_or("–".into(), ms),
                 p50(t0 + w, t1).map_or("–".into(), ms),
                 match back {
+                    Some(t) if t > t1 && sc.load_balancer.health.enabled => format!(
+                        "; it came back at {}, {} after the region recovered, when the load balancer saw the region healthy again",
+                        clock(t),
+                        span(t - t1)
+                    ),
                     Some(t) if t > t1 => format!(
                         "; it came back at {}, {} after the region recovered, when its edge's ejection ran out",
                         clock(t),

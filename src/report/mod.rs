@@ -182,9 +182,11 @@ impl<W: Write> TimeseriesWriter<W> {
     }
 
     fn write_ejection(&mut self, e: &Ejection) -> io::Result<()> {
-        let (event, until) = match e.until {
-            Some(t) => ("ejected", format!("{:.3}", t.as_secs_f64())),
-            None => ("returned", String::new()),
+        let (event, until) = match (e.until, e.health) {
+            (Some(_), true) => ("unhealthy", String::new()),
+            (None, true) => ("healthy", String::new()),
+            (Some(t), false) => ("ejected", format!("{:.3}", t.as_secs_f64())),
+            (None, false) => ("returned", String::new()),
         };
         self.ejections.write_record([
             format!("{:.3}", e.time.as_secs_f64()),

@@ -27,7 +27,8 @@ pub struct Results {
     pub flows: Vec<(String, String, u64, f64, Option<f64>)>,
     /// `timeseries_flows.csv`: (window start, city, region, requests).
     pub window_flows: Vec<(f64, String, String, u64)>,
-    /// `ejections.csv`: (time s, edge, region, ejected until s or None).
+    /// `ejections.csv`: (time s, edge, region, ejected until s, infinity
+    /// for "unhealthy", or None for a return).
     pub ejections: Vec<(f64, String, String, Option<f64>)>,
     /// `run.json`.
     pub run: Option<RunInfo>,
@@ -197,7 +198,8 @@ impl Results {
                 num(r.first()?)?,
                 r.get(1)?.to_string(),
                 r.get(2)?.to_string(),
-                r.get(4).and_then(|s| num(s)),
+                // Service health's "unhealthy" lasts until further notice.
+                if *r.get(3)? == "unhealthy" { Some(f64::INFINITY) } else { r.get(4).and_then(|s| num(s)) },
             ));
             Some(())
         })?;

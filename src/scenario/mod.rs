@@ -203,6 +203,8 @@ pub struct LoadBalancer {
     pub timeout_ns: u64,
     /// `[load_balancer.outlier_detection]`.
     pub outlier: OutlierDetection,
+    /// `[load_balancer.service_health]`.
+    pub health: ServiceHealth,
     /// `[load_balancer.retry_policy]`; `None` means the load balancer does not retry.
     pub retry: Option<RetryPolicy>,
 }
@@ -216,6 +218,32 @@ pub enum Routing {
     /// closest region. Serverless NEGs have no capacity setting, so the real
     /// load balancer does not do this.
     NearestOverflow,
+}
+
+/// `[load_balancer.service_health]`: Cloud Run service health
+/// (cloud.google.com/run/docs/configuring/configure-service-health). Each
+/// instance runs a readiness probe; a region whose share of ready
+/// instances falls below `healthy_share` is unhealthy, and the load
+/// balancer sends its traffic to the next-closest healthy region until it
+/// recovers, then moves traffic back gradually.
+#[derive(Clone, Debug)]
+pub struct ServiceHealth {
+    /// Whether the regions' health steers traffic (default false).
+    pub enabled: bool,
+    /// How often each instance is probed (Cloud Run default 10 s).
+    pub probe_period_ns: u64,
+    /// A probe slower than this fails (Cloud Run default 1 s).
+    pub probe_timeout_ns: u64,
+    /// Consecutive failed probes that make an instance not ready (default 3).
+    pub failure_threshold: u32,
+    /// Share of ready instances a healthy region needs (documented: 60 %).
+    pub healthy_share: f64,
+    /// From a change of a region's health to the load balancer acting on it
+    /// (not documented; default 10 s).
+    pub propagation_ns: u64,
+    /// Over how long traffic moves back to a recovered region, in a linear
+    /// ramp (documented as "gradually", not quantified; default 60 s).
+    pub failback_ns: u64,
 }
 
 /// `[load_balancer.outlier_detection]`, with the Compute API defaults.

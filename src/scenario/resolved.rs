@@ -109,6 +109,16 @@ pub fn to_table(sc: &Scenario) -> Table {
     ot.insert("base_ejection_time".into(), d(o.base_ejection_time_ns));
     ot.insert("max_ejection_percent".into(), i(o.max_ejection_percent));
     t.insert("outlier_detection".into(), Value::Table(ot));
+    let h = &lb.health;
+    let mut ht = Table::new();
+    ht.insert("enabled".into(), Value::Boolean(h.enabled));
+    ht.insert("probe_period".into(), d(h.probe_period_ns));
+    ht.insert("probe_timeout".into(), d(h.probe_timeout_ns));
+    ht.insert("failure_threshold".into(), i(h.failure_threshold));
+    ht.insert("healthy_share".into(), f(h.healthy_share));
+    ht.insert("propagation".into(), d(h.propagation_ns));
+    ht.insert("failback".into(), d(h.failback_ns));
+    t.insert("service_health".into(), Value::Table(ht));
     if let Some(r) = &lb.retry {
         let mut rt = Table::new();
         rt.insert("num_retries".into(), i(r.num_retries));

@@ -74,6 +74,21 @@ pub fn from_table(
     let service = read_service(&mut service_section, &default_service(), false);
     service_section.finish();
     let regions = read_regions(&mut root, &service);
+    if load_balancer.health.enabled {
+        // Cloud Run computes a region's health from its minimum instances.
+        let cold: Vec<&str> =
+            regions.iter().filter(|r| r.service.min_instances == 0).map(|r| r.name.as_str()).collect();
+        if !cold.is_empty() {
+            root.diag().error_at_key(
+                "load_balancer.service_health.enabled",
+                format!(
+                    "service health needs min_instances >= 1 in every region, and {} {} none; set service.min_instances",
+                    cold.join(", "),
+                    if cold.len() == 1 { "has" } else { "have" }
+                ),
+            );
+        }
+    }
     let cities = read_cities(&mut root);
     let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
     let outages = read_outages(&mut root, &regions, horizon);
@@ -298,6 +313,17 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
         max_ejection_percent: o.integer("max_ejection_percent", 50, 0, 100) as u32,
     };
     o.finish();
+    let mut h = s.section("service_health");
+    let health = ServiceHealth {
+        enabled: h.boolean("enabled", false),
+        probe_period_ns: h.duration("probe_period", 10 * NS_PER_S, Rule::AtLeast(NS_PER_S as f64)),
+        probe_timeout_ns: h.duration("probe_timeout", NS_PER_S, Rule::AtLeast(NS_PER_S as f64)),
+        failure_threshold: h.integer("failure_threshold", 3, 1, 100) as u32,
+        healthy_share: h.number("healthy_share", 0.6, Rule::AboveUpTo(0.0, 1.0)),
+        propagation_ns: h.duration("propagation", 10 * NS_PER_S, Rule::AtLeast(0.0)),
+        failback_ns: h.duration("failback", 60 * NS_PER_S, Rule::AtLeast(0.0)),
+    };
+    h.finish();
     let mut r = s.section("retry_policy");
     let retry = if r.is_present() {
         let num_retries = r.integer("num_retries", 1, 1, 25) as u32;
@@ -354,7 +380,7 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
     };
     r.finish();
     s.finish();
-    LoadBalancer { routing, timeout_ns, outlier, retry }
+    LoadBalancer { routing, timeout_ns, outlier, health, retry }
 }
 
 fn read_client(mut s: Section<'_>) -> Client {

@@ -520,3 +520,70 @@ duration = "60s"
     assert_eq!(region(152).instances_max, Some(2));
     assert!(region(130).errors > 0 && region(155).errors == 0);
 }
+
+/// `two_continents` with service health instead of outlier detection and
+/// one minimum instance per region.
+fn with_service_health(outage: &str) -> String {
+    two_continents(outage, "enabled = false", "[load_balancer.service_health]\nenabled = true")
+        .replace("cpu_time = \"5ms\"", "cpu_time = \"5ms\"\nmin_instances = 1")
+}
+
+#[test]
+fn service_health_moves_traffic_off_a_down_region_without_probing_it_and_brings_it_back_gradually() {
+    let (res, w) = run(&scenario(&with_service_health("kind = \"down\"")));
+    assert_conservation(&res.rows);
+    // Every edge learns at once: the first probe round after the failure
+    // (every 10 s) finds no instance, and the news takes 10 s more.
+    let down: Vec<&Ejection> = w.ejections.iter().filter(|e| e.until.is_some()).collect();
+    assert_eq!(down.len(), 3, "one unhealthy event per edge: {down:?}");
+    let seen = down[0].time.ns();
+    assert!(down.iter().all(|e| e.time.ns() == seen && e.region == 0 && e.health));
+    assert!((60 * S..=80 * S).contains(&seen), "unhealthy seen at {seen}");
+    let seen_s = (seen / S) as usize;
+    // From then on Sydney is served by us-central1, with no error until
+    // the region is back: nothing sends it probing traffic.
+    for sec in seen_s + 1..120 {
+        assert_eq!(served(&w, sec, 0, 0), 0, "second {sec}");
+        assert!(served(&w, sec, 0, 1) > 0, "second {sec}");
+        let sydney =
+            w.windows[sec].1.iter().find(|r| r.scope == ScopeKind::City && r.name == "Sydney").unwrap();
+        assert_eq!(sydney.errors, 0, "second {sec}: {sydney:?}");
+    }
+    // Back at 120 s: its minimum instance cold-starts (2 s), the next probe
+    // round finds it ready and the load balancer hears 10 s later; then
+    // traffic moves back over 60 s, not at once.
+    let up = w.ejections.iter().find(|e| e.until.is_none()).expect("healthy again");
+    let back = up.time.ns();
+    assert!((130 * S..=140 * S).contains(&back), "healthy seen at {back}");
+    let back_s = (back / S) as usize;
+    let share_back = |sec: usize| {
+        let (a, b) = (served(&w, sec, 0, 0) as f64, served(&w, sec, 0, 1) as f64);
+        a / (a + b)
+    };
+    let early = share_back(back_s + 6);
+    let late = share_back(back_s + 50);
+    assert!(early > 0.0 && early < 0.35, "10 % of the ramp: {early}");
+    assert!(late > 0.65 && late < 1.0, "85 % of the ramp: {late}");
+    assert_eq!(share_back(back_s + 62), 1.0);
+}
+
+#[test]
+fn service_health_needs_minimum_instances_and_sees_failing_readiness() {
+    let text = with_service_health("kind = \"down\"").replace("min_instances = 1", "");
+    let err =
+        negsim::scenario::from_str(std::path::Path::new("x.toml"), &text, &Default::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("load_balancer.service_health.enabled: service health needs min_instances >= 1 in every region, and australia-southeast1, us-central1, europe-west1 have none"),
+        "{err}"
+    );
+    // Every readiness probe fails: the region turns unhealthy after three
+    // rounds (at 60, 70 and 80 s) and the load balancer hears 10 s later.
+    let all = run(&scenario(&with_service_health("kind = \"errors\"\nrate = 1.0"))).1;
+    let e = all.ejections.iter().find(|e| e.until.is_some()).expect("unhealthy");
+    assert!((90 * S..=100 * S).contains(&e.time.ns()), "seen at {}", e.time.ns());
+    // A slow region whose probes still answer within their timeout stays healthy.
+    let slow = run(&scenario(&with_service_health("kind = \"latency\"\nextra = \"500ms\""))).1;
+    assert!(slow.ejections.is_empty(), "{:?}", slow.ejections);
+    let slower = run(&scenario(&with_service_health("kind = \"latency\"\nextra = \"2s\""))).1;
+    assert!(slower.ejections.iter().any(|e| e.until.is_some()), "probes time out after 1 s");
+}
