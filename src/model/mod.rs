@@ -26,6 +26,7 @@
 //! recognised by generation counters and ignored.
 
 pub mod billing;
+pub mod deps;
 pub mod lb;
 pub mod network;
 mod service;
@@ -38,6 +39,7 @@ use crate::engine::{EventQueue, Model, SimTime};
 use crate::metrics::{Ejection, Flow, Metrics, Outcome, Row, WindowSink};
 use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
 use billing::LbPrices;
+use deps::Deps;
 use lb::{Change, Edge, Verdict};
 use network::Network;
 use rand::RngExt;
@@ -117,6 +119,10 @@ pub enum Event {
     OutageStart { idx: u32 },
     /// Outage `idx` ends.
     OutageEnd { idx: u32 },
+    /// Dependency outage `idx` begins.
+    DependencyOutageStart { idx: u32 },
+    /// Dependency outage `idx` ends.
+    DependencyOutageEnd { idx: u32 },
     /// The end of arrivals (so the run can finish even with no traffic).
     End,
 }
@@ -218,6 +224,8 @@ pub struct Simulation<'s> {
     failing_back: Vec<(u32, SimTime)>,
     /// Service health: draws of the failback ramp.
     failback_rng: Rng,
+    /// Shared state behind the regions.
+    deps: Deps,
     /// The load balancer's charges.
     lb_prices: LbPrices,
     /// Forwarding-rule hours are charged up to here.
@@ -343,6 +351,10 @@ impl<'s> Simulation<'s> {
             q.schedule(SimTime(o.start_ns), Event::OutageStart { idx: i as u32 });
             q.schedule(SimTime(o.end_ns()), Event::OutageEnd { idx: i as u32 });
         }
+        for (i, o) in sc.dependency_outages.iter().enumerate() {
+            q.schedule(SimTime(o.start_ns), Event::DependencyOutageStart { idx: i as u32 });
+            q.schedule(SimTime(o.end_ns()), Event::DependencyOutageEnd { idx: i as u32 });
+        }
         let window_ns = sc.simulation.window_ns;
         let measuring = warmup == SimTime::ZERO;
         let next_boundary = if measuring { Self::window_after(warmup, window_ns, end) } else { warmup };
@@ -366,6 +378,7 @@ impl<'s> Simulation<'s> {
             unhealthy: 0,
             failing_back: Vec::new(),
             failback_rng: stream(seed, "load-balancer/failback"),
+            deps: Deps::new(sc),
             lb_prices: LbPrices::new(&sc.pricing),
             lb_charged_at: SimTime::ZERO,
             metrics,
@@ -809,6 +822,8 @@ impl Model for Simulation<'_> {
             Event::HealthSeen { region, healthy } => self.on_health_seen(q.now(), region, healthy),
             Event::OutageStart { idx } => self.on_outage(q, idx, true),
             Event::OutageEnd { idx } => self.on_outage(q, idx, false),
+            Event::DependencyOutageStart { idx } => self.deps.set_outage(self.sc, idx as usize, true),
+            Event::DependencyOutageEnd { idx } => self.deps.set_outage(self.sc, idx as usize, false),
             Event::End => {}
         }
     }

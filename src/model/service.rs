@@ -146,6 +146,9 @@ pub(super) struct Job {
     arrived: SimTime,
     cpu_ns: f64,
     io_ns: u64,
+    /// The status it answers when its work is done: 200, or 500 when a
+    /// dependency call failed.
+    answer: u16,
     epoch: u32,
     state: JobState,
 }
@@ -253,6 +256,8 @@ pub(super) struct RegionState {
     faults: Rng,
     /// Readiness probes (service health).
     probes: Rng,
+    /// Calls to dependencies.
+    dep_rng: Rng,
     /// Service health: whether the region counted as healthy at its last probe round.
     healthy: bool,
     /// Cold-start draws.
@@ -316,6 +321,7 @@ impl RegionState {
             work: stream(seed, &format!("region/{}/work", r.name)),
             faults: stream(seed, &format!("region/{}/faults", r.name)),
             probes: stream(seed, &format!("region/{}/probes", r.name)),
+            dep_rng: stream(seed, &format!("region/{}/dependencies", r.name)),
             healthy: true,
             rng_instances: stream(seed, &format!("region/{}/instances", r.name)),
             insts: Vec::new(),
@@ -616,6 +622,14 @@ impl Simulation<'_> {
         for k in 0..reg.latency.len() {
             io_ns = io_ns.saturating_add(reg.latency[k].sample_ns(&mut reg.faults));
         }
+        let mut answer = 200;
+        if !self.deps.is_empty() {
+            let calls = self.deps.calls(region, &mut reg.dep_rng);
+            io_ns = io_ns.saturating_add(calls.ns);
+            if calls.failed {
+                answer = 500;
+            }
+        }
         reg.requests.add(now, 1.0);
         let job = self.jobs.insert_with(|old| Job {
             req,
@@ -625,6 +639,7 @@ impl Simulation<'_> {
             arrived: now,
             cpu_ns,
             io_ns,
+            answer,
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             state: JobState::Pending,
         });
@@ -803,10 +818,11 @@ impl Simulation<'_> {
         }
     }
 
-    /// `job` finished its work: answer 200 and free its slot.
+    /// `job` finished its work: answer (200, or 500 after a failed
+    /// dependency call) and free its slot.
     fn complete(&mut self, q: &mut EventQueue<Event>, job: u32) {
-        let (region, i) = (self.jobs[job].region, self.jobs[job].inst);
-        self.respond(q, job, 200);
+        let (region, i, answer) = (self.jobs[job].region, self.jobs[job].inst, self.jobs[job].answer);
+        self.respond(q, job, answer);
         self.release_slot(q, region, i);
     }
 

@@ -54,6 +54,75 @@ pub struct Scenario {
     pub slo: Option<Slo>,
     /// `[pricing]`, list prices unless the scenario sets its own.
     pub pricing: Pricing,
+    /// `[[dependency]]`: shared state every region calls.
+    pub dependencies: Vec<Dependency>,
+    /// `[[outage]]` entries that name a `dependency` rather than a region.
+    pub dependency_outages: Vec<DependencyOutage>,
+}
+
+/// A place a dependency has a copy of its data in: a region of the
+/// scenario or a built-in Google Cloud region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    /// The region's name.
+    pub name: String,
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+}
+
+/// `[[dependency]]`: a database or other shared state (a Spanner instance
+/// with its leader region, a Cloud SQL primary with read replicas) that each
+/// request calls `reads` times at the closest copy and `writes` times at
+/// the leader, one call after another, in its I/O part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dependency {
+    /// Its name, for outages and messages.
+    pub name: String,
+    /// Where writes go (and reads, when it is the closest copy).
+    pub leader: Place,
+    /// Read-only copies.
+    pub replicas: Vec<Place>,
+    /// Reads per request.
+    pub reads: u32,
+    /// Writes per request.
+    pub writes: u32,
+    /// The dependency's own time per call, on top of the round trip.
+    pub latency: DistSpec,
+}
+
+/// An outage of a dependency: every region's calls to it are affected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DependencyOutage {
+    /// Index into [`Scenario::dependencies`].
+    pub dependency: usize,
+    /// When it begins.
+    pub start_ns: u64,
+    /// How long it lasts.
+    pub duration_ns: u64,
+    /// `Down`: calls fail after their round trip and the request answers
+    /// 500; `Latency`: each call takes `extra` longer.
+    pub kind: DependencyOutageKind,
+}
+
+/// `outage.kind` for a dependency.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DependencyOutageKind {
+    /// Calls fail.
+    Down,
+    /// Calls are slower by a draw of this.
+    Latency {
+        /// The added time per call.
+        extra: DistSpec,
+    },
+}
+
+impl DependencyOutage {
+    /// When it ends.
+    pub fn end_ns(&self) -> u64 {
+        self.start_ns.saturating_add(self.duration_ns)
+    }
 }
 
 /// Cloud Run's two billing settings (cloud.google.com/run/docs/configuring/billing-settings).

@@ -202,7 +202,41 @@ pub fn to_table(sc: &Scenario) -> Table {
         .collect();
     root.insert("city".into(), Value::Array(cities));
 
-    if !sc.outages.is_empty() {
+    if !sc.dependencies.is_empty() {
+        let deps = sc
+            .dependencies
+            .iter()
+            .map(|dep| {
+                let mut t = Table::new();
+                t.insert("name".into(), s(&dep.name));
+                t.insert("leader".into(), s(&dep.leader.name));
+                t.insert("replicas".into(), strings(dep.replicas.iter().map(|p| p.name.as_str())));
+                t.insert("reads".into(), i(dep.reads));
+                t.insert("writes".into(), i(dep.writes));
+                t.insert("latency".into(), dep.latency.to_toml());
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("dependency".into(), Value::Array(deps));
+    }
+
+    if !sc.outages.is_empty() || !sc.dependency_outages.is_empty() {
+        let dependency_outages = sc.dependency_outages.iter().map(|o| {
+            let mut t = Table::new();
+            t.insert("dependency".into(), s(&sc.dependencies[o.dependency].name));
+            t.insert("start".into(), d(o.start_ns));
+            t.insert("duration".into(), d(o.duration_ns));
+            match &o.kind {
+                DependencyOutageKind::Down => {
+                    t.insert("kind".into(), s("down"));
+                }
+                DependencyOutageKind::Latency { extra } => {
+                    t.insert("kind".into(), s("latency"));
+                    t.insert("extra".into(), extra.to_toml());
+                }
+            }
+            Value::Table(t)
+        });
         let outages = sc
             .outages
             .iter()
@@ -230,6 +264,7 @@ pub fn to_table(sc: &Scenario) -> Table {
                 }
                 Value::Table(t)
             })
+            .chain(dependency_outages)
             .collect();
         root.insert("outage".into(), Value::Array(outages));
     }
@@ -344,6 +379,17 @@ mod tests {
             [pricing]
             request_kib = 4
             forwarding_rules = 2
+            [[dependency]]
+            name = "db"
+            leader = "us-east4"
+            replicas = ["us-central1", "edge-lab"]
+            writes = 2
+            [[outage]]
+            dependency = "db"
+            start = "10m"
+            duration = "1m"
+            kind = "latency"
+            extra = "40ms"
         "#;
         let first = from_str(Path::new("a.toml"), text, &Overrides::default()).unwrap().scenario;
         let written = to_string(&first);

@@ -7,7 +7,7 @@
 
 use super::diag::{Diag, Source, hint};
 use super::dist::DistSpec;
-use super::reader::{Rule, Section};
+use super::reader::{Rule, Section, describe};
 use super::units::human_duration;
 use super::*;
 use crate::engine::time::{NS_PER_MS, NS_PER_S};
@@ -91,7 +91,8 @@ pub fn from_table(
     }
     let cities = read_cities(&mut root);
     let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
-    let outages = read_outages(&mut root, &regions, horizon);
+    let (dependencies, declared) = read_dependencies(&mut root, &regions);
+    let (outages, dependency_outages) = read_outages(&mut root, &regions, &dependencies, &declared, horizon);
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
     let pricing = read_pricing(root.section("pricing"));
@@ -124,6 +125,8 @@ pub fn from_table(
             surges,
             slo,
             pricing,
+            dependencies,
+            dependency_outages,
         },
         warnings,
     })
@@ -641,10 +644,142 @@ fn within_run(s: &Section<'_>, what: &str, start_ns: u64, h: Horizon) -> bool {
     false
 }
 
-fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<Outage> {
+/// A place named by `key`: a region of the scenario, else a built-in region.
+fn read_place_name(s: &Section<'_>, key: &str, name: &str, regions: &[Region]) -> Option<Place> {
+    if let Some(r) = regions.iter().find(|r| r.name.eq_ignore_ascii_case(name)) {
+        return Some(Place { name: r.name.clone(), lat: r.lat, lon: r.lon });
+    }
+    if let Some(b) = crate::geo::regions::find(name) {
+        return Some(Place { name: b.name.to_string(), lat: b.lat, lon: b.lon });
+    }
+    let mut names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    names.extend(crate::geo::regions::REGIONS.iter().map(|r| r.name));
+    s.error(
+        key,
+        format!(
+            "\"{name}\" is neither a region of this scenario nor a built-in region{}",
+            hint(name, &names)
+        ),
+    );
+    None
+}
+
+/// The valid dependencies, and the names of all declared (valid or not).
+fn read_dependencies(root: &mut Section<'_>, regions: &[Region]) -> (Vec<Dependency>, Vec<String>) {
+    let mut out: Vec<Dependency> = Vec::new();
+    let mut declared = Vec::new();
+    for mut s in root.sections("dependency") {
+        let name = s.opt_string("name").map(str::to_string);
+        declared.extend(name.clone());
+        if name.is_none() && !s.has("name") {
+            s.missing("name", "a name for outages and messages, e.g. \"orders-db\"");
+        }
+        if let Some(n) = &name
+            && out.iter().any(|d| d.name == *n)
+        {
+            s.error("name", format!("a second dependency called \"{n}\""));
+        }
+        let leader = match s.opt_string("leader") {
+            Some(n) => read_place_name(&s, "leader", n, regions),
+            None => {
+                if !s.has("leader") {
+                    s.missing("leader", "the region writes go to, e.g. \"us-central1\"");
+                }
+                None
+            }
+        };
+        let mut replicas = Vec::new();
+        match s.get("replicas") {
+            None => {}
+            Some(toml::Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        toml::Value::String(n) => {
+                            replicas.extend(read_place_name(&s, "replicas", n, regions))
+                        }
+                        other => {
+                            s.error("replicas", format!("expected region names, found {}", describe(other)))
+                        }
+                    }
+                }
+            }
+            Some(other) => {
+                s.error("replicas", format!("expected an array of region names, found {}", describe(other)))
+            }
+        }
+        let reads = s.integer("reads", 1, 0, 1000) as u32;
+        let writes = s.integer("writes", 0, 0, 1000) as u32;
+        let latency = s.dist("latency", DistSpec::constant(NS_PER_MS));
+        s.finish();
+        if let (Some(name), Some(leader)) = (name, leader) {
+            out.push(Dependency { name, leader, replicas, reads, writes, latency });
+        }
+    }
+    (out, declared)
+}
+
+fn read_outages(
+    root: &mut Section<'_>,
+    regions: &[Region],
+    dependencies: &[Dependency],
+    declared: &[String],
+    h: Horizon,
+) -> (Vec<Outage>, Vec<DependencyOutage>) {
     let mut out = Vec::new();
+    let mut dep_out = Vec::new();
     let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    let dep_names: Vec<&str> = dependencies.iter().map(|d| d.name.as_str()).collect();
     for mut s in root.sections("outage") {
+        if s.has("dependency") {
+            if s.has("region") {
+                let _ = s.opt_string("region");
+                s.error("region", "an outage names a region or a dependency, not both");
+            }
+            let dependency = s.opt_string("dependency").and_then(|n| {
+                let i = dep_names.iter().position(|d| *d == n);
+                // A declared but invalid dependency has its own message.
+                if i.is_none() && !declared.iter().any(|d| d == n) {
+                    s.error(
+                        "dependency",
+                        format!(
+                            "\"{n}\" is not one of this scenario's dependencies ({}){}",
+                            declared.join(", "),
+                            hint(n, &declared.iter().map(String::as_str).collect::<Vec<_>>())
+                        ),
+                    );
+                }
+                i
+            });
+            let start = s.required_duration("start", Rule::AtLeast(0.0));
+            let duration = s.required_duration("duration", Rule::Above(0.0));
+            #[derive(Clone, Copy, PartialEq)]
+            enum D {
+                Down,
+                Latency,
+            }
+            let kind = match s.choice("kind", D::Down, &[("down", D::Down), ("latency", D::Latency)]) {
+                D::Down => Some(DependencyOutageKind::Down),
+                D::Latency => {
+                    if s.has("extra") {
+                        Some(DependencyOutageKind::Latency { extra: s.dist("extra", DistSpec::constant(0)) })
+                    } else {
+                        s.missing(
+                            "extra",
+                            "the added time per call, a distribution or a duration such as \"500ms\"",
+                        );
+                        None
+                    }
+                }
+            };
+            if let (Some(dependency), Some(start_ns), Some(duration_ns), Some(kind)) =
+                (dependency, start, duration, kind)
+                && within_run(&s, "outage", start_ns, h)
+            {
+                dep_out.push(DependencyOutage { dependency, start_ns, duration_ns, kind });
+            }
+            s.finish();
+            continue;
+        }
         let region = match s.opt_string("region") {
             Some(n) => match names.iter().position(|r| r.eq_ignore_ascii_case(n)) {
                 Some(i) => Some(i),
@@ -737,7 +872,7 @@ fn read_outages(root: &mut Section<'_>, regions: &[Region], h: Horizon) -> Vec<O
         let s = if kind_name.is_empty() { s } else { s.with_context(format!("for kind = \"{kind_name}\"")) };
         s.finish();
     }
-    out
+    (out, dep_out)
 }
 
 /// Highest peak rate of one city (requests per second). Far beyond any

@@ -265,3 +265,52 @@ fn idle_minimum_instances_and_instance_based_billing_by_hand() {
     let want = 240.0 * (0.000_024 + 0.5 * 0.000_002_5);
     assert!((cost / want - 1.0).abs() < 0.01, "own prices: {cost} vs {want}");
 }
+
+#[test]
+fn dependency_calls_add_the_round_trip_to_their_copy_and_a_down_database_fails_every_region() {
+    // Reads twice at the closest copy, writes once at the leader in
+    // us-central1, 3 ms of the database's own time per call.
+    let deps = r#"
+[[dependency]]
+name = "db"
+leader = "us-central1"
+replicas = ["australia-southeast1"]
+reads = 2
+writes = 1
+latency = "3ms"
+"#;
+    let text = format!("{}{deps}", PHYSICS.replace("concurrency = 1", "concurrency = 50"));
+    let (res, _) = run(&scenario(&text));
+    let iowa = (41.26, -95.86);
+    let aus = (-33.87, 151.21);
+    let region_rtt = geo::backbone_rtt_ms(geo::great_circle_km(aus.0, aus.1, iowa.0, iowa.1), 1.5, 200.0);
+    // Sydney's region holds a replica: the reads cost 3 ms each, the write
+    // a round trip to Iowa and 3 ms.
+    let sydney = row(&res.rows, ScopeKind::City, "Sydney").latency_mean_ms.unwrap();
+    let want = expected_ms((-33.87, 151.21), aus) + 2.0 * 3.0 + region_rtt + 3.0;
+    assert!((sydney - want).abs() < 0.001, "Sydney: {sydney:.4} ms, the model says {want:.4} ms");
+    // Los Angeles is served in Iowa, beside the leader: 9 ms in all.
+    let la = row(&res.rows, ScopeKind::City, "Los Angeles").latency_mean_ms.unwrap();
+    let want = expected_ms((34.05, -118.24), iowa) + 9.0;
+    assert!((la - want).abs() < 0.001, "Los Angeles: {la:.4} ms, the model says {want:.4} ms");
+
+    // The database down from minute 4 to 6: every region answers 500, and
+    // with the default enforcing percentage no edge ejects anything.
+    let outage = "[[outage]]\ndependency = \"db\"\nstart = \"4m\"\nduration = \"2m\"\n";
+    let (res, w) = run(&scenario(&format!("{text}{outage}")));
+    assert_conservation(&res.rows);
+    // (Minute 4's requests sent before 4:00 had made their calls: they
+    // are ok. Minute 5 is all errors.)
+    for (_, rows, _) in &w.windows[5..6] {
+        let serving: Vec<_> =
+            rows.iter().filter(|r| r.scope == ScopeKind::Region && r.requests > 0).collect();
+        assert_eq!(serving.len(), 2, "Iowa and Sydney serve");
+        for r in serving {
+            assert_eq!(r.errors, r.requests, "{}: {r:?}", r.name);
+        }
+    }
+    for (_, rows, _) in &w.windows[7..] {
+        assert!(rows.iter().all(|r| r.errors == 0));
+    }
+    assert!(w.ejections.is_empty());
+}

@@ -1,0 +1,140 @@
+//! Shared state behind the regions: `[[dependency]]`.
+//!
+//! Each request calls every dependency `reads` times at its closest copy
+//! (the leader or a replica) and `writes` times at the leader, one call
+//! after another, during its I/O part: each call costs the round trip from
+//! the serving region to that copy plus a draw of the dependency's own
+//! `latency` (and of any `latency` outage's `extra`). Round trips between
+//! regions follow the great circle at the `[network]`'s `route_inflation`
+//! and `fiber_km_per_ms` (also with `model = "matrix"`, whose file holds
+//! city-region pairs only; zero with `model = "none"`). While a dependency
+//! is `down`, a call to it fails after its round trip and the request
+//! answers 500: a shared database is a failure domain every region shares.
+
+use crate::engine::rng::Rng;
+use crate::engine::time::{NS_PER_MS, round_ns};
+use crate::geo;
+use crate::scenario::dist::Sampler;
+use crate::scenario::{DependencyOutageKind, NetworkModel, Place, Scenario};
+
+/// One dependency as the regions see it.
+struct Dep {
+    /// Round trip from each region to the closest copy.
+    read_rtt_ns: Vec<u64>,
+    /// Round trip from each region to the leader.
+    write_rtt_ns: Vec<u64>,
+    reads: u32,
+    writes: u32,
+    latency: Sampler,
+    /// Active `down` outages.
+    down: u32,
+    /// Indices (into the scenario's dependency outages) of active `latency` outages.
+    slow: Vec<usize>,
+    /// Their added time per call.
+    extra: Vec<Sampler>,
+}
+
+/// Every dependency of a scenario.
+pub struct Deps {
+    deps: Vec<Dep>,
+}
+
+/// What a request's calls to the dependencies cost.
+pub struct Calls {
+    /// Time spent in the calls, ns.
+    pub ns: u64,
+    /// Whether a call failed (a dependency is down).
+    pub failed: bool,
+}
+
+impl Deps {
+    /// The dependencies of `sc`, with their round trips from each region.
+    pub fn new(sc: &Scenario) -> Self {
+        let net = &sc.network;
+        let rtt = |lat: f64, lon: f64, p: &Place| -> u64 {
+            if matches!(net.model, NetworkModel::None) {
+                return 0;
+            }
+            let km = geo::great_circle_km(lat, lon, p.lat, p.lon);
+            round_ns(geo::backbone_rtt_ms(km, net.route_inflation, net.fiber_km_per_ms) * NS_PER_MS as f64)
+        };
+        let deps = sc
+            .dependencies
+            .iter()
+            .map(|d| Dep {
+                read_rtt_ns: sc
+                    .regions
+                    .iter()
+                    .map(|r| {
+                        std::iter::once(&d.leader)
+                            .chain(&d.replicas)
+                            .map(|p| rtt(r.lat, r.lon, p))
+                            .min()
+                            .unwrap_or(0)
+                    })
+                    .collect(),
+                write_rtt_ns: sc.regions.iter().map(|r| rtt(r.lat, r.lon, &d.leader)).collect(),
+                reads: d.reads,
+                writes: d.writes,
+                latency: d.latency.sampler(),
+                down: 0,
+                slow: Vec::new(),
+                extra: Vec::new(),
+            })
+            .collect();
+        Deps { deps }
+    }
+
+    /// Whether there is any dependency.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.deps.is_empty()
+    }
+
+    /// The calls of one request served by `region`, drawing from `rng`.
+    pub fn calls(&self, region: u32, rng: &mut Rng) -> Calls {
+        let r = region as usize;
+        let mut ns = 0u64;
+        for d in &self.deps {
+            let rtts = std::iter::repeat_n(d.read_rtt_ns[r], d.reads as usize)
+                .chain(std::iter::repeat_n(d.write_rtt_ns[r], d.writes as usize));
+            for rtt in rtts {
+                ns = ns.saturating_add(rtt);
+                if d.down > 0 {
+                    return Calls { ns, failed: true };
+                }
+                ns = ns.saturating_add(d.latency.sample_ns(rng));
+                for e in &d.extra {
+                    ns = ns.saturating_add(e.sample_ns(rng));
+                }
+            }
+        }
+        Calls { ns, failed: false }
+    }
+
+    /// Dependency outage `idx` of `sc` begins or ends.
+    pub fn set_outage(&mut self, sc: &Scenario, idx: usize, starting: bool) {
+        let o = &sc.dependency_outages[idx];
+        let d = &mut self.deps[o.dependency];
+        match &o.kind {
+            DependencyOutageKind::Down => {
+                d.down = if starting { d.down + 1 } else { d.down.saturating_sub(1) };
+            }
+            DependencyOutageKind::Latency { .. } => {
+                if starting {
+                    d.slow.push(idx);
+                } else {
+                    d.slow.retain(|&i| i != idx);
+                }
+                d.extra = d
+                    .slow
+                    .iter()
+                    .filter_map(|&i| match &sc.dependency_outages[i].kind {
+                        DependencyOutageKind::Latency { extra } => Some(extra.sampler()),
+                        DependencyOutageKind::Down => None,
+                    })
+                    .collect();
+            }
+        }
+    }
+}
