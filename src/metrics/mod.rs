@@ -95,6 +95,16 @@ pub struct Row {
     /// 1 is burning the error budget exactly as fast as it accrues; in the
     /// run's totals it is the share of the run's budget used.
     pub error_budget_burned: Option<f64>,
+    /// User requests Cloud CDN answered at the edge (cities and global).
+    pub cdn_hits: Option<u64>,
+    /// User requests Cloud Armor blocked by mistake, answered 403 and
+    /// counted in `errors` too (cities and global).
+    pub blocked: Option<u64>,
+    /// Attack requests: arriving at the edge (cities and global), or
+    /// reaching the region (regions). Never in `requests`.
+    pub attack_requests: u64,
+    /// Attack requests Cloud Armor blocked (cities and global).
+    pub attack_blocked: Option<u64>,
     /// Share of the tries that got an instance slot only after waiting.
     pub queued_share: Option<f64>,
     /// Most edges that had this region ejected at once.
@@ -195,6 +205,10 @@ struct Acc {
     instances_max: u64,
     cost_usd: f64,
     ejected_max: u64,
+    cdn_hits: u64,
+    blocked: u64,
+    attack: u64,
+    attack_blocked: u64,
 }
 
 impl Acc {
@@ -218,6 +232,10 @@ impl Acc {
             instances_max: 0,
             cost_usd: 0.0,
             ejected_max: 0,
+            cdn_hits: 0,
+            blocked: 0,
+            attack: 0,
+            attack_blocked: 0,
         }
     }
 
@@ -247,6 +265,10 @@ impl Acc {
         total.instances_max = total.instances_max.max(self.instances_max);
         total.cost_usd += self.cost_usd;
         total.ejected_max = total.ejected_max.max(self.ejected_max);
+        total.cdn_hits += self.cdn_hits;
+        total.blocked += self.blocked;
+        total.attack += self.attack;
+        total.attack_blocked += self.attack_blocked;
     }
 
     fn row(&self, scope: ScopeKind, name: &str, span_ns: u64) -> Row {
@@ -283,6 +305,10 @@ impl Acc {
                 .then(|| self.cost_usd * MONTH_HOURS * 3600.0 * NS_PER_S as f64 / span_ns as f64),
             slo_met: None,
             error_budget_burned: None,
+            cdn_hits: (!not_city || scope == ScopeKind::Global).then_some(self.cdn_hits),
+            blocked: (!not_city || scope == ScopeKind::Global).then_some(self.blocked),
+            attack_requests: self.attack,
+            attack_blocked: (!not_city || scope == ScopeKind::Global).then_some(self.attack_blocked),
             queued_share: if not_city { share(self.queued, self.queue_served) } else { None },
             ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
         }
@@ -518,6 +544,39 @@ impl Metrics {
         let r = self.region_scope(region);
         self.window[0].cost_usd += usd;
         self.window[r].cost_usd += usd;
+    }
+
+    /// The edge answered a counted user request of `city` itself: from the
+    /// CDN's cache (`hit`), or with Cloud Armor's 403.
+    pub fn edge_answer(&mut self, city: u32, hit: bool) {
+        let c = self.city_scope(city);
+        for s in [0, c] {
+            if hit {
+                self.window[s].cdn_hits += 1;
+            } else {
+                self.window[s].blocked += 1;
+            }
+        }
+    }
+
+    /// An attack request reached `city`'s edge; Armor `blocked` it or not.
+    pub fn attack_at_edge(&mut self, now: SimTime, city: u32, blocked: bool) {
+        if now < self.measure_start {
+            return;
+        }
+        let c = self.city_scope(city);
+        for s in [0, c] {
+            self.window[s].attack += 1;
+            self.window[s].attack_blocked += u64::from(blocked);
+        }
+    }
+
+    /// An attack request reached `region`.
+    pub fn attack_at_region(&mut self, now: SimTime, region: u32) {
+        if now >= self.measure_start {
+            let r = self.region_scope(region);
+            self.window[r].attack += 1;
+        }
     }
 
     /// A charge of no region (the load balancer's), in USD.

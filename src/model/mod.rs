@@ -37,6 +37,7 @@ pub mod traffic;
 use crate::engine::rng::{Rng, stream};
 use crate::engine::{EventQueue, Model, SimTime};
 use crate::metrics::{Ejection, Flow, Metrics, Outcome, Row, WindowSink};
+use crate::scenario::dist::Sampler;
 use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
 use billing::LbPrices;
 use deps::Deps;
@@ -85,6 +86,10 @@ pub mod status {
 pub enum Event {
     /// A user of `city` sends a new request.
     Arrival { city: u32 },
+    /// Attack `attack` sends a new request.
+    AttackArrival { attack: u32 },
+    /// Cloud CDN answers a request from the edge's cache.
+    CdnHit { req: u32, epoch: u32 },
     /// An attempt reaches its edge.
     EdgeIn { req: u32, epoch: u32 },
     /// A try reaches `region`.
@@ -168,6 +173,8 @@ struct Request {
     try_in_flight: bool,
     /// Arrived after the warmup: counts in the statistics.
     counted: bool,
+    /// The `[[attack]]` it belongs to, or `NONE` for a user's request.
+    attack: u32,
 }
 
 /// Per-city state: its users and its edge.
@@ -178,6 +185,18 @@ struct CityState {
     /// Backoff jitter.
     client: Rng,
     edge: Edge,
+    /// Cloud CDN and Cloud Armor decisions on its users' requests.
+    features: Rng,
+}
+
+/// An `[[attack]]`: its arrivals and its own random streams, so that an
+/// attack does not change the users' draws.
+struct AttackSource {
+    city: u32,
+    traffic: Traffic,
+    access: Rng,
+    /// Cloud Armor's decisions.
+    armor: Rng,
 }
 
 /// The result of a run.
@@ -226,6 +245,12 @@ pub struct Simulation<'s> {
     failback_rng: Rng,
     /// Shared state behind the regions.
     deps: Deps,
+    /// `[[attack]]` sources.
+    attacks: Vec<AttackSource>,
+    /// Whether the edge has anything to do before routing (CDN, Armor).
+    edge_features: bool,
+    /// The edge's time to answer a cache hit.
+    cdn_hit: Sampler,
     /// The load balancer's charges.
     lb_prices: LbPrices,
     /// Forwarding-rule hours are charged up to here.
@@ -297,6 +322,7 @@ impl<'s> Simulation<'s> {
                 ),
                 access: stream(seed, &format!("city/{}/access", c.name)),
                 client: stream(seed, &format!("city/{}/client", c.name)),
+                features: stream(seed, &format!("city/{}/edge-features", c.name)),
                 edge: Edge::new(
                     n_regions,
                     &sc.load_balancer.outlier,
@@ -328,6 +354,46 @@ impl<'s> Simulation<'s> {
         for (i, c) in cities.iter_mut().enumerate() {
             if let Some(t) = c.traffic.next_arrival(SimTime::ZERO, end) {
                 q.schedule(t, Event::Arrival { city: i as u32 });
+            }
+        }
+        let mut attacks: Vec<AttackSource> = sc
+            .attacks
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                // A flat process at the attack's rate, shut off outside its window.
+                let city = crate::scenario::City {
+                    rps: a.rps,
+                    profile: crate::scenario::Profile::Flat,
+                    arrival: a.arrival,
+                    ..sc.cities[a.city].clone()
+                };
+                let off = |start_ns: u64, duration_ns: u64| crate::scenario::Surge {
+                    city: None,
+                    start_ns,
+                    duration_ns,
+                    multiplier: 0.0,
+                };
+                let window =
+                    [off(0, a.start_ns), off(a.start_ns.saturating_add(a.duration_ns), u64::MAX / 4)];
+                let window: Vec<_> = window.into_iter().filter(|s| s.duration_ns > 0).collect();
+                AttackSource {
+                    city: a.city as u32,
+                    traffic: Traffic::new(
+                        &city,
+                        a.city,
+                        &window,
+                        sc.simulation.start_utc_s,
+                        stream(seed, &format!("attack/{i}/arrivals")),
+                    ),
+                    access: stream(seed, &format!("attack/{i}/access")),
+                    armor: stream(seed, &format!("attack/{i}/armor")),
+                }
+            })
+            .collect();
+        for (i, a) in attacks.iter_mut().enumerate() {
+            if let Some(t) = a.traffic.next_arrival(SimTime::ZERO, end) {
+                q.schedule(t, Event::AttackArrival { attack: i as u32 });
             }
         }
         if sc.load_balancer.outlier.enabled {
@@ -379,6 +445,11 @@ impl<'s> Simulation<'s> {
             failing_back: Vec::new(),
             failback_rng: stream(seed, "load-balancer/failback"),
             deps: Deps::new(sc),
+            attacks,
+            edge_features: sc.edge.cdn_hit_ratio > 0.0
+                || sc.edge.armor_false_positive > 0.0
+                || !sc.attacks.is_empty(),
+            cdn_hit: sc.edge.cdn_hit_latency.sampler(),
             lb_prices: LbPrices::new(&sc.pricing),
             lb_charged_at: SimTime::ZERO,
             metrics,
@@ -435,8 +506,35 @@ impl<'s> Simulation<'s> {
             tried: 0,
             try_in_flight: false,
             counted,
+            attack: NONE,
         });
         self.arrivals += 1;
+        self.live += 1;
+        self.peak_live = self.peak_live.max(self.live);
+        self.send_attempt(q, req);
+    }
+
+    fn on_attack_arrival(&mut self, q: &mut EventQueue<Event>, attack: u32) {
+        let now = q.now();
+        let a = &mut self.attacks[attack as usize];
+        if let Some(t) = a.traffic.next_arrival(now, self.end) {
+            q.schedule(t, Event::AttackArrival { attack });
+        }
+        let city = a.city;
+        let req = self.reqs.insert_with(|old| Request {
+            epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
+            city,
+            region: NONE,
+            job: NONE,
+            start: now,
+            access_rtt_ns: 0,
+            attempts: 0,
+            lb_retries: 0,
+            tried: 0,
+            try_in_flight: false,
+            counted: false,
+            attack,
+        });
         self.live += 1;
         self.peak_live = self.peak_live.max(self.live);
         self.send_attempt(q, req);
@@ -445,8 +543,12 @@ impl<'s> Simulation<'s> {
     /// The client sends its next attempt of `req`.
     fn send_attempt(&mut self, q: &mut EventQueue<Event>, req: u32) {
         let now = q.now();
-        let city = self.reqs[req].city;
-        let (rtt, to_edge) = self.net.sample_access(&mut self.cities[city as usize].access);
+        let (city, attack) = (self.reqs[req].city, self.reqs[req].attack);
+        let rng = match attack {
+            NONE => &mut self.cities[city as usize].access,
+            a => &mut self.attacks[a as usize].access,
+        };
+        let (rtt, to_edge) = self.net.sample_access(rng);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.attempts += 1;
@@ -480,7 +582,8 @@ impl<'s> Simulation<'s> {
         }
         let on = self.sc.client.retry_on;
         let retryable = if status == 429 { on.status_429 } else { status >= 500 && on.status_5xx };
-        if retryable && self.reqs[req].attempts <= self.sc.client.retries {
+        let r = &self.reqs[req];
+        if retryable && r.attempts <= self.sc.client.retries && r.attack == NONE {
             return self.back_off(q, at, req);
         }
         let outcome = if status == 429 { Outcome::Rejected } else { Outcome::Error };
@@ -490,7 +593,8 @@ impl<'s> Simulation<'s> {
     /// The client's per-attempt timeout fired for `req`.
     fn on_client_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
         self.abandon_attempt(q.now(), req);
-        if self.sc.client.retry_on.timeout && self.reqs[req].attempts <= self.sc.client.retries {
+        let r = &self.reqs[req];
+        if self.sc.client.retry_on.timeout && r.attempts <= self.sc.client.retries && r.attack == NONE {
             self.back_off(q, q.now(), req);
         } else {
             self.end_request(q, q.now(), req, Outcome::Timeout);
@@ -551,7 +655,46 @@ impl<'s> Simulation<'s> {
         if self.lb_timers.push(0, req, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Lb });
         }
+        if self.edge_features && self.at_the_edge(q, req, epoch) {
+            return;
+        }
         self.lb_try(q, req, false);
+    }
+
+    /// Cloud Armor and Cloud CDN at the edge, before routing: whether they
+    /// answered `req` (Armor's 403 at once, or a cache hit after the edge's
+    /// own time). Attack requests meet Armor's efficacy and never hit the
+    /// cache (attackers bust it); users meet Armor's false positives.
+    fn at_the_edge(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32) -> bool {
+        let now = q.now();
+        let (city, attack, counted) = (self.reqs[req].city, self.reqs[req].attack, self.reqs[req].counted);
+        let e = &self.sc.edge;
+        if attack != NONE {
+            let blocked = e.armor_efficacy > 0.0
+                && self.attacks[attack as usize].armor.random::<f64>() < e.armor_efficacy;
+            self.metrics.attack_at_edge(now, city, blocked);
+            if blocked {
+                self.lb_answer(q, req, 403);
+            }
+            return blocked;
+        }
+        let rng = &mut self.cities[city as usize].features;
+        if e.armor_false_positive > 0.0 && rng.random::<f64>() < e.armor_false_positive {
+            if counted {
+                self.metrics.edge_answer(city, false);
+            }
+            self.lb_answer(q, req, 403);
+            return true;
+        }
+        if e.cdn_hit_ratio > 0.0 && rng.random::<f64>() < e.cdn_hit_ratio {
+            if counted {
+                self.metrics.edge_answer(city, true);
+            }
+            let d = self.cdn_hit.sample_ns(&mut self.cities[city as usize].features);
+            q.schedule_in(d, Event::CdnHit { req, epoch });
+            return true;
+        }
+        false
     }
 
     /// Sends a try of `req` to the closest region its edge has not ejected;
@@ -801,6 +944,12 @@ impl Model for Simulation<'_> {
         }
         match event {
             Event::Arrival { city } => self.on_arrival(q, city),
+            Event::AttackArrival { attack } => self.on_attack_arrival(q, attack),
+            Event::CdnHit { req, epoch } => {
+                if self.reqs[req].epoch == epoch {
+                    self.lb_answer(q, req, 200);
+                }
+            }
             Event::EdgeIn { req, epoch } => self.on_edge_in(q, req, epoch),
             Event::RegionIn { req, epoch, region } => self.on_region_in(q, req, epoch, region),
             Event::EdgeBack { req, epoch, status } => self.on_edge_back(q, req, epoch, status),

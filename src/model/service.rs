@@ -597,6 +597,8 @@ impl Simulation<'_> {
         let city = self.reqs[req].city;
         if self.reqs[req].counted {
             self.metrics.region_try(region);
+        } else if self.reqs[req].attack != NONE {
+            self.metrics.attack_at_region(now, region);
         }
         let reg = &mut self.regions[region as usize];
         if reg.down > 0 {

@@ -19,7 +19,8 @@ use std::io::{self, Write};
 /// Columns of `summary.csv`, in order (`timeseries.csv` adds
 /// `window_start_s` in front). The first twenty are SCENARIO.md's contract;
 /// `queued_share`, `ejected_by_edges`, `instances_starting_mean`,
-/// `cost_month_usd`, `slo_met` and `error_budget_burned` are additions.
+/// `cost_month_usd`, `slo_met`, `error_budget_burned`, `cdn_hits`,
+/// `blocked`, `attack_requests` and `attack_blocked` are additions.
 pub const COLUMNS: &[&str] = &[
     "scope",
     "name",
@@ -47,6 +48,10 @@ pub const COLUMNS: &[&str] = &[
     "cost_month_usd",
     "slo_met",
     "error_budget_burned",
+    "cdn_hits",
+    "blocked",
+    "attack_requests",
+    "attack_blocked",
 ];
 
 fn opt(x: Option<f64>, decimals: usize) -> String {
@@ -86,6 +91,10 @@ pub fn fields(r: &Row) -> Vec<String> {
         opt(r.cost_month_usd, 2),
         opt_int(r.slo_met),
         opt(r.error_budget_burned, 4),
+        opt_int(r.cdn_hits),
+        opt_int(r.blocked),
+        r.attack_requests.to_string(),
+        opt_int(r.attack_blocked),
     ]
 }
 
@@ -294,6 +303,10 @@ mod tests {
             cost_month_usd: None,
             slo_met: None,
             error_budget_burned: None,
+            cdn_hits: Some(0),
+            blocked: Some(0),
+            attack_requests: 0,
+            attack_blocked: Some(0),
             queued_share: None,
             ejected_by_edges: None,
             instances_starting_mean: None,
@@ -311,7 +324,7 @@ mod tests {
         ));
         assert_eq!(
             lines.next().unwrap(),
-            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,,,,"
+            "city,\"Washington, D.C.\",10,9,1,0,0,0.900000,11,12.346,10.000,20.000,30.000,40.000,,,,,0.000000,,,,,,,,0,0,0,0"
         );
     }
 

@@ -94,6 +94,10 @@ fn parse_row(f: &[&str]) -> Option<Row> {
         cost_month_usd: num(f[23]),
         slo_met: int(24),
         error_budget_burned: num(f[25]),
+        cdn_hits: int(26),
+        blocked: int(27),
+        attack_requests: int(28)?,
+        attack_blocked: int(29),
     })
 }
 

@@ -58,6 +58,53 @@ pub struct Scenario {
     pub dependencies: Vec<Dependency>,
     /// `[[outage]]` entries that name a `dependency` rather than a region.
     pub dependency_outages: Vec<DependencyOutage>,
+    /// `[edge]`: Cloud CDN and Cloud Armor at the load balancer's edge.
+    pub edge: EdgeFeatures,
+    /// `[[attack]]`: attack traffic entering at a city's edge.
+    pub attacks: Vec<Attack>,
+}
+
+/// `[edge]`: what the load balancer's edge does before routing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeFeatures {
+    /// Share of user requests Cloud CDN answers from the edge's cache.
+    pub cdn_hit_ratio: f64,
+    /// The edge's own time to answer a cache hit.
+    pub cdn_hit_latency: DistSpec,
+    /// Share of user requests Cloud Armor blocks by mistake (403).
+    pub armor_false_positive: f64,
+    /// Share of attack requests Cloud Armor blocks (403).
+    pub armor_efficacy: f64,
+}
+
+impl Default for EdgeFeatures {
+    fn default() -> Self {
+        EdgeFeatures {
+            cdn_hit_ratio: 0.0,
+            cdn_hit_latency: DistSpec::constant(crate::engine::time::NS_PER_MS),
+            armor_false_positive: 0.0,
+            armor_efficacy: 0.0,
+        }
+    }
+}
+
+/// `[[attack]]`: requests from attackers entering at `city`'s edge at a flat
+/// `rps` from `start` for `duration`. Cloud Armor blocks `armor_efficacy`
+/// of them; the rest reach the regions like user requests, without CDN
+/// hits or retries. They are not users: they count in the `attack_*`
+/// columns only, never in `requests` or its outcomes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attack {
+    /// Index into [`Scenario::cities`].
+    pub city: usize,
+    /// When it begins.
+    pub start_ns: u64,
+    /// How long it lasts.
+    pub duration_ns: u64,
+    /// Its rate, requests per second.
+    pub rps: f64,
+    /// How its requests are spaced.
+    pub arrival: Arrival,
 }
 
 /// A place a dependency has a copy of its data in: a region of the

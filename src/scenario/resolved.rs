@@ -297,6 +297,34 @@ pub fn to_table(sc: &Scenario) -> Table {
         root.insert("slo".into(), Value::Table(t));
     }
 
+    let e = &sc.edge;
+    let mut t = Table::new();
+    t.insert("cdn_hit_ratio".into(), f(e.cdn_hit_ratio));
+    t.insert("cdn_hit_latency".into(), e.cdn_hit_latency.to_toml());
+    t.insert("armor_false_positive".into(), f(e.armor_false_positive));
+    t.insert("armor_efficacy".into(), f(e.armor_efficacy));
+    root.insert("edge".into(), Value::Table(t));
+    if !sc.attacks.is_empty() {
+        let attacks = sc
+            .attacks
+            .iter()
+            .map(|a| {
+                let mut t = Table::new();
+                t.insert("city".into(), s(&sc.cities[a.city].name));
+                t.insert("start".into(), d(a.start_ns));
+                t.insert("duration".into(), d(a.duration_ns));
+                t.insert("rps".into(), f(a.rps));
+                let arrival = match a.arrival {
+                    Arrival::Poisson => "poisson",
+                    Arrival::Uniform => "uniform",
+                };
+                t.insert("arrival".into(), s(arrival));
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("attack".into(), Value::Array(attacks));
+    }
+
     let p = &sc.pricing;
     let mut t = Table::new();
     t.insert("request_vcpu_s".into(), f(p.request_vcpu_s));
@@ -390,6 +418,14 @@ mod tests {
             duration = "1m"
             kind = "latency"
             extra = "40ms"
+            [edge]
+            cdn_hit_ratio = 0.25
+            armor_efficacy = 0.9
+            [[attack]]
+            city = "Chicago"
+            start = "5m"
+            duration = "10m"
+            rps = 500
         "#;
         let first = from_str(Path::new("a.toml"), text, &Overrides::default()).unwrap().scenario;
         let written = to_string(&first);

@@ -96,6 +96,8 @@ pub fn from_table(
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
     let pricing = read_pricing(root.section("pricing"));
+    let edge = read_edge(root.section("edge"));
+    let attacks = read_attacks(&mut root, &cities, horizon);
 
     let network = match (network, matrix_file) {
         (Some(mut network), Some(file)) => {
@@ -127,6 +129,8 @@ pub fn from_table(
             pricing,
             dependencies,
             dependency_outages,
+            edge,
+            attacks,
         },
         warnings,
     })
@@ -963,6 +967,68 @@ fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Su
                 ),
             );
         }
+    }
+    out
+}
+
+/// Reads `[edge]`.
+fn read_edge(mut s: Section<'_>) -> EdgeFeatures {
+    let d = EdgeFeatures::default();
+    let e = EdgeFeatures {
+        cdn_hit_ratio: s.number("cdn_hit_ratio", d.cdn_hit_ratio, Rule::Between(0.0, 1.0)),
+        cdn_hit_latency: s.dist("cdn_hit_latency", d.cdn_hit_latency),
+        armor_false_positive: s.number(
+            "armor_false_positive",
+            d.armor_false_positive,
+            Rule::Between(0.0, 1.0),
+        ),
+        armor_efficacy: s.number("armor_efficacy", d.armor_efficacy, Rule::Between(0.0, 1.0)),
+    };
+    s.finish();
+    e
+}
+
+fn read_attacks(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Attack> {
+    let mut out = Vec::new();
+    let names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
+    for mut s in root.sections("attack") {
+        let city = match s.opt_string("city") {
+            Some(n) => {
+                let i = names.iter().position(|c| cities::fold(c) == cities::fold(n));
+                if i.is_none() {
+                    s.error(
+                        "city",
+                        format!("\"{n}\" is not one of this scenario's cities{}", hint(n, &names)),
+                    );
+                }
+                i
+            }
+            None => {
+                if !s.has("city") {
+                    s.missing("city", "the city whose edge the attack enters at");
+                }
+                None
+            }
+        };
+        let start = s.required_duration("start", Rule::AtLeast(0.0));
+        let duration = s.required_duration("duration", Rule::Above(0.0));
+        let rps = if s.has("rps") {
+            s.opt_number("rps", Rule::Between(0.0, MAX_CITY_RPS))
+        } else {
+            s.missing("rps", "the attack's requests per second");
+            None
+        };
+        let arrival = s.choice(
+            "arrival",
+            Arrival::Poisson,
+            &[("poisson", Arrival::Poisson), ("uniform", Arrival::Uniform)],
+        );
+        if let (Some(city), Some(start_ns), Some(duration_ns), Some(rps)) = (city, start, duration, rps)
+            && within_run(&s, "attack", start_ns, h)
+        {
+            out.push(Attack { city, start_ns, duration_ns, rps, arrival });
+        }
+        s.finish();
     }
     out
 }

@@ -324,6 +324,10 @@ pub const METRICS: &[(&str, usize)] = &[
     ("cost_month_usd", 2),
     ("slo_met", 3),
     ("error_budget_burned", 4),
+    ("cdn_hits", 3),
+    ("blocked", 3),
+    ("attack_requests", 3),
+    ("attack_blocked", 3),
 ];
 
 /// The value of metric `name` in a summary row.
@@ -352,6 +356,10 @@ pub fn metric(row: &Row, name: &str) -> Option<f64> {
         "cost_month_usd" => row.cost_month_usd,
         "slo_met" => row.slo_met.map(|x| x as f64),
         "error_budget_burned" => row.error_budget_burned,
+        "cdn_hits" => row.cdn_hits.map(|x| x as f64),
+        "blocked" => row.blocked.map(|x| x as f64),
+        "attack_requests" => n(row.attack_requests),
+        "attack_blocked" => row.attack_blocked.map(|x| x as f64),
         _ => None,
     }
 }

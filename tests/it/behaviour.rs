@@ -314,3 +314,58 @@ latency = "3ms"
     }
     assert!(w.ejections.is_empty());
 }
+
+/// `k` successes of `n` trials against probability `p`, within four
+/// binomial standard deviations.
+fn binomial_ok(k: u64, n: u64, p: f64) -> bool {
+    let (n, k) = (n as f64, k as f64);
+    (k - n * p).abs() <= 4.0 * (n * p * (1.0 - p)).sqrt()
+}
+
+#[test]
+fn the_cdn_answers_hits_at_the_edge_and_armor_blocks_attacks_without_touching_users() {
+    // A 30 % cache hit ratio answered in 2 ms at the edge, and Armor's 1 %
+    // false positives.
+    let edge = "[edge]\ncdn_hit_ratio = 0.3\ncdn_hit_latency = \"2ms\"\narmor_false_positive = 0.01\n";
+    let text = format!("{}{edge}", PHYSICS.replace("concurrency = 1", "concurrency = 50"));
+    let (res, _) = run(&scenario(&text));
+    assert_conservation(&res.rows);
+    let g = row(&res.rows, ScopeKind::Global, "all");
+    let (hits, blocked) = (g.cdn_hits.unwrap(), g.blocked.unwrap());
+    assert!(binomial_ok(blocked, g.requests, 0.01), "blocked {blocked} of {}", g.requests);
+    assert!(binomial_ok(hits, g.requests - blocked, 0.3), "hits {hits} of {}", g.requests - blocked);
+    assert_eq!(g.errors, blocked, "Armor's 403s are the only errors");
+    // A hit costs the access round trip and the edge's 2 ms: Sydney's users
+    // (8 ms access, 5 ms of CPU next door) see 10 ms for a hit, 13 ms
+    // otherwise.
+    let sydney = row(&res.rows, ScopeKind::City, "Sydney");
+    let hit_share = sydney.cdn_hits.unwrap() as f64 / sydney.ok as f64;
+    let mean = sydney.latency_mean_ms.unwrap();
+    let want = hit_share * 10.0 + (1.0 - hit_share) * 13.0;
+    assert!((mean - want).abs() < 0.001, "Sydney: mean {mean}, want {want}");
+    // Regions see only the misses.
+    let regions: u64 = res.rows.iter().filter(|r| r.scope == ScopeKind::Region).map(|r| r.requests).sum();
+    assert_eq!(regions, g.requests - hits - blocked);
+
+    // An attack of 200 requests per second (Poisson) at Los Angeles' edge
+    // from minute 2 to minute 4, 90 % blocked: the rest reaches
+    // us-central1, and users' requests are the same as without it.
+    let attack = "[[attack]]\ncity = \"Los Angeles\"\nstart = \"2m\"\nduration = \"2m\"\nrps = 200\n";
+    let (with, _) =
+        run(&scenario(&format!("{text}[edge]\narmor_efficacy = 0.9\n{attack}").replace(edge, "")));
+    let (without, _) = run(&scenario(&text.replace(edge, "")));
+    let g = row(&with.rows, ScopeKind::Global, "all");
+    let la = row(&with.rows, ScopeKind::City, "Los Angeles");
+    assert!(
+        (la.attack_requests as f64 - 24_000.0).abs() < 4.0 * 24_000f64.sqrt(),
+        "Poisson count of 2 minutes at 200/s: {}",
+        la.attack_requests
+    );
+    assert!(binomial_ok(la.attack_blocked.unwrap(), la.attack_requests, 0.9), "{la:?}");
+    let iowa = row(&with.rows, ScopeKind::Region, "us-central1");
+    assert_eq!(iowa.attack_requests, la.attack_requests - la.attack_blocked.unwrap());
+    assert_eq!(g.attack_requests, la.attack_requests);
+    for (a, b) in with.rows.iter().zip(&without.rows).filter(|(a, _)| a.scope == ScopeKind::City) {
+        assert_eq!((a.requests, a.ok), (b.requests, b.ok), "{}: users are not attackers", a.name);
+    }
+}
