@@ -114,6 +114,17 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Write a commented starter scenario to begin from.
+    Init {
+        /// The file to write.
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the scenario format (for editor completion).
+    Schema,
     /// List the built-in Google Cloud regions.
     Regions,
     /// List the built-in cities.
@@ -149,6 +160,11 @@ pub fn main() -> ExitCode {
         Command::Report { dir } => report::files::write_report(&dir)
             .map(|()| println!("{}", dir.join("report.html").display()))
             .map_err(|e| Failure::BadInput(e.into())),
+        Command::Init { file, force } => init(&file, force),
+        Command::Schema => {
+            println!("{}", scenario::schema::json_schema());
+            Ok(())
+        }
         Command::Regions => list_regions().map_err(|e| Failure::RunFailed(e.into())),
         Command::Cities => list_cities().map_err(|e| Failure::RunFailed(e.into())),
     };
@@ -494,6 +510,21 @@ fn sweep_pictures(dir: &Path, text: &str, meta: &sweep::shard::SweepMeta) -> Res
     let about = sweep::report::About { sweep: &meta.sweep, replications: meta.replications, seed: meta.seed };
     sweep::report::write(dir, text, &meta.metrics, &about, &stems)
         .with_context(|| format!("cannot write {}", dir.join("report.html").display()))
+}
+
+/// `negsim init`: the starter scenario, refusing to overwrite a file.
+fn init(file: &Path, force: bool) -> Result<(), Failure> {
+    if file.exists() && !force {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "{} exists; choose another name or add --force to overwrite it",
+            file.display()
+        )));
+    }
+    report::atomic::write_file(file, |w| w.write_all(scenario::STARTER.as_bytes()))
+        .with_context(|| format!("cannot write {}", file.display()))
+        .map_err(Failure::RunFailed)?;
+    println!("wrote {}; next: negsim validate {0}, then negsim run {0}", file.display());
+    Ok(())
 }
 
 fn write_meta(dir: &Path, meta: &sweep::shard::SweepMeta) -> Result<()> {

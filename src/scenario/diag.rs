@@ -189,12 +189,83 @@ pub struct Diag<'s> {
     source: &'s Source,
     problems: RefCell<Vec<Problem>>,
     warnings: RefCell<Vec<Problem>>,
+    /// When recording (for the JSON Schema): every key the reader asked
+    /// for, with its type, in the order asked.
+    notes: RefCell<Option<Vec<Noted>>>,
+}
+
+/// A key the scenario reader asked for, and what it accepts.
+#[derive(Clone, Debug)]
+pub struct Noted {
+    /// The section's key path (`region[1]`, `load_balancer.outlier_detection`).
+    pub path: String,
+    /// The key.
+    pub key: String,
+    /// What it accepts.
+    pub ty: Ty,
+}
+
+/// What a key accepts, as the reader checks it.
+#[derive(Clone, Debug)]
+pub enum Ty {
+    /// A duration string; its default and bounds.
+    Duration { default: Option<u64>, rule: Option<super::reader::Rule> },
+    /// A number.
+    Number { default: Option<f64>, rule: super::reader::Rule },
+    /// A whole number within bounds.
+    Integer { default: Option<i64>, min: i64, max: i64 },
+    /// `true` or `false`.
+    Boolean { default: bool },
+    /// Any string (a name).
+    Text,
+    /// One of these strings.
+    Choice(Vec<String>),
+    /// An array of these strings.
+    ChoiceList(Vec<String>),
+    /// A distribution of durations.
+    Dist,
+    /// A table.
+    Table,
+    /// An array of tables.
+    Tables,
+    /// Something the reader checks by hand (an array of names, say).
+    Other,
 }
 
 impl<'s> Diag<'s> {
     /// A collector for problems in `source`.
     pub fn new(source: &'s Source) -> Self {
-        Diag { source, problems: RefCell::new(Vec::new()), warnings: RefCell::new(Vec::new()) }
+        Diag {
+            source,
+            problems: RefCell::new(Vec::new()),
+            warnings: RefCell::new(Vec::new()),
+            notes: RefCell::new(None),
+        }
+    }
+
+    /// Starts recording every key asked for (see [`Noted`]).
+    pub fn record(&self) {
+        *self.notes.borrow_mut() = Some(Vec::new());
+    }
+
+    /// Records that the reader asked for `key` of section `path` as `ty`;
+    /// a later typed note of the same key replaces an `Other`.
+    pub fn note(&self, path: &str, key: &str, ty: Ty) {
+        if let Some(notes) = self.notes.borrow_mut().as_mut() {
+            match notes.iter_mut().find(|n| n.path == path && n.key == key) {
+                Some(n) => {
+                    if matches!(n.ty, Ty::Other) {
+                        n.ty = ty;
+                    }
+                }
+                None => notes.push(Noted { path: path.to_string(), key: key.to_string(), ty }),
+            }
+        }
+    }
+
+    /// The keys recorded so far.
+    pub fn notes(&self) -> Vec<Noted> {
+        self.notes.borrow().clone().unwrap_or_default()
     }
 
     fn problem(&self, path: &str, message: String, at_key: bool) -> Problem {

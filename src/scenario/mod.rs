@@ -17,12 +17,16 @@ pub mod diag;
 pub mod dist;
 pub mod reader;
 pub mod resolved;
+pub mod schema;
 pub mod units;
 mod validate;
 
 pub use diag::{InputError, Problem, Warnings};
 pub use dist::DistSpec;
 pub use validate::{Overrides, from_table};
+
+/// The commented starter scenario `negsim init` writes.
+pub const STARTER: &str = include_str!("starter.toml");
 
 use std::path::{Path, PathBuf};
 

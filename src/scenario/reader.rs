@@ -6,7 +6,7 @@
 //! The keys asked for are remembered; [`Section::finish`] reports every other
 //! key in the table as unknown, with a "did you mean" for near misses.
 
-use super::diag::{Diag, hint, join_key};
+use super::diag::{Diag, Ty, hint, join_key};
 use super::dist::{self, DistSpec};
 use super::units::{DURATION_HELP, human_duration, parse_duration};
 use toml::Value;
@@ -87,6 +87,7 @@ impl<'a> Section<'a> {
         if !self.asked.contains(&key) {
             self.asked.push(key);
         }
+        self.diag.note(&self.path, key, Ty::Other);
         self.table.and_then(|t| t.get(key))
     }
 
@@ -117,6 +118,7 @@ impl<'a> Section<'a> {
 
     /// A duration string; `None` when absent or wrong.
     pub fn opt_duration(&mut self, key: &'static str) -> Option<u64> {
+        self.diag.note(&self.path, key, Ty::Duration { default: None, rule: None });
         let value = self.get(key)?;
         match value {
             Value::String(s) => match parse_duration(s) {
@@ -145,6 +147,7 @@ impl<'a> Section<'a> {
 
     /// A duration, `default` when absent; `check` gives the rule it must meet.
     pub fn duration(&mut self, key: &'static str, default: u64, rule: Rule) -> u64 {
+        self.diag.note(&self.path, key, Ty::Duration { default: Some(default), rule: Some(rule) });
         match self.opt_duration(key) {
             Some(ns) => {
                 if let Err(msg) = rule.check_duration(ns) {
@@ -160,6 +163,7 @@ impl<'a> Section<'a> {
 
     /// A required duration; records a problem and returns `None` if absent.
     pub fn required_duration(&mut self, key: &'static str, rule: Rule) -> Option<u64> {
+        self.diag.note(&self.path, key, Ty::Duration { default: None, rule: Some(rule) });
         if !self.has(key) {
             self.missing(key, "a duration such as \"2h\"");
             return None;
@@ -176,6 +180,7 @@ impl<'a> Section<'a> {
 
     /// A number (integer or float); `None` when absent or wrong.
     pub fn opt_number(&mut self, key: &'static str, rule: Rule) -> Option<f64> {
+        self.diag.note(&self.path, key, Ty::Number { default: None, rule });
         let value = self.get(key)?;
         let x = match value {
             Value::Integer(i) => *i as f64,
@@ -196,11 +201,13 @@ impl<'a> Section<'a> {
 
     /// A number, `default` when absent.
     pub fn number(&mut self, key: &'static str, default: f64, rule: Rule) -> f64 {
+        self.diag.note(&self.path, key, Ty::Number { default: Some(default), rule });
         self.opt_number(key, rule).unwrap_or(default)
     }
 
     /// A whole number; `None` when absent or wrong.
     pub fn opt_integer(&mut self, key: &'static str, min: i64, max: i64) -> Option<i64> {
+        self.diag.note(&self.path, key, Ty::Integer { default: None, min, max });
         let value = self.get(key)?;
         match value {
             Value::Integer(i) if (min..=max).contains(i) => Some(*i),
@@ -218,11 +225,13 @@ impl<'a> Section<'a> {
 
     /// A whole number, `default` when absent.
     pub fn integer(&mut self, key: &'static str, default: i64, min: i64, max: i64) -> i64 {
+        self.diag.note(&self.path, key, Ty::Integer { default: Some(default), min, max });
         self.opt_integer(key, min, max).unwrap_or(default)
     }
 
     /// A boolean, `default` when absent.
     pub fn boolean(&mut self, key: &'static str, default: bool) -> bool {
+        self.diag.note(&self.path, key, Ty::Boolean { default });
         match self.get(key) {
             None => default,
             Some(Value::Boolean(b)) => *b,
@@ -235,6 +244,7 @@ impl<'a> Section<'a> {
 
     /// A string; `None` when absent or not a string.
     pub fn opt_string(&mut self, key: &'static str) -> Option<&'a str> {
+        self.diag.note(&self.path, key, Ty::Text);
         match self.get(key)? {
             Value::String(s) => Some(s.as_str()),
             other => {
@@ -246,6 +256,7 @@ impl<'a> Section<'a> {
 
     /// One of a fixed set of strings, `default` when absent.
     pub fn choice<T: Copy>(&mut self, key: &'static str, default: T, options: &[(&str, T)]) -> T {
+        self.diag.note(&self.path, key, Ty::Choice(options.iter().map(|(n, _)| n.to_string()).collect()));
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
         let allowed = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
         match self.get(key) {
@@ -271,6 +282,7 @@ impl<'a> Section<'a> {
         default: &[T],
         options: &[(&str, T)],
     ) -> Vec<T> {
+        self.diag.note(&self.path, key, Ty::ChoiceList(options.iter().map(|(n, _)| n.to_string()).collect()));
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
         let allowed = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
         let Some(value) = self.get(key) else {
@@ -303,6 +315,7 @@ impl<'a> Section<'a> {
 
     /// A distribution of durations, `default` when absent.
     pub fn dist(&mut self, key: &'static str, default: DistSpec) -> DistSpec {
+        self.diag.note(&self.path, key, Ty::Dist);
         match self.get(key) {
             None => default,
             Some(value) => {
@@ -314,6 +327,7 @@ impl<'a> Section<'a> {
 
     /// A sub-table; an absent key gives an empty section of defaults.
     pub fn section(&mut self, key: &'static str) -> Section<'a> {
+        self.diag.note(&self.path, key, Ty::Table);
         let path = self.key_path(key);
         match self.get(key) {
             None => Section::new(self.diag, path, None),
@@ -327,6 +341,7 @@ impl<'a> Section<'a> {
 
     /// An array of tables (`[[key]]`); absent gives none.
     pub fn sections(&mut self, key: &'static str) -> Vec<Section<'a>> {
+        self.diag.note(&self.path, key, Ty::Tables);
         let path = self.key_path(key);
         match self.get(key) {
             None => Vec::new(),

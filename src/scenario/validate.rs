@@ -63,7 +63,29 @@ pub fn from_table(
 ) -> Result<Loaded, InputError> {
     let source = Source::new(path, text);
     let diag = Diag::new(&source);
-    let mut root = Section::root(&diag, table);
+    let scenario = read_scenario(&diag, path, table, ov);
+    let warnings = diag.finish()?;
+    let scenario = scenario.expect("a scenario is only missing after a recorded problem");
+    Ok(Loaded { scenario, warnings })
+}
+
+/// Every key the reader asks for when it reads `text` (a scenario with
+/// every section and one array entry of each kind), with what it accepts:
+/// the source of the JSON Schema, so the schema cannot drift from the reader.
+pub fn record_keys(text: &str) -> Vec<super::diag::Noted> {
+    let path = Path::new("schema.toml");
+    let table: toml::Table = text.parse().unwrap_or_default();
+    let source = Source::new(path, text);
+    let diag = Diag::new(&source);
+    diag.record();
+    let _ = read_scenario(&diag, path, &table, &Overrides::default());
+    diag.notes()
+}
+
+/// Reads and checks a whole scenario, recording problems in `diag`; `None`
+/// only when a problem was recorded.
+fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrides) -> Option<Scenario> {
+    let mut root = Section::root(diag, table);
 
     let simulation = read_simulation(root.section("simulation"), path, ov);
     let mut net_section = root.section("network");
@@ -111,28 +133,23 @@ pub fn from_table(
     net_section.finish();
     root.finish();
 
-    let warnings = diag.finish()?;
-    let network = network.expect("network is only None after a recorded problem");
-    Ok(Loaded {
-        scenario: Scenario {
-            file: path.to_path_buf(),
-            simulation,
-            network,
-            load_balancer,
-            client,
-            service,
-            regions,
-            cities,
-            outages,
-            surges,
-            slo,
-            pricing,
-            dependencies,
-            dependency_outages,
-            edge,
-            attacks,
-        },
-        warnings,
+    Some(Scenario {
+        file: path.to_path_buf(),
+        simulation,
+        network: network?,
+        load_balancer,
+        client,
+        service,
+        regions,
+        cities,
+        outages,
+        surges,
+        slo,
+        pricing,
+        dependencies,
+        dependency_outages,
+        edge,
+        attacks,
     })
 }
 

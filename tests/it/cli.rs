@@ -214,3 +214,25 @@ fn regression_inputs_finish_cleanly() {
     }
     assert!(n >= 4, "{n} regression inputs");
 }
+
+#[test]
+fn init_writes_a_valid_starter_and_never_overwrites_and_schema_prints_json() {
+    let dir = temp_dir("init");
+    let file = dir.join("scenario.toml");
+    let f = file.to_str().unwrap();
+    let res = negsim(&["init", f]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let v = negsim(&["validate", f]);
+    assert!(v.status.success(), "the starter is valid: {}", String::from_utf8_lossy(&v.stderr));
+    let again = negsim(&["init", f]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists; choose another name or add --force"));
+    assert!(negsim(&["init", f, "--force"]).status.success());
+    let out = negsim(&["run", f, "--duration", "2m", "-o", dir.join("out").to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "the starter runs: {}", String::from_utf8_lossy(&out.stderr));
+
+    let schema = negsim(&["schema"]);
+    assert!(schema.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(json["$schema"], "http://json-schema.org/draft-07/schema#");
+}
