@@ -230,6 +230,29 @@ fn run(
     quiet: bool,
     force: bool,
 ) -> Result<(), Failure> {
+    if is_sweep_file(path) {
+        // A sweep file given to `run`: run it as the sweep it is.
+        if overrides.seed.is_some() {
+            return Err(Failure::BadInput(anyhow::anyhow!(
+                "{}: a sweep file sets its seeds in [sweep] (seed = ...); --seed applies to a scenario",
+                path.display()
+            )));
+        }
+        if !quiet {
+            eprintln!("{} is a sweep file: running it as `negsim sweep {0}`", path.display());
+        }
+        let how = SweepArgs {
+            output,
+            threads: None,
+            shard: None,
+            keep_runs: false,
+            duration: overrides.duration_ns,
+            replications: None,
+            quiet,
+            force,
+        };
+        return run_sweep(path, how);
+    }
     let sc = load(path, &overrides)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&sc.simulation.name));
     check_output_folder(&dir, force)?;
@@ -355,6 +378,15 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
 }
 
 /// The options of `negsim sweep`.
+/// Whether `path` is a TOML file with a top-level `[sweep]` table (a
+/// readable one: anything else is left to the scenario reader's messages).
+fn is_sweep_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.get("sweep").is_some_and(toml::Value::is_table))
+}
+
 struct SweepArgs {
     output: Option<PathBuf>,
     threads: Option<usize>,

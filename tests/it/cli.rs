@@ -236,3 +236,15 @@ fn init_writes_a_valid_starter_and_never_overwrites_and_schema_prints_json() {
     let json: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     assert_eq!(json["$schema"], "http://json-schema.org/draft-07/schema#");
 }
+
+#[test]
+fn run_given_a_sweep_file_runs_the_sweep() {
+    let out = temp_dir("run-a-sweep");
+    let o = out.to_str().unwrap();
+    let res = negsim(&["run", "scenarios/warm-standby.toml", "--duration", "2m", "-o", o]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("is a sweep file: running it as `negsim sweep"));
+    assert!(out.join("sweep.csv").is_file() && out.join("report.html").is_file());
+    let seeded = negsim(&["run", "scenarios/warm-standby.toml", "--seed", "2", "-o", o, "--force"]);
+    assert_eq!(seeded.status.code(), Some(2));
+}
