@@ -9,7 +9,7 @@ use super::plots::Chart;
 use super::results::Results;
 use crate::metrics::{Row, ScopeKind};
 use crate::scenario::units::human_duration;
-use crate::scenario::{OutageKind, Profile, Routing};
+use crate::scenario::{DependencyOutageKind, OutageKind, Profile, Routing};
 use std::fmt::Write as _;
 
 /// Escapes text for HTML.
@@ -538,6 +538,15 @@ fn causes(res: &Results, t0: f64, t1: f64) -> String {
         .filter(|o| (o.start_ns as f64 / 1e9) < t1 && (o.end_ns() as f64 / 1e9) + 10.0 * res.window_s() > t0)
         .map(|o| format!("{} was {}", esc(&sc.regions[o.region].name), o.kind.name()))
         .collect();
+    for o in &sc.dependency_outages {
+        if (o.start_ns as f64 / 1e9) < t1 && (o.end_ns() as f64 / 1e9) + 10.0 * res.window_s() > t0 {
+            let what = match o.kind {
+                DependencyOutageKind::Down => "down",
+                DependencyOutageKind::Latency { .. } => "slow",
+            };
+            why.push(format!("the shared {} was {what}", esc(&sc.dependencies[o.dependency].name)));
+        }
+    }
     for r in &sc.regions {
         let s = res.series_of(ScopeKind::Region, &r.name);
         let rejected: u64 = s

@@ -17,7 +17,7 @@
 
 use super::results::Results;
 use crate::metrics::{Row, ScopeKind};
-use crate::scenario::OutageKind;
+use crate::scenario::{DependencyOutageKind, OutageKind};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -239,6 +239,14 @@ fn outages(res: &Results) -> Vec<(f64, f64, String)> {
             let s = o.start_ns as f64 / 60e9;
             (s, (o.end_ns() as f64 / 60e9).min(end), format!("{} {what}", sc.regions[o.region].name))
         })
+        .chain(sc.dependency_outages.iter().map(|o| {
+            let what = match o.kind {
+                DependencyOutageKind::Down => "down",
+                DependencyOutageKind::Latency { .. } => "slow",
+            };
+            let s = o.start_ns as f64 / 60e9;
+            (s, (o.end_ns() as f64 / 60e9).min(end), format!("{} {what}", sc.dependencies[o.dependency].name))
+        }))
         .collect()
 }
 

@@ -424,6 +424,10 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
     let rows: Vec<Result<Row, SweepError>> = pool.install(|| {
         tasks
             .par_iter()
+            // One run per job: a thread that runs out steals a single run, so the
+            // last runs spread over the threads instead of queueing behind a
+            // long range on one of them.
+            .with_max_len(1)
             .map(|&(p, k)| {
                 let interrupted = || SweepError::Interrupted(done.load(Ordering::Relaxed));
                 if opts.stop.load(Ordering::Relaxed) {
