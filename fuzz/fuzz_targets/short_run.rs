@@ -45,6 +45,14 @@ struct Input {
     outages: Vec<(u8, u16, u16, u8, u8)>,
     surges: Vec<(u8, u16, u16, u8)>,
     seed: u16,
+    health: bool,
+    instance_billing: bool,
+    deps: Vec<(u8, u8, u8, u8)>,
+    dep_outages: Vec<(u8, u16, u16, bool)>,
+    cdn: u8,
+    armor_fp: u8,
+    efficacy: u8,
+    attacks: Vec<(u8, u16, u16, u16)>,
 }
 
 fuzz_target!(|input: Input| {
@@ -73,6 +81,9 @@ fuzz_target!(|input: Input| {
         input.max_pct % 101,
         input.enforce % 101
     );
+    if input.health {
+        let _ = writeln!(t, "[load_balancer.service_health]\nenabled = true\npropagation = \"{}ms\"", input.base_ms % 20_000);
+    }
     if input.lb_retries % 3 > 0 {
         let _ = writeln!(t, "[load_balancer.retry_policy]\nnum_retries = {}", input.lb_retries % 3);
     }
@@ -82,17 +93,18 @@ fuzz_target!(|input: Input| {
         1 + input.client_ms % 20_000,
         input.retries % 4
     );
-    let min = input.min % 4;
+    let min = if input.health { 1 + input.min % 3 } else { input.min % 4 };
     let _ = writeln!(
         t,
-        "[service]\nconcurrency = {}\ncpu = 1.0\nmin_instances = {min}\nmax_instances = {}\ncpu_time = {}\nio_time = {}\ncold_start = {}\npending_timeout = \"{}ms\"\nrequest_timeout = \"{}s\"",
+        "[service]\nconcurrency = {}\ncpu = 1.0\nmin_instances = {min}\nmax_instances = {}\ncpu_time = {}\nio_time = {}\ncold_start = {}\npending_timeout = \"{}ms\"\nrequest_timeout = \"{}s\"\nbilling = \"{}\"",
         1 + input.concurrency % 200,
         min as u16 + 1 + u16::from(input.extra % 20),
         DISTS[input.cpu as usize % DISTS.len()],
         DISTS[input.io as usize % DISTS.len()],
         DISTS[input.cold as usize % DISTS.len()],
         1 + input.pending_ms % 15_000,
-        1 + input.request_s % 30
+        1 + input.request_s % 30,
+        if input.instance_billing { "instance" } else { "request" }
     );
     for r in &regions {
         let _ = writeln!(t, "[[region]]\nname = \"{r}\"");
@@ -139,6 +151,49 @@ fuzz_target!(|input: Input| {
             start,
             1 + dur % 30_000,
             m % 20
+        );
+    }
+    let mut deps = Vec::new();
+    for (i, (leader, replica, reads, writes)) in input.deps.iter().take(2).enumerate() {
+        let _ = writeln!(
+            t,
+            "[[dependency]]\nname = \"db{i}\"\nleader = \"{}\"\nreplicas = [\"{}\"]\nreads = {}\nwrites = {}\nlatency = {}",
+            REGIONS[*leader as usize % REGIONS.len()],
+            REGIONS[*replica as usize % REGIONS.len()],
+            reads % 4,
+            writes % 3,
+            DISTS[(*reads as usize + *writes as usize) % DISTS.len()]
+        );
+        deps.push(i);
+    }
+    for (d, start, dur, down) in input.dep_outages.iter().take(2) {
+        if deps.is_empty() {
+            break;
+        }
+        let kind = if *down { "kind = \"down\"".to_string() } else { format!("kind = \"latency\"\nextra = {}", DISTS[*start as usize % DISTS.len()]) };
+        let _ = writeln!(
+            t,
+            "[[outage]]\ndependency = \"db{}\"\nstart = \"{}ms\"\nduration = \"{}ms\"\n{kind}",
+            deps[*d as usize % deps.len()],
+            start,
+            1 + dur % 60_000
+        );
+    }
+    let _ = writeln!(
+        t,
+        "[edge]\ncdn_hit_ratio = {}\narmor_false_positive = {}\narmor_efficacy = {}",
+        f64::from(input.cdn % 101) / 100.0,
+        f64::from(input.armor_fp % 11) / 100.0,
+        f64::from(input.efficacy % 101) / 100.0
+    );
+    for (c, start, dur, rps) in input.attacks.iter().take(2) {
+        let city = if seen.is_empty() { "Chicago" } else { seen[*c as usize % seen.len()] };
+        let _ = writeln!(
+            t,
+            "[[attack]]\ncity = \"{city}\"\nstart = \"{}ms\"\nduration = \"{}ms\"\nrps = {}",
+            start,
+            1 + dur % 30_000,
+            rps % 3000
         );
     }
     let sc = match scenario::from_str(Path::new("fuzz.toml"), &t, &Overrides::default()) {
