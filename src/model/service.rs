@@ -375,6 +375,15 @@ impl RegionState {
     }
 
     /// Applies the start or end of non-down outage `idx`.
+    /// Whether the region may start one more instance: below its cap (a
+    /// `capacity` outage may lower it) not counting the instances draining
+    /// out above it, and below `max_instances` counting them, so that a
+    /// restored cap does not start new instances beside draining ones
+    /// beyond `max_instances` (a finding of the `short_run` fuzzer).
+    fn can_start(&self) -> bool {
+        self.n_alive - self.n_retiring < self.cap && self.n_alive < self.max_instances
+    }
+
     pub(super) fn set_outage(&mut self, outages: &[Outage], idx: u32, starting: bool) {
         if starting {
             self.outages.push(idx);
@@ -670,7 +679,7 @@ impl Simulation<'_> {
             q.schedule(due, Event::JobTimer { list: JobList::Pending, region });
         }
         let starting_slots = u64::from(reg.n_starting) * u64::from(reg.concurrency);
-        if u64::from(self.pending.len(region)) > starting_slots && reg.n_alive - reg.n_retiring < reg.cap {
+        if u64::from(self.pending.len(region)) > starting_slots && reg.can_start() {
             self.start_instance(q, region);
         }
     }
@@ -904,7 +913,7 @@ impl Simulation<'_> {
                     // Cloud Run: 429 when the service is at its instance cap,
                     // 500 when it could not scale fast enough below it.
                     let reg = &self.regions[region as usize];
-                    let answer = if reg.n_alive - reg.n_retiring >= reg.cap { 429 } else { 500 };
+                    let answer = if reg.can_start() { 500 } else { 429 };
                     self.respond(q, job, answer);
                 }
                 JobList::Request => self.request_timeout(q, job),
@@ -1021,8 +1030,7 @@ impl Simulation<'_> {
                 current += 1;
                 continue;
             }
-            let reg = &self.regions[region as usize];
-            if reg.n_alive - reg.n_retiring >= reg.cap {
+            if !self.regions[region as usize].can_start() {
                 break;
             }
             self.start_instance(q, region);

@@ -587,3 +587,23 @@ fn service_health_needs_minimum_instances_and_sees_failing_readiness() {
     let slower = run(&scenario(&with_service_health("kind = \"latency\"\nextra = \"2s\""))).1;
     assert!(slower.ejections.iter().any(|e| e.until.is_some()), "probes time out after 1 s");
 }
+
+#[test]
+fn a_restored_capacity_does_not_start_instances_beside_draining_ones_beyond_the_cap() {
+    // tests/regressions/capacity-recovery.toml: a cap of 0 for 2.6 s; the
+    // instances it retired drain for seconds after the cap is restored.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/capacity-recovery.toml");
+    let sc = scenario(&std::fs::read_to_string(path).unwrap());
+    let (res, w) = run(&sc);
+    assert_conservation(&res.rows);
+    let cap = u64::from(sc.regions[0].service.max_instances);
+    for (start, rows, _) in &w.windows {
+        let r = rows.iter().find(|r| r.scope == ScopeKind::Region).unwrap();
+        assert!(
+            r.instances_max.unwrap() <= cap,
+            "window at {start}: {} instances, cap {cap}",
+            r.instances_max.unwrap()
+        );
+    }
+}
