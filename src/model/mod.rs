@@ -493,7 +493,15 @@ impl<'s> Simulation<'s> {
         if let Some(t) = self.cities[city as usize].traffic.next_arrival(now, self.end) {
             q.schedule(t, Event::Arrival { city });
         }
-        let counted = now >= self.warmup;
+        self.arrivals += 1;
+        self.start_request(q, city, now >= self.warmup, NONE);
+    }
+
+    /// A new request at `city`, a user's (`attack` is `NONE`) or an
+    /// attack's, sends its first attempt; only a `counted` one (a user's,
+    /// after the warmup) counts in the statistics.
+    fn start_request(&mut self, q: &mut EventQueue<Event>, city: u32, counted: bool, attack: u32) {
+        let now = q.now();
         let req = self.reqs.insert_with(|old| Request {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             city,
@@ -506,9 +514,8 @@ impl<'s> Simulation<'s> {
             tried: 0,
             try_in_flight: false,
             counted,
-            attack: NONE,
+            attack,
         });
-        self.arrivals += 1;
         self.live += 1;
         self.peak_live = self.peak_live.max(self.live);
         self.send_attempt(q, req);
@@ -521,23 +528,7 @@ impl<'s> Simulation<'s> {
             q.schedule(t, Event::AttackArrival { attack });
         }
         let city = a.city;
-        let req = self.reqs.insert_with(|old| Request {
-            epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
-            city,
-            region: NONE,
-            job: NONE,
-            start: now,
-            access_rtt_ns: 0,
-            attempts: 0,
-            lb_retries: 0,
-            tried: 0,
-            try_in_flight: false,
-            counted: false,
-            attack,
-        });
-        self.live += 1;
-        self.peak_live = self.peak_live.max(self.live);
-        self.send_attempt(q, req);
+        self.start_request(q, city, false, attack);
     }
 
     /// The client sends its next attempt of `req`.
