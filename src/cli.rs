@@ -585,11 +585,13 @@ fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Re
         .filter_map(|name| sweep::METRICS.iter().position(|(n, _)| n == name).map(|i| (i, name.as_str())))
         .collect();
     let fmt = |m: &Option<(f64, Option<f64>)>, name: &str| {
-        let (scale, d) = match name {
-            "availability" => (100.0, 3),
-            n if n.ends_with("_share") => (100.0, 3),
-            n if n.starts_with("cost") => (1.0, 2),
-            _ => (1.0, 1),
+        let scale = sweep::charts::scale(name);
+        let d = if scale != 1.0 {
+            3
+        } else if name.starts_with("cost") {
+            2
+        } else {
+            1
         };
         match m {
             Some((v, Some(h))) => format!("{:.d$} ± {:.d$}", v * scale, h * scale),

@@ -275,6 +275,8 @@ impl Acc {
         let share = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
         let pct = |q: f64| (self.ok > 0).then(|| self.latency_us.value_at_quantile(q) as f64 / 1000.0);
         let not_city = scope != ScopeKind::City;
+        // What the edges did: cities and global.
+        let at_edges = scope != ScopeKind::Region;
         Row {
             scope,
             name: name.to_string(),
@@ -305,10 +307,10 @@ impl Acc {
                 .then(|| self.cost_usd * MONTH_HOURS * 3600.0 * NS_PER_S as f64 / span_ns as f64),
             slo_met: None,
             error_budget_burned: None,
-            cdn_hits: (!not_city || scope == ScopeKind::Global).then_some(self.cdn_hits),
-            blocked: (!not_city || scope == ScopeKind::Global).then_some(self.blocked),
+            cdn_hits: at_edges.then_some(self.cdn_hits),
+            blocked: at_edges.then_some(self.blocked),
             attack_requests: self.attack,
-            attack_blocked: (!not_city || scope == ScopeKind::Global).then_some(self.attack_blocked),
+            attack_blocked: at_edges.then_some(self.attack_blocked),
             queued_share: if not_city { share(self.queued, self.queue_served) } else { None },
             ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
         }

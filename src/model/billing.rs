@@ -74,11 +74,15 @@ impl Prices {
     pub fn busy(&self, ns: u64) -> f64 {
         ns as f64 / NS_PER_S as f64 * self.busy_per_s
     }
+}
 
-    /// The cost of one busy period of `ns`, rounded up to the billing granule.
-    pub fn busy_period(&self, ns: u64) -> f64 {
-        self.busy(ns.div_ceil(GRANULE_NS) * GRANULE_NS)
-    }
+/// The part of `elapsed` busy time to bill now: when the busy period is
+/// `closing`, all of it rounded up to the granule; otherwise (at a window
+/// boundary) only its whole granules, the rest carrying over. So a period
+/// billed in parts costs exactly what it would in one rounded-up piece.
+pub fn billed_ns(elapsed: u64, closing: bool) -> u64 {
+    let granules = if closing { elapsed.div_ceil(GRANULE_NS) } else { elapsed / GRANULE_NS };
+    granules * GRANULE_NS
 }
 
 /// The load balancer's charges.
@@ -111,10 +115,17 @@ mod tests {
         let p = Prices::new(&list, 1, 1.0, 0.5, Billing::Request);
         // 1 vCPU, 0.5 GiB, 150 ms busy: billed 200 ms.
         let expected = 0.2 * (0.000_024 + 0.5 * 0.000_002_5);
-        assert!((p.busy_period(150_000_000) - expected).abs() < 1e-15);
-        assert_eq!(p.busy_period(100_000_000), p.busy_period(1));
+        assert_eq!(billed_ns(150_000_000, true), 200_000_000);
+        assert!((p.busy(billed_ns(150_000_000, true)) - expected).abs() < 1e-15);
+        assert_eq!(billed_ns(1, true), billed_ns(100_000_000, true));
+        // Split at a window boundary after 130 ms: 100 ms now, then the
+        // remaining 50 ms rounds up to 100 ms: 200 ms, as in one piece.
+        let first = billed_ns(130_000_000, false);
+        assert_eq!(first, 100_000_000);
+        assert_eq!(first + billed_ns(150_000_000 - first, true), 200_000_000);
+        assert_eq!(billed_ns(99_000_000, false), 0);
         let tier2 = Prices::new(&list, 2, 1.0, 0.5, Billing::Request);
-        assert!((tier2.busy_period(1) - 0.1 * (0.000_033_6 + 0.5 * 0.000_003_5)).abs() < 1e-15);
+        assert!((tier2.busy(billed_ns(1, true)) - 0.1 * (0.000_033_6 + 0.5 * 0.000_003_5)).abs() < 1e-15);
         assert_eq!(p.per_request, 0.40 / 1e6);
     }
 

@@ -45,7 +45,7 @@
 //! instances stop, then starting ones, then the least-loaded active ones
 //! drain and stop. `cold-start` multiplies cold starts begun during it.
 
-use super::billing::{GRANULE_NS, Prices};
+use super::billing::{Prices, billed_ns};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
@@ -531,11 +531,9 @@ impl Simulation<'_> {
         }
     }
 
-    /// Charges instance `i`'s billable time up to `now`: when `closing` (the
-    /// billable period ends) rounded up to the 100 ms granule, else (at a
-    /// window boundary) only the whole granules, the rest carrying over.
-    /// So a period is billed in total exactly as one rounded-up period, and
-    /// each window carries the cost of the time it saw.
+    /// Charges instance `i`'s billable time up to `now` ([`billed_ns`]:
+    /// rounded up when the period is `closing`, whole granules at a window
+    /// boundary), so each window carries the cost of the time it saw.
     fn bill(&mut self, now: SimTime, region: u32, i: u32, closing: bool) {
         if closing {
             self.accrue(now, region);
@@ -543,14 +541,13 @@ impl Simulation<'_> {
         }
         let reg = &mut self.regions[region as usize];
         let inst = &mut reg.insts[i as usize];
-        let elapsed = now.since(inst.billed_since);
-        let granules = if closing { elapsed.div_ceil(GRANULE_NS) } else { elapsed / GRANULE_NS };
-        if granules == 0 {
+        let billed = billed_ns(now.since(inst.billed_since), closing);
+        if billed == 0 {
             return;
         }
-        inst.billed_since = inst.billed_since.plus(granules * GRANULE_NS);
+        inst.billed_since = inst.billed_since.plus(billed);
         if reg.prices.billing == Billing::Request {
-            let cost = reg.prices.busy(granules * GRANULE_NS);
+            let cost = reg.prices.busy(billed);
             self.metrics.cost(now, region, cost);
         }
     }

@@ -421,14 +421,19 @@ impl Rule {
 
     /// Checks a duration in nanoseconds, giving the bounds as durations.
     pub fn check_duration(self, ns: u64) -> Result<(), String> {
+        self.check(ns as f64).map_err(|_| self.describe_duration())
+    }
+
+    /// The rule for a duration in words: "longer than \"0s\"".
+    pub fn describe_duration(self) -> String {
         let d = |x: f64| format!("\"{}\"", human_duration(x as u64));
-        self.check(ns as f64).map_err(|_| match self {
+        match self {
             Rule::Any => "a duration".to_string(),
             Rule::Above(lo) => format!("longer than {}", d(lo)),
             Rule::AtLeast(lo) => format!("at least {}", d(lo)),
             Rule::Between(lo, hi) => format!("between {} and {}", d(lo), d(hi)),
             Rule::AboveUpTo(lo, hi) => format!("longer than {} and at most {}", d(lo), d(hi)),
-        })
+        }
     }
 
     /// The rule in words: "greater than 0", "between 0 and 1".

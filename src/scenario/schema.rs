@@ -140,26 +140,9 @@ fn key_schema(ty: &Ty) -> Value {
         Ty::Duration { default, rule } => {
             let Value::Object(d) = duration_schema() else { unreachable!() };
             o = d;
-            if let Some(rule) = rule {
-                // Bounds of durations are in words: JSON Schema cannot compare strings with units.
-                let words = match rule {
-                    Rule::Any => None,
-                    Rule::Above(lo) => Some(format!("longer than {}", format_duration(*lo as u64))),
-                    Rule::AtLeast(lo) => Some(format!("at least {}", format_duration(*lo as u64))),
-                    Rule::Between(lo, hi) => Some(format!(
-                        "between {} and {}",
-                        format_duration(*lo as u64),
-                        format_duration(*hi as u64)
-                    )),
-                    Rule::AboveUpTo(lo, hi) => Some(format!(
-                        "longer than {} and at most {}",
-                        format_duration(*lo as u64),
-                        format_duration(*hi as u64)
-                    )),
-                };
-                if let Some(w) = words {
-                    o.insert("description".into(), json!(format!("a duration, {w}")));
-                }
+            // Bounds of durations are in words: JSON Schema cannot compare strings with units.
+            if let Some(rule) = rule.filter(|r| !matches!(r, Rule::Any)) {
+                o.insert("description".into(), json!(format!("a duration, {}", rule.describe_duration())));
             }
             if let Some(d) = default {
                 o.insert("default".into(), json!(format_duration(*d)));

@@ -70,7 +70,8 @@ pub(super) fn describe(metric: &str) -> String {
     }
 }
 
-pub(super) fn scale(metric: &str) -> f64 {
+/// The factor a metric is shown with: percentages for availability and shares.
+pub fn scale(metric: &str) -> f64 {
     if metric == "availability" || metric.ends_with("_share") { 100.0 } else { 1.0 }
 }
 
