@@ -30,7 +30,7 @@ pub use time::SimTime;
 /// schedule further events.
 pub trait Model {
     /// The events this model schedules. Kept small: the queue stores them by value.
-    type Event;
+    type Event: Copy;
 
     /// Handles one event popped from the queue at `queue.now()`.
     fn handle(&mut self, event: Self::Event, queue: &mut EventQueue<Self::Event>);

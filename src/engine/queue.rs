@@ -34,6 +34,7 @@ use super::time::SimTime;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     time: SimTime,
     seq: u64,
@@ -66,6 +67,12 @@ const SHIFT: u32 = 20;
 /// Buckets in the ring (a power of two).
 const SLOTS: u64 = 256;
 const MASK: u64 = SLOTS - 1;
+/// log2 of the sub-buckets a large bucket is spread over before sorting
+/// (64 of 16.4 us each).
+const SUB_BITS: u32 = 6;
+const SUBS: usize = 1 << SUB_BITS;
+/// Buckets with fewer events than this are comparison-sorted outright.
+const SMALL_BUCKET: usize = 32;
 
 /// Pending events and the current simulated time.
 pub struct EventQueue<E> {
@@ -95,9 +102,11 @@ pub struct EventQueue<E> {
     /// zero-delay hop (as with `network.model = "none"`) costs a push and a
     /// pop of a ring buffer.
     now_fifo: VecDeque<E>,
+    /// Room to order a bucket in (see [`EventQueue::order_front`]).
+    scratch: Vec<Entry<E>>,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
@@ -108,7 +117,7 @@ fn bucket(t: SimTime) -> u64 {
     t.0 >> SHIFT
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
         EventQueue {
@@ -122,6 +131,7 @@ impl<E> EventQueue<E> {
             occupied: vec![0; (SLOTS / 64) as usize],
             overflow: BinaryHeap::new(),
             now_fifo: VecDeque::new(),
+            scratch: Vec::with_capacity(256),
         }
     }
 
@@ -229,7 +239,7 @@ impl<E> EventQueue<E> {
             let slot = (self.cursor & MASK) as usize;
             self.occupied[slot / 64] &= !(1 << (slot % 64));
             std::mem::swap(&mut self.front, &mut self.ring[slot]);
-            self.front.sort_unstable_by_key(|e| Reverse((e.time, e.seq)));
+            self.order_front();
         }
         // Events that were beyond the ring's reach may now be within it.
         while let Some(e) = self.overflow.peek() {
@@ -239,6 +249,48 @@ impl<E> EventQueue<E> {
             let e = self.overflow.pop().expect("peeked");
             self.place(e);
         }
+    }
+
+    /// Orders `front` latest first. A bucket of a few events is sorted
+    /// outright; a larger one is first spread over `SUBS` sub-buckets by
+    /// time (a counting sort: two passes, no comparisons, no mispredicted
+    /// branches), whose few events each are then sorted by the full key.
+    /// At 10,000 requests per second a bucket holds about 60 events, and
+    /// comparison-sorting them was the largest single cost of a run.
+    fn order_front(&mut self) {
+        let key = |e: &Entry<E>| Reverse((e.time, e.seq));
+        if self.front.len() < SMALL_BUCKET {
+            self.front.sort_unstable_by_key(key);
+            return;
+        }
+        let sub = |e: &Entry<E>| ((e.time.0 >> (SHIFT - SUB_BITS)) as usize) & (SUBS - 1);
+        let mut ends = [0u32; SUBS];
+        for e in &self.front {
+            ends[sub(e)] += 1;
+        }
+        // Latest sub-bucket first: sub-bucket `s` ends where the later ones' events begin.
+        let mut next = 0;
+        for s in (0..SUBS).rev() {
+            next += ends[s];
+            ends[s] = next;
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.front);
+        for e in self.front.iter().rev() {
+            let s = sub(e);
+            ends[s] -= 1;
+            self.scratch[ends[s] as usize] = *e;
+        }
+        // `ends[s]` is now where sub-bucket `s` begins, and `ends[s - 1]` where it ends.
+        let mut stop = self.scratch.len();
+        for &begin in &ends {
+            let group = &mut self.scratch[begin as usize..stop];
+            if group.len() > 1 {
+                group.sort_unstable_by_key(key);
+            }
+            stop = begin as usize;
+        }
+        std::mem::swap(&mut self.front, &mut self.scratch);
     }
 
     /// The time of the earliest pending event.
@@ -331,6 +383,36 @@ mod tests {
             assert_eq!(q.now().0, t);
         }
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn crowded_buckets_with_ties_pop_in_key_order() {
+        // About 5,000 pending events within 40 ms: buckets of over a hundred
+        // events, spread over sub-buckets before sorting; times on a 1 us
+        // grid so that many events share an instant and the sequence
+        // number decides.
+        use std::collections::BinaryHeap;
+        let mut q = EventQueue::new();
+        let mut reference = BinaryHeap::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut crowded = 0;
+        for round in 0..300_000u64 {
+            let at = q.now().0 + (rand() % 40_000) * 1_000;
+            q.schedule(SimTime(at), round);
+            reference.push(Reverse((at, round)));
+            if round >= 5_000 {
+                let got = q.pop();
+                crowded = crowded.max(q.front.len());
+                assert_eq!(got.map(|r| (q.now().0, r)), reference.pop().map(|Reverse(k)| k));
+            }
+        }
+        assert!(crowded >= SMALL_BUCKET, "the test must reach the counting sort");
     }
 
     #[test]
