@@ -35,9 +35,12 @@ pub trait Model {
     /// Handles one event popped from the queue at `queue.now()`.
     fn handle(&mut self, event: Self::Event, queue: &mut EventQueue<Self::Event>);
 
-    /// Whether the run is over. Checked after every event, so periodic
-    /// events (autoscaler ticks, sweeps) cannot keep a finished run alive.
-    fn finished(&self, now: SimTime) -> bool;
+    /// Whether the run is over: `None` while it goes on, or `Some(t)` once
+    /// it ends with the events due at or before `t` (the model may have
+    /// settled things ahead of the clock up to `t`: those instants still
+    /// see their events). Checked after every event, so periodic events
+    /// (autoscaler ticks, sweeps) cannot keep a finished run alive.
+    fn finish_line(&self, now: SimTime) -> Option<SimTime>;
 }
 
 /// Runs `model` until it reports [`Model::finished`] or no event is left.
@@ -88,7 +91,9 @@ pub fn run_observed<M: Model>(
                 break;
             }
         }
-        if model.finished(queue.now()) {
+        if let Some(last) = model.finish_line(queue.now())
+            && queue.peek_time().is_none_or(|next| next > last)
+        {
             break;
         }
     }

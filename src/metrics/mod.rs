@@ -543,8 +543,10 @@ impl Metrics {
         if now < self.measure_start {
             return;
         }
+        // The global row gets the regions' sums when the window closes
+        // (`integrate`): a sum that does not depend on how the regions'
+        // charges interleave with the load balancer's.
         let r = self.region_scope(region);
-        self.window[0].cost_usd += usd;
         self.window[r].cost_usd += usd;
     }
 
@@ -596,6 +598,9 @@ impl Metrics {
             self.instances[r].accrue(now, start, &mut self.window[s]);
         }
         self.instances_all.accrue(now, start, &mut self.window[0]);
+        let regions: f64 =
+            (0..self.n_regions as u32).map(|r| self.window[self.region_scope(r)].cost_usd).sum();
+        self.window[0].cost_usd += regions;
     }
 
     /// The instances of `region` changed: `alive` exist, `starting` of them cold-starting.

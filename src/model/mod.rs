@@ -20,6 +20,11 @@
 //! 5. The client retries 429/5xx/timeouts per `[client]` after a backoff
 //!    (**Retry**), or the request ends with its outcome.
 //!
+//! A success that nothing can overtake is handled at the edge and at the
+//! user as of its arrival there, without the `EdgeBack` and `ClientBack`
+//! events (see `answer_to_edge`); [`run_event_by_event`] turns that off,
+//! and the tests check that it changes no figure.
+//!
 //! Timeouts of constant duration live in FIFO lists ([`timers`]) so that
 //! they cost nothing when the request finishes first. Stale events (for a
 //! try the load balancer abandoned, an instance that was stopped) are
@@ -271,6 +276,11 @@ pub struct Simulation<'s> {
     ejected_by: Vec<u64>,
     /// The latest instant a request ended (answers can be delivered ahead of the clock).
     last_end: SimTime,
+    /// Per (city, region) path: when the last failure sent back to the
+    /// city's edge arrives there (see `answer_to_edge`).
+    failures_on_path: Vec<SimTime>,
+    /// Whether answers may be handled ahead of the clock when that is exact.
+    shortcuts: bool,
 }
 
 /// Period of the autoscaler's evaluation. Cloud Run's docs say only that
@@ -283,6 +293,14 @@ pub fn run(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
     run_observed(sc, sink, &mut |_| true)
 }
 
+/// [`run`] with every answer carried by its own event: none is handled
+/// ahead of the clock (see `answer_to_edge` and `lb_answer_at`). Slower,
+/// and meant to give the same results as [`run`] to the bit: the tests
+/// compare the two to check that those shortcuts are exact.
+pub fn run_event_by_event(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
+    run_with(sc, sink, &mut |_| true, false)
+}
+
 /// [`run`], calling `observe` with the simulated time now and then; the
 /// run stops early (and says so in [`RunResult::interrupted`]) when
 /// `observe` returns `false`.
@@ -291,8 +309,18 @@ pub fn run_observed(
     sink: &mut dyn WindowSink,
     observe: &mut dyn FnMut(SimTime) -> bool,
 ) -> RunResult {
+    run_with(sc, sink, observe, true)
+}
+
+fn run_with(
+    sc: &Scenario,
+    sink: &mut dyn WindowSink,
+    observe: &mut dyn FnMut(SimTime) -> bool,
+    shortcuts: bool,
+) -> RunResult {
     let mut queue = EventQueue::new();
     let mut sim = Simulation::new(sc, sink, &mut queue);
+    sim.shortcuts = shortcuts;
     let counts = crate::engine::run_observed(&mut sim, &mut queue, observe);
     let end = queue.now().max(sim.end).max(sim.last_end);
     let mut result = sim.finish(end, counts.events);
@@ -463,6 +491,8 @@ impl<'s> Simulation<'s> {
             changes: Vec::new(),
             ejected_by: vec![0; n_regions],
             last_end: SimTime::ZERO,
+            failures_on_path: vec![SimTime::ZERO; sc.cities.len() * n_regions],
+            shortcuts: true,
         };
         for r in 0..n_regions {
             sim.start_initial_instances(r as u32, q);
@@ -718,25 +748,82 @@ impl<'s> Simulation<'s> {
         q.schedule_in(self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
     }
 
-    /// The load balancer answers the user for the current attempt.
+    /// `region` sends `answer` to a try of `req` (of generation `epoch`)
+    /// back over the backbone to its edge.
     ///
-    /// The answer reaches the user half an access round trip later. When
-    /// nothing can happen to the request before then (its client timeout is
-    /// later and no window closes in between), it is delivered at once, as
-    /// of that instant, without an event; otherwise a `ClientBack` event
-    /// carries it.
+    /// A success is handled at the edge at once, as of its arrival there,
+    /// without an `EdgeBack` event, when nothing can tell the difference.
+    /// At the edge a success only resets the consecutive-failure counters
+    /// of outlier detection for `region` (ejections happen at sweeps, from
+    /// flags a success does not touch), so handling it early is exact when
+    /// no failure of that path can be counted before it arrives: no
+    /// failure is on its way from `region` to this edge (the backbone's
+    /// delay is constant, so answers arrive in the order they were sent:
+    /// none sent later can overtake it; successes in flight reset the same
+    /// counters, in either order), no load-balancer or per-try timeout can
+    /// fire before it arrives (they count as gateway failures), the
+    /// request's client timeout cannot fire first either (it would make
+    /// the answer stale, and not counted), and no window closes in between.
+    fn answer_to_edge(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: u32, answer: u16) {
+        let now = q.now();
+        let city = self.reqs[req].city;
+        let at = now.plus(self.net.back_ns(city, region));
+        let path = city as usize * self.regions.len() + region as usize;
+        let success = matches!(Self::verdict(answer), Verdict::Success);
+        let early = self.shortcuts
+            && (200..300).contains(&answer)
+            && self.failures_on_path[path] < now
+            && at < self.next_boundary
+            && at < self.lb_timers.front_due(0)
+            && at < self.try_timers.front_due(0)
+            && self.client_timers.due(req).is_some_and(|due| at < due);
+        if !early {
+            if !success {
+                self.failures_on_path[path] = at;
+            }
+            return q.schedule(at, Event::EdgeBack { req, epoch, status: answer });
+        }
+        self.reqs[req].job = NONE;
+        self.try_timers.remove(req);
+        self.reqs[req].try_in_flight = false;
+        if self.sc.load_balancer.outlier.enabled {
+            self.cities[city as usize].edge.observe(region, Verdict::Success);
+        }
+        self.lb_answer_at(q, at, req, answer);
+    }
+
+    /// The load balancer answers the user for the current attempt, now.
     fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
+        self.lb_answer_at(q, q.now(), req, answer);
+    }
+
+    /// The load balancer answers the user for the current attempt at
+    /// `now` (the present, or a later instant for an answer handled at the
+    /// edge ahead of the clock).
+    ///
+    /// The answer reaches the user half an access round trip later. A
+    /// success that nothing can overtake (its client timeout is later and
+    /// no window closes in between) is delivered at once, as of that
+    /// instant, without an event: it only ends the request. Anything else
+    /// goes by a `ClientBack` event, because the client may retry, and a
+    /// retry's backoff is a draw from the city's stream, whose draws must
+    /// stay in the order of the answers' arrival.
+    fn lb_answer_at(&mut self, q: &mut EventQueue<Event>, now: SimTime, req: u32, answer: u16) {
         self.lb_timers.remove(req);
         self.try_timers.remove(req);
-        self.detach_job(q.now(), req);
+        self.detach_job(now, req);
         // The load balancer processed the request and its answer.
-        self.metrics.cost_global(q.now(), self.lb_prices.per_request);
+        self.metrics.cost_global(now, self.lb_prices.per_request);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.try_in_flight = false;
-        let at = q.now().plus(r.access_rtt_ns - r.access_rtt_ns / 2);
+        let at = now.plus(r.access_rtt_ns - r.access_rtt_ns / 2);
         let status = status::visible(answer);
-        if at < self.next_boundary && self.client_timers.due(req).is_some_and(|due| at < due) {
+        if self.shortcuts
+            && (200..300).contains(&status)
+            && at < self.next_boundary
+            && self.client_timers.due(req).is_some_and(|due| at < due)
+        {
             return self.client_receive(q, at, req, status);
         }
         q.schedule(at, Event::ClientBack { req, epoch: r.epoch, status });
@@ -968,8 +1055,13 @@ impl Model for Simulation<'_> {
         }
     }
 
-    fn finished(&self, now: SimTime) -> bool {
-        now >= self.end && self.live == 0
+    /// After `duration`, once the last request has ended: the run then
+    /// handles what is due up to that request's end, which may be later
+    /// than now when its answer was delivered ahead of the clock (so that
+    /// the run sees the same events whether answers are carried by events
+    /// or not).
+    fn finish_line(&self, now: SimTime) -> Option<SimTime> {
+        (now >= self.end && self.live == 0).then_some(self.end.max(self.last_end))
     }
 }
 

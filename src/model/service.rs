@@ -600,7 +600,6 @@ impl Simulation<'_> {
             return;
         }
         let now = q.now();
-        let city = self.reqs[req].city;
         if self.reqs[req].counted {
             self.metrics.region_try(region);
         } else if self.reqs[req].attack != NONE {
@@ -608,9 +607,7 @@ impl Simulation<'_> {
         }
         let reg = &mut self.regions[region as usize];
         if reg.down > 0 {
-            let back = self.net.back_ns(city, region);
-            q.schedule_in(back, Event::EdgeBack { req, epoch, status: status::CONNECT_FAILURE });
-            return;
+            return self.answer_to_edge(q, req, epoch, region, status::CONNECT_FAILURE);
         }
         let fee = reg.prices.per_request;
         if fee > 0.0 {
@@ -620,9 +617,7 @@ impl Simulation<'_> {
         for k in 0..reg.errors.len() {
             let (rate, code) = reg.errors[k];
             if reg.faults.random::<f64>() < rate {
-                let back = self.net.back_ns(city, region);
-                q.schedule_in(back, Event::EdgeBack { req, epoch, status: code });
-                return;
+                return self.answer_to_edge(q, req, epoch, region, code);
             }
         }
         let cpu_ns = reg.cpu_time.sample_f64(&mut reg.work).max(0.0);
@@ -849,8 +844,7 @@ impl Simulation<'_> {
         let r = &mut self.reqs[req];
         if r.epoch == req_gen {
             r.job = NONE;
-            let back = self.net.back_ns(r.city, region);
-            q.schedule_in(back, Event::EdgeBack { req, epoch: req_gen, status: answer });
+            self.answer_to_edge(q, req, req_gen, region, answer);
         }
     }
 

@@ -75,6 +75,15 @@ impl TimerLists {
         arm
     }
 
+    /// The deadline at the front of `list`: the earliest it can fire
+    /// (never, when the list is empty).
+    pub fn front_due(&self, list: u32) -> SimTime {
+        match self.lists[list as usize].head {
+            NONE => SimTime::NEVER,
+            head => self.links[head as usize].due,
+        }
+    }
+
     /// Removes `id` from whatever list holds it; no-op if none does.
     pub fn remove(&mut self, id: u32) {
         let Some(link) = self.links.get(id as usize).copied() else {

@@ -5,7 +5,8 @@
 
 use crate::support::{assert_conservation, run, scenario};
 use negsim::geo;
-use negsim::metrics::ScopeKind;
+use negsim::metrics::{CollectWindows, ScopeKind};
+use negsim::model;
 use proptest::prelude::*;
 use std::fmt::Write as _;
 
@@ -200,5 +201,15 @@ proptest! {
         for (x, y) in windows.windows.iter().zip(&windows_again.windows) {
             prop_assert_eq!(&x.1, &y.1);
         }
+
+        // Answers handled ahead of the clock are exact: with every answer
+        // carried by its own event, every figure is the same.
+        let mut slow = CollectWindows::default();
+        let by_events = model::run_event_by_event(&sc, &mut slow);
+        prop_assert!(by_events.events >= res.events);
+        prop_assert_eq!(&res.rows, &by_events.rows);
+        prop_assert_eq!(&res.flows, &by_events.flows);
+        prop_assert_eq!(&windows.windows, &slow.windows);
+        prop_assert_eq!(&windows.ejections, &slow.ejections);
     }
 }
