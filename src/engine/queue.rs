@@ -168,6 +168,17 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// Whether nothing else is due at the current instant: an event
+    /// scheduled now would be the next to pop, so a handler may as well
+    /// handle it at once, in place of scheduling it as its last act.
+    #[inline]
+    pub fn nothing_else_due_now(&self) -> bool {
+        let now = self.now;
+        self.now_fifo.is_empty()
+            && self.front.last().is_none_or(|e| e.time != now)
+            && self.late.peek().is_none_or(|e| e.time != now)
+    }
+
     /// Schedules `event` `delay_ns` nanoseconds from now.
     #[inline]
     pub fn schedule_in(&mut self, delay_ns: u64, event: E) {
@@ -413,6 +424,22 @@ mod tests {
             }
         }
         assert!(crowded >= SMALL_BUCKET, "the test must reach the counting sort");
+    }
+
+    #[test]
+    fn nothing_else_due_now_sees_keyed_and_fifo_events_of_the_instant() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(7), 1);
+        q.schedule(SimTime(7), 2);
+        q.schedule(SimTime(9), 3);
+        assert_eq!(q.pop(), Some(1));
+        assert!(!q.nothing_else_due_now(), "2 is due at 7 too");
+        assert_eq!(q.pop(), Some(2));
+        assert!(q.nothing_else_due_now());
+        q.schedule_in(0, 4);
+        assert!(!q.nothing_else_due_now(), "4 waits in the FIFO of the instant");
+        assert_eq!(q.pop(), Some(4));
+        assert!(q.nothing_else_due_now(), "3 is later");
     }
 
     #[test]

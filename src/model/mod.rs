@@ -281,6 +281,11 @@ pub struct Simulation<'s> {
     failures_on_path: Vec<SimTime>,
     /// Whether answers may be handled ahead of the clock when that is exact.
     shortcuts: bool,
+    /// The `(region, instance)` whose CPU completions are being handled, if any.
+    cpu_done_at: (u32, u32),
+    /// Timeouts due now are being handled one after the other: what one of
+    /// them schedules is not its handler's last act (see `hop`).
+    in_timer_loop: bool,
 }
 
 /// Period of the autoscaler's evaluation. Cloud Run's docs say only that
@@ -493,6 +498,8 @@ impl<'s> Simulation<'s> {
             last_end: SimTime::ZERO,
             failures_on_path: vec![SimTime::ZERO; sc.cities.len() * n_regions],
             shortcuts: true,
+            cpu_done_at: (NONE, NONE),
+            in_timer_loop: false,
         };
         for r in 0..n_regions {
             sim.start_initial_instances(r as u32, q);
@@ -585,7 +592,19 @@ impl<'s> Simulation<'s> {
         if self.client_timers.push(0, req, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Client });
         }
-        q.schedule_in(to_edge, Event::EdgeIn { req, epoch });
+        self.hop(q, to_edge, Event::EdgeIn { req, epoch });
+    }
+
+    /// Schedules `event` `delay_ns` from now, or handles it at once when it
+    /// is due now and nothing else is (as with `network.model = "none"`):
+    /// it would be the next event anyway. Only as a handler's last act, so
+    /// that nothing the handler does afterwards moves before it.
+    fn hop(&mut self, q: &mut EventQueue<Event>, delay_ns: u64, event: Event) {
+        if delay_ns == 0 && self.shortcuts && !self.in_timer_loop && q.nothing_else_due_now() {
+            self.handle(event, q);
+        } else {
+            q.schedule_in(delay_ns, event);
+        }
     }
 
     fn on_client_back(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, status: u16) {
@@ -745,7 +764,7 @@ impl<'s> Simulation<'s> {
                 q.schedule(due, Event::ReqTimer { list: ReqList::Try });
             }
         }
-        q.schedule_in(self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
+        self.hop(q, self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
     }
 
     /// `region` sends `answer` to a try of `req` (of generation `epoch`)
@@ -1078,8 +1097,10 @@ impl Simulation<'_> {
                 if let Some(due) = timers.rearm(0) {
                     q.schedule(due, Event::ReqTimer { list });
                 }
+                self.in_timer_loop = false;
                 return;
             };
+            self.in_timer_loop = true;
             match list {
                 ReqList::Client => self.on_client_timeout(q, req),
                 ReqList::Lb => self.on_lb_timeout(q, req),

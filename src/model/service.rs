@@ -728,7 +728,9 @@ impl Simulation<'_> {
             inst.cpu_jobs += 1;
             let delta = busy_delta(reg.cpu, inst.cpu_jobs - 1, inst.cpu_jobs);
             reg.busy_cpu.add(now, delta);
-            self.reschedule_cpu(q, region, i);
+            if self.cpu_done_at != (region, i) {
+                self.reschedule_cpu(q, region, i);
+            }
         } else {
             // No CPU part: the I/O part (perhaps zero) ends by an event, never
             // inline, so that freeing this slot cannot recurse into
@@ -781,6 +783,10 @@ impl Simulation<'_> {
             return;
         }
         self.advance(now, region, i);
+        // Jobs that start on this instance while its finished ones leave
+        // (a queued request taking a freed slot) leave the rescheduling to
+        // the end, so that one `CpuDone` is scheduled, not one per change.
+        self.cpu_done_at = (region, i);
         loop {
             let reg = &mut self.regions[region as usize];
             let inst = &mut reg.insts[i as usize];
@@ -800,6 +806,7 @@ impl Simulation<'_> {
                 self.start_io(q, job);
             }
         }
+        self.cpu_done_at = (NONE, NONE);
         self.reschedule_cpu(q, region, i);
     }
 

@@ -28,7 +28,11 @@ struct Spec {
     window_s: u32,
     retries: u32,
     lb_retry: bool,
+    /// With `lb_retry`: a per-try timeout short enough to fire.
+    per_try: bool,
     overflow: bool,
+    /// `network.model = "none"`: every hop takes no time.
+    no_network: bool,
     outages: Vec<(usize, u32, u32, u8)>,
     seed: u64,
 }
@@ -39,7 +43,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         proptest::collection::vec((0..CITIES.len(), 1.0f64..80.0, any::<bool>(), any::<bool>()), 1..4),
         (1u32..60, prop_oneof![Just(0.5), Just(1.0), Just(2.0)], 0u32..3, 1u32..12),
         (1u32..60, 0u32..40, 100u32..4000),
-        (2u32..6, 15u32..90, 0u32..3, any::<bool>(), any::<bool>()),
+        (2u32..6, 15u32..90, 0u32..3, any::<bool>(), any::<bool>(), any::<bool>(), prop::bool::weighted(0.3)),
         proptest::collection::vec((0usize..3, 0u32..240, 10u32..200, 0u8..5), 0..3),
         0u64..1000,
     )
@@ -49,7 +53,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 cities,
                 (concurrency, cpu, min, extra),
                 (cpu_ms, io_ms, cold_ms),
-                (d, w, retries, lb_retry, overflow),
+                (d, w, retries, lb_retry, per_try, overflow, no_network),
                 outages,
                 seed,
             )| {
@@ -69,7 +73,9 @@ fn spec() -> impl Strategy<Value = Spec> {
                     window_s: w,
                     retries,
                     lb_retry,
+                    per_try,
                     overflow,
+                    no_network,
                     outages,
                     seed,
                 }
@@ -91,6 +97,12 @@ fn text(s: &Spec) -> String {
     );
     if s.lb_retry {
         let _ = writeln!(t, "[load_balancer.retry_policy]\nnum_retries = 1");
+        if s.per_try {
+            let _ = writeln!(t, "per_try_timeout = \"150ms\"");
+        }
+    }
+    if s.no_network {
+        let _ = writeln!(t, "[network]\nmodel = \"none\"");
     }
     let _ = writeln!(t, "[client]\ntimeout = \"10s\"\nretries = {}\nbackoff = \"50ms\"", s.retries);
     let _ = writeln!(
@@ -158,7 +170,7 @@ proptest! {
         prop_assert_eq!(by_cities, global.requests);
 
         // Latency is never below the backbone round trip to the closest region.
-        for (ci, c) in sc.cities.iter().enumerate() {
+        for (ci, c) in sc.cities.iter().enumerate().filter(|_| !s.no_network) {
             let row = &res.rows[1 + ci];
             let floor = sc
                 .regions
