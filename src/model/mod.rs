@@ -780,22 +780,26 @@ impl<'s> Simulation<'s> {
     /// delay is constant, so answers arrive in the order they were sent:
     /// none sent later can overtake it; successes in flight reset the same
     /// counters, in either order), no load-balancer or per-try timeout can
-    /// fire before it arrives (they count as gateway failures), the
-    /// request's client timeout cannot fire first either (it would make
-    /// the answer stale, and not counted), and no window closes in between.
+    /// fire before it arrives (they count as gateway failures), and the
+    /// user gets it before its client timeout and in this window (so the
+    /// whole answer is settled here, and no event is scheduled out of the
+    /// order the event-by-event run would schedule it in).
     fn answer_to_edge(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: u32, answer: u16) {
         let now = q.now();
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
         let path = city as usize * self.regions.len() + region as usize;
         let success = matches!(Self::verdict(answer), Verdict::Success);
+        // The user receives it half an access round trip after the edge.
+        let rtt = self.reqs[req].access_rtt_ns;
+        let at_user = at.plus(rtt - rtt / 2);
         let early = self.shortcuts
             && (200..300).contains(&answer)
             && self.failures_on_path[path] < now
-            && at < self.next_boundary
+            && at_user < self.next_boundary
             && at < self.lb_timers.front_due(0)
             && at < self.try_timers.front_due(0)
-            && self.client_timers.due(req).is_some_and(|due| at < due);
+            && self.client_timers.due(req).is_some_and(|due| at_user < due);
         if !early {
             if !success {
                 self.failures_on_path[path] = at;
