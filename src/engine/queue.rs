@@ -41,6 +41,15 @@ struct Entry<E> {
     event: E,
 }
 
+/// An event in the ring or `front`: no sequence number, because a ring
+/// slot receives its events in sequence order (see [`EventQueue::place`]),
+/// so a sort by time that keeps that order among equal times is enough.
+#[derive(Clone, Copy)]
+struct Timed<E> {
+    time: SimTime,
+    event: E,
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
         self.time == other.time && self.seq == other.seq
@@ -85,12 +94,19 @@ pub struct EventQueue<E> {
     popped: u64,
     /// The bucket being processed: every pending event is in it or later.
     cursor: u64,
-    /// Events of bucket `cursor` that were there when it was reached, latest first.
-    front: Vec<Entry<E>>,
-    /// Events scheduled into bucket `cursor` since.
+    /// Events of bucket `cursor` that were there when it was reached,
+    /// latest first (and, among equal times, last scheduled first).
+    front: Vec<Timed<E>>,
+    /// Events scheduled into bucket `cursor` since (so after every event
+    /// of `front`), or moved there from `overflow` when the cursor jumped
+    /// to an empty bucket of the ring.
     late: BinaryHeap<Entry<E>>,
-    /// Events of buckets `cursor + 1 .. cursor + SLOTS`, by `bucket & MASK`.
-    ring: Vec<Vec<Entry<E>>>,
+    /// Events of buckets `cursor + 1 .. cursor + SLOTS`, by `bucket & MASK`,
+    /// each slot in the order they were scheduled: once a bucket is within
+    /// the ring, `advance` has already moved its events from `overflow`
+    /// (in key order), and any event scheduled into it afterwards has a
+    /// larger sequence number.
+    ring: Vec<Vec<Timed<E>>>,
     /// Which ring slots hold events.
     occupied: Vec<u64>,
     /// Events of later buckets.
@@ -103,7 +119,7 @@ pub struct EventQueue<E> {
     /// pop of a ring buffer.
     now_fifo: VecDeque<E>,
     /// Room to order a bucket in (see [`EventQueue::order_front`]).
-    scratch: Vec<Entry<E>>,
+    scratch: Vec<Timed<E>>,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -161,7 +177,7 @@ impl<E: Copy> EventQueue<E> {
             self.late.push(e);
         } else if b < self.cursor + SLOTS {
             let slot = (b & MASK) as usize;
-            self.ring[slot].push(e);
+            self.ring[slot].push(Timed { time: e.time, event: e.event });
             self.occupied[slot / 64] |= 1 << (slot % 64);
         } else {
             self.overflow.push(e);
@@ -205,15 +221,23 @@ impl<E: Copy> EventQueue<E> {
             }
             self.advance();
         }
+        // At equal times `front` goes first: `late` holds events scheduled
+        // after the bucket was reached (or none when `front` is empty).
         let from_late = match (self.front.last(), self.late.peek()) {
-            (Some(f), Some(l)) => (l.time, l.seq) < (f.time, f.seq),
+            (Some(f), Some(l)) => l.time < f.time,
             (None, _) => true,
             (_, None) => false,
         };
-        let entry = if from_late { self.late.pop() } else { self.front.pop() }?;
+        let (time, event) = if from_late {
+            let e = self.late.pop()?;
+            (e.time, e.event)
+        } else {
+            let e = self.front.pop()?;
+            (e.time, e.event)
+        };
         self.popped += 1;
-        self.now = entry.time;
-        Some(entry.event)
+        self.now = time;
+        Some(event)
     }
 
     /// The first occupied ring bucket after the cursor, if any.
@@ -260,21 +284,29 @@ impl<E: Copy> EventQueue<E> {
             let e = self.overflow.pop().expect("peeked");
             self.place(e);
         }
+        // Ties between `front` and `late` are settled in `front`'s favour:
+        // true only if no event of this bucket came from `overflow` while
+        // the ring held some too.
+        assert!(self.front.is_empty() || self.late.is_empty(), "overflow events in a bucket of the ring");
     }
 
-    /// Orders `front` latest first. A bucket of a few events is sorted
-    /// outright; a larger one is first spread over `SUBS` sub-buckets by
-    /// time (a counting sort: two passes, no comparisons, no mispredicted
-    /// branches), whose few events each are then sorted by the full key.
-    /// At 10,000 requests per second a bucket holds about 60 events, and
+    /// Orders `front` (a ring slot, in the order its events were
+    /// scheduled) latest first and, among equal times, last scheduled
+    /// first, so that popping from the end gives `(time, sequence)` order.
+    /// A bucket of a few events is reversed and stably sorted outright; a
+    /// larger one is first spread over `SUBS` sub-buckets by time (a
+    /// counting sort: two passes, no comparisons, no mispredicted
+    /// branches), whose few events each are then stably sorted. At 10,000
+    /// requests per second a bucket holds about 60 events, and
     /// comparison-sorting them was the largest single cost of a run.
     fn order_front(&mut self) {
-        let key = |e: &Entry<E>| Reverse((e.time, e.seq));
+        let key = |e: &Timed<E>| Reverse(e.time);
         if self.front.len() < SMALL_BUCKET {
-            self.front.sort_unstable_by_key(key);
+            self.front.reverse();
+            self.front.sort_by_key(key);
             return;
         }
-        let sub = |e: &Entry<E>| ((e.time.0 >> (SHIFT - SUB_BITS)) as usize) & (SUBS - 1);
+        let sub = |e: &Timed<E>| ((e.time.0 >> (SHIFT - SUB_BITS)) as usize) & (SUBS - 1);
         let mut ends = [0u32; SUBS];
         for e in &self.front {
             ends[sub(e)] += 1;
@@ -287,7 +319,9 @@ impl<E: Copy> EventQueue<E> {
         }
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.front);
-        for e in self.front.iter().rev() {
+        // Filled from each sub-bucket's end: its events end up last
+        // scheduled first, which the stable sorts below keep.
+        for e in &self.front {
             let s = sub(e);
             ends[s] -= 1;
             self.scratch[ends[s] as usize] = *e;
@@ -297,7 +331,7 @@ impl<E: Copy> EventQueue<E> {
         for &begin in &ends {
             let group = &mut self.scratch[begin as usize..stop];
             if group.len() > 1 {
-                group.sort_unstable_by_key(key);
+                group.sort_by_key(key);
             }
             stop = begin as usize;
         }
