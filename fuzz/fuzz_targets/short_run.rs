@@ -1,6 +1,7 @@
 //! Short simulations of fuzzed but valid scenarios: the run must never
 //! panic, hang or break its invariants (every request ends in exactly one
-//! outcome; no region above its instance cap).
+//! outcome; no region above its instance cap), and its shortcuts change no
+//! figure (`run_event_by_event` gives the same results).
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -53,6 +54,9 @@ struct Input {
     armor_fp: u8,
     efficacy: u8,
     attacks: Vec<(u8, u16, u16, u16)>,
+    /// 0: no network delay; 1: a constant access round trip; else the default.
+    network: u8,
+    per_try_ms: u16,
 }
 
 fuzz_target!(|input: Input| {
@@ -86,6 +90,18 @@ fuzz_target!(|input: Input| {
     }
     if input.lb_retries % 3 > 0 {
         let _ = writeln!(t, "[load_balancer.retry_policy]\nnum_retries = {}", input.lb_retries % 3);
+        if input.per_try_ms > 0 {
+            let _ = writeln!(t, "per_try_timeout = \"{}ms\"", input.per_try_ms % 2000 + 1);
+        }
+    }
+    match input.network % 4 {
+        0 => {
+            let _ = writeln!(t, "[network]\nmodel = \"none\"");
+        }
+        1 => {
+            let _ = writeln!(t, "[network]\naccess_rtt = \"6ms\"\nnew_connection_ratio = 0.0");
+        }
+        _ => {}
     }
     let _ = writeln!(
         t,
@@ -215,4 +231,12 @@ fuzz_target!(|input: Input| {
             assert!(row.instances_max.unwrap_or(0) <= u64::from(reg.service.max_instances), "{t}");
         }
     }
+    // The shortcuts (answers settled ahead of the clock, zero-delay hops
+    // handled in place) change no figure.
+    let mut slow = CollectWindows::default();
+    let by_events = negsim::model::run_event_by_event(&sc, &mut slow);
+    assert_eq!(res.rows, by_events.rows, "the shortcuts changed the totals\n{t}");
+    assert_eq!(res.flows, by_events.flows, "the shortcuts changed the flows\n{t}");
+    assert_eq!(w.windows, slow.windows, "the shortcuts changed a window\n{t}");
+    assert_eq!(w.ejections, slow.ejections, "the shortcuts changed the ejections\n{t}");
 });

@@ -192,7 +192,9 @@ struct Acc {
     timeouts: u64,
     attempts: u64,
     cross: u64,
-    latency_sum_ns: f64,
+    /// An integer, so that the sum is exact and does not depend on the
+    /// order requests end in (a float sum is exact only below 2^53 ns).
+    latency_sum_ns: u128,
     latency_us: Histogram<u64>,
     queue_wait_sum_ns: f64,
     queue_served: u64,
@@ -221,7 +223,7 @@ impl Acc {
             timeouts: 0,
             attempts: 0,
             cross: 0,
-            latency_sum_ns: 0.0,
+            latency_sum_ns: 0,
             latency_us: Histogram::new(3).expect("3 significant digits is valid"),
             queue_wait_sum_ns: 0.0,
             queue_served: 0,
@@ -287,7 +289,8 @@ impl Acc {
             timeouts: self.timeouts,
             availability: share(self.ok, self.requests),
             attempts: self.attempts,
-            latency_mean_ms: (self.ok > 0).then(|| self.latency_sum_ns / self.ok as f64 / NS_PER_MS as f64),
+            latency_mean_ms: (self.ok > 0)
+                .then(|| self.latency_sum_ns as f64 / self.ok as f64 / NS_PER_MS as f64),
             latency_p50_ms: pct(0.5),
             latency_p90_ms: pct(0.9),
             latency_p99_ms: pct(0.99),
@@ -491,7 +494,7 @@ impl Metrics {
             match outcome {
                 Outcome::Ok => {
                     a.ok += 1;
-                    a.latency_sum_ns += latency_ns as f64;
+                    a.latency_sum_ns += u128::from(latency_ns);
                     let us = latency_ns.div_ceil(1000).max(1);
                     // Auto-resizing: fails only if the range would overflow usize.
                     if a.latency_us.record(us).is_err() {

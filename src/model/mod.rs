@@ -217,7 +217,9 @@ pub struct RunResult {
     pub requests: u64,
     /// Simulated time at the end, including the drain after `duration`.
     pub simulated_ns: u64,
-    /// Most requests in flight at once.
+    /// Most requests the simulation held at once: like `events`, a figure
+    /// of the engine's work (its memory), not of the simulated system, as
+    /// a request settled ahead of the clock leaves when it is settled.
     pub peak_in_flight: u64,
     /// Mean number of events waiting in the queue (sampled).
     pub mean_pending_events: f64,
@@ -779,11 +781,14 @@ impl<'s> Simulation<'s> {
     /// failure is on its way from `region` to this edge (the backbone's
     /// delay is constant, so answers arrive in the order they were sent:
     /// none sent later can overtake it; successes in flight reset the same
-    /// counters, in either order), no load-balancer or per-try timeout can
-    /// fire before it arrives (they count as gateway failures), and the
-    /// user gets it before its client timeout and in this window (so the
-    /// whole answer is settled here, and no event is scheduled out of the
-    /// order the event-by-event run would schedule it in).
+    /// counters, in either order), no load-balancer or per-try timer event
+    /// fires before it arrives (a timeout counts as a gateway failure, and
+    /// a timer event, even one that finds nothing due, re-arms its list
+    /// from what the list then holds, which must not depend on when this
+    /// request left it), no client timer event fires before the user has
+    /// it, and the user gets it in this window. The whole answer is then
+    /// settled here, and no event is scheduled out of the order the
+    /// event-by-event run would schedule it in.
     fn answer_to_edge(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: u32, answer: u16) {
         let now = q.now();
         let city = self.reqs[req].city;
@@ -797,8 +802,9 @@ impl<'s> Simulation<'s> {
             && (200..300).contains(&answer)
             && self.failures_on_path[path] < now
             && at_user < self.next_boundary
-            && at < self.lb_timers.front_due(0)
-            && at < self.try_timers.front_due(0)
+            && at < self.lb_timers.armed_at(0)
+            && at < self.try_timers.armed_at(0)
+            && at_user < self.client_timers.armed_at(0)
             && self.client_timers.due(req).is_some_and(|due| at_user < due);
         if !early {
             if !success {
@@ -825,7 +831,7 @@ impl<'s> Simulation<'s> {
     /// edge ahead of the clock).
     ///
     /// The answer reaches the user half an access round trip later. A
-    /// success that nothing can overtake (its client timeout is later and
+    /// success that nothing can overtake (no client timer event fires and
     /// no window closes in between) is delivered at once, as of that
     /// instant, without an event: it only ends the request. Anything else
     /// goes by a `ClientBack` event, because the client may retry, and a
@@ -845,6 +851,7 @@ impl<'s> Simulation<'s> {
         if self.shortcuts
             && (200..300).contains(&status)
             && at < self.next_boundary
+            && at < self.client_timers.armed_at(0)
             && self.client_timers.due(req).is_some_and(|due| at < due)
         {
             return self.client_receive(q, at, req, status);

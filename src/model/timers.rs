@@ -31,6 +31,8 @@ struct List {
     tail: u32,
     len: u32,
     armed: bool,
+    /// When the list's pending timer event fires (if `armed`).
+    armed_at: SimTime,
 }
 
 /// A family of FIFO lists over one id space (requests, or region jobs).
@@ -45,7 +47,10 @@ impl TimerLists {
     pub fn new(n_lists: usize) -> Self {
         TimerLists {
             links: Vec::new(),
-            lists: vec![List { head: NONE, tail: NONE, len: 0, armed: false }; n_lists],
+            lists: vec![
+                List { head: NONE, tail: NONE, len: 0, armed: false, armed_at: SimTime::NEVER };
+                n_lists
+            ],
         }
     }
 
@@ -71,17 +76,20 @@ impl TimerLists {
         l.tail = id;
         l.len += 1;
         let arm = !l.armed;
-        l.armed = true;
+        if arm {
+            l.armed = true;
+            l.armed_at = due;
+        }
         arm
     }
 
-    /// The deadline at the front of `list`: the earliest it can fire
-    /// (never, when the list is empty).
-    pub fn front_due(&self, list: u32) -> SimTime {
-        match self.lists[list as usize].head {
-            NONE => SimTime::NEVER,
-            head => self.links[head as usize].due,
-        }
+    /// When `list`'s pending timer event fires (never, if it has none):
+    /// nothing in the list can time out before, and nothing the list holds
+    /// or loses until then changes when its events fire. (It may fire
+    /// before its front is due, when the id it was armed for left.)
+    pub fn armed_at(&self, list: u32) -> SimTime {
+        let l = &self.lists[list as usize];
+        if l.armed { l.armed_at } else { SimTime::NEVER }
     }
 
     /// Removes `id` from whatever list holds it; no-op if none does.
@@ -151,7 +159,8 @@ impl TimerLists {
             None
         } else {
             l.armed = true;
-            Some(self.links[l.head as usize].due)
+            l.armed_at = self.links[l.head as usize].due;
+            Some(l.armed_at)
         }
     }
 

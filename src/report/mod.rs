@@ -256,7 +256,9 @@ pub struct RunInfo {
     pub events: u64,
     /// User requests simulated (warmup included).
     pub requests: u64,
-    /// Most requests in flight at once.
+    /// Most requests the simulation held at once: like `events`, a figure
+    /// of the engine's work (its memory), not of the simulated system, as
+    /// a request settled ahead of the clock leaves when it is settled.
     pub peak_in_flight: u64,
     /// Mean number of events waiting in the event queue (sampled every
     /// 4,096 events): the size of the queue the engine works with.

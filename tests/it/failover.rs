@@ -305,7 +305,7 @@ routing = "{routing}"
 [service]
 concurrency = 1
 cpu_time = "100ms"
-pending_timeout = "1s"
+pending_timeout = "10s"
 [[region]]
 name = "australia-southeast1"
 max_instances = 5
@@ -628,6 +628,85 @@ fn answers_handled_ahead_of_the_clock_change_nothing_in_the_drill() {
         slow.events
     );
     assert!(!windows.ejections.is_empty(), "the drill's outage must eject");
+    assert_eq!(fast.rows, slow.rows);
+    assert_eq!(fast.flows, slow.flows);
+    assert_eq!(windows.windows, slow_windows.windows);
+    assert_eq!(windows.ejections, slow_windows.ejections);
+}
+
+/// Where shortcuts and timeouts meet: arrivals on a grid, constant access
+/// round trips and work, client and load-balancer timeouts of the same
+/// length, per-try timeouts and outlier detection on two regions that are
+/// overloaded, so that timeouts fire (and count as gateway failures at the
+/// edges) between answers settled ahead of the clock. Every figure must be
+/// the same with every answer carried by its own event. (Without the
+/// checks on the timer lists in `answer_to_edge`, this test fails.)
+#[test]
+fn shortcuts_change_nothing_when_events_share_their_instants() {
+    let sc = scenario(
+        r#"
+[simulation]
+duration = "3m"
+window = "10s"
+initial_instances = "min"
+
+[network]
+access_rtt = "6ms"
+new_connection_ratio = 0.0
+
+[load_balancer]
+timeout = "2s"
+
+[load_balancer.outlier_detection]
+interval = "1s"
+base_ejection_time = "5s"
+consecutive_gateway_failure = 2
+
+[load_balancer.retry_policy]
+num_retries = 1
+per_try_timeout = "1500ms"
+
+[client]
+timeout = "2s"
+retries = 2
+backoff = "100ms"
+jitter = "none"
+
+[service]
+concurrency = 2
+cpu = 1.0
+min_instances = 1
+max_instances = 2
+cpu_time = "40ms"
+io_time = "10ms"
+cold_start = "500ms"
+pending_timeout = "10s"
+
+[[region]]
+name = "us-central1"
+
+[[region]]
+name = "us-east4"
+
+[[city]]
+name = "Chicago"
+rps = 60.0
+profile = "flat"
+arrival = "uniform"
+
+[[city]]
+name = "New York"
+rps = 40.0
+profile = "flat"
+arrival = "uniform"
+"#,
+    );
+    let (fast, windows) = run(&sc);
+    let mut slow_windows = CollectWindows::default();
+    let slow = negsim::model::run_event_by_event(&sc, &mut slow_windows);
+    let all = row(&fast.rows, ScopeKind::Global, "all");
+    assert!(all.ok > 0 && all.timeouts + all.errors + all.rejected > 0, "both outcomes must occur: {all:?}");
+    assert!(fast.events < slow.events, "the shortcuts must have been taken");
     assert_eq!(fast.rows, slow.rows);
     assert_eq!(fast.flows, slow.flows);
     assert_eq!(windows.windows, slow_windows.windows);
