@@ -365,6 +365,16 @@ impl<E: Copy> EventQueue<E> {
 mod tests {
     use super::*;
 
+    /// A small deterministic generator for the workloads below.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     #[test]
     fn pops_in_time_order() {
         let mut q = EventQueue::new();
@@ -396,13 +406,7 @@ mod tests {
         use std::collections::BinaryHeap;
         let mut q = EventQueue::new();
         let mut reference = BinaryHeap::new();
-        let mut x = 12345u64;
-        let mut rand = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rand = xorshift(12345);
         for round in 0..200_000u64 {
             // Often at exactly now, mostly within the current bucket or the
             // ring (268 ms), sometimes straddling its end or far beyond it.
@@ -416,7 +420,7 @@ mod tests {
             };
             q.schedule(SimTime(now + delay), round);
             reference.push(Reverse((now + delay, round, round)));
-            if rand() % 3 != 0 {
+            if !rand().is_multiple_of(3) {
                 assert_eq!(q.peek_time().map(|t| t.0), reference.peek().map(|Reverse((t, _, _))| *t));
                 let got = q.pop();
                 let want = reference.pop().map(|Reverse((t, _, r))| (t, r));
@@ -439,13 +443,7 @@ mod tests {
         use std::collections::BinaryHeap;
         let mut q = EventQueue::new();
         let mut reference = BinaryHeap::new();
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rand = xorshift(0x2545_f491_4f6c_dd1d);
         let mut crowded = 0;
         for round in 0..300_000u64 {
             let at = q.now().0 + (rand() % 40_000) * 1_000;
