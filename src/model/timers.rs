@@ -87,12 +87,14 @@ impl TimerLists {
     /// nothing in the list can time out before, and nothing the list holds
     /// or loses until then changes when its events fire. (It may fire
     /// before its front is due, when the id it was armed for left.)
+    #[inline]
     pub fn armed_at(&self, list: u32) -> SimTime {
         let l = &self.lists[list as usize];
         if l.armed { l.armed_at } else { SimTime::NEVER }
     }
 
     /// Removes `id` from whatever list holds it; no-op if none does.
+    #[inline]
     pub fn remove(&mut self, id: u32) {
         let Some(link) = self.links.get(id as usize).copied() else {
             return;
@@ -116,6 +118,7 @@ impl TimerLists {
     }
 
     /// The deadline of `id`, if it is in a list.
+    #[inline]
     pub fn due(&self, id: u32) -> Option<SimTime> {
         self.links.get(id as usize).filter(|l| l.list != NONE).map(|l| l.due)
     }
