@@ -39,6 +39,8 @@ python3 - "$dir/valgrind.txt" "$dir/out/run.json" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
 ir = int(re.search(r"Collected : (\d+)", text).group(1))
+if ir == 0:
+    sys.exit("no instruction counted: the event loop `negsim::engine::run_observed` was not found in the binary")
 run = json.load(open(sys.argv[2]))
 print(f"{run['requests']:,} requests, {run['events']:,} events: {ir:,} instructions in the event loop, "
       f"{ir / run['requests']:.0f} per request, {ir / run['events']:.0f} per event")

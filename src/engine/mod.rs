@@ -72,6 +72,10 @@ pub const OBSERVE_EVERY: u64 = 1 << 20;
 /// [`run`], calling `observe` with the simulated time every
 /// [`OBSERVE_EVERY`] events, for a progress display or to stop early: the
 /// run stops when `observe` returns `false`.
+///
+/// Never inlined (it is called once per run), so that profilers and
+/// `benches/instructions.sh` can find the event loop by its name.
+#[inline(never)]
 pub fn run_observed<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
