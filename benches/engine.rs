@@ -8,6 +8,7 @@
 //! request and mean queue size first, which is what the bare loop uses.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use negsim::engine::rng::xorshift;
 use negsim::engine::{EventQueue, SimTime};
 use negsim::metrics::NoWindows;
 use negsim::model;
@@ -16,16 +17,6 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::path::Path;
-
-/// A small xorshift generator: cheap enough not to weigh on what is measured.
-fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-    move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    }
-}
 
 /// The classic "hold" benchmark: a queue of `size` pending events; each
 /// step pops the earliest and schedules it again a uniform random delay

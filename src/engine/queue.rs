@@ -189,10 +189,15 @@ impl<E: Copy> EventQueue<E> {
     /// handle it at once, in place of scheduling it as its last act.
     #[inline]
     pub fn nothing_else_due_now(&self) -> bool {
+        self.now_fifo.is_empty() && !self.keyed_now()
+    }
+
+    /// Whether `front` or `late` holds an event due at the current instant
+    /// (they come before the FIFO of the instant).
+    #[inline]
+    fn keyed_now(&self) -> bool {
         let now = self.now;
-        self.now_fifo.is_empty()
-            && self.front.last().is_none_or(|e| e.time != now)
-            && self.late.peek().is_none_or(|e| e.time != now)
+        self.front.last().is_some_and(|e| e.time == now) || self.late.peek().is_some_and(|e| e.time == now)
     }
 
     /// Schedules `event` `delay_ns` nanoseconds from now.
@@ -207,10 +212,7 @@ impl<E: Copy> EventQueue<E> {
         if !self.now_fifo.is_empty() {
             // Every event in `front` and `late` is at `now` or later (`now`
             // is in bucket `cursor`), and those at `now` come first.
-            let now = self.now;
-            let keyed_now = self.front.last().is_some_and(|e| e.time == now)
-                || self.late.peek().is_some_and(|e| e.time == now);
-            if !keyed_now {
+            if !self.keyed_now() {
                 self.popped += 1;
                 return self.now_fifo.pop_front();
             }
@@ -364,16 +366,7 @@ impl<E: Copy> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A small deterministic generator for the workloads below.
-    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
+    use crate::engine::rng::xorshift;
 
     #[test]
     fn pops_in_time_order() {

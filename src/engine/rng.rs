@@ -21,6 +21,18 @@ pub fn stream(seed: u64, name: &str) -> Rng {
     Rng::seed_from_u64(splitmix64(seed ^ splitmix64(fnv1a64(name.as_bytes()))))
 }
 
+/// A small xorshift generator for the queue's tests and benchmarks, where
+/// the draws must cost next to nothing and need no name. Not for the
+/// model: its randomness comes from [`stream`].
+pub fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 /// FNV-1a, 64-bit: a stable hash of the entity name.
 fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325u64;

@@ -100,11 +100,9 @@ mod tests {
             f64::MIN_POSITIVE,
             f64::EPSILON,
         ];
-        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rand = crate::engine::rng::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..100_000 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
+            let s = rand();
             let scale = 10f64.powi((s % 25) as i32 - 5);
             xs.push((s >> 11) as f64 / (1u64 << 53) as f64 * scale);
             xs.push((s % 1_000_000) as f64 / 2.0);

@@ -794,7 +794,6 @@ impl<'s> Simulation<'s> {
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
         let path = city as usize * self.regions.len() + region as usize;
-        let success = matches!(Self::verdict(answer), Verdict::Success);
         // The user receives it half an access round trip after the edge.
         let rtt = self.reqs[req].access_rtt_ns;
         let at_user = at.plus(rtt - rtt / 2);
@@ -807,14 +806,13 @@ impl<'s> Simulation<'s> {
             && at_user < self.client_timers.armed_at(0)
             && self.client_timers.due(req).is_some_and(|due| at_user < due);
         if !early {
-            if !success {
+            if !matches!(Self::verdict(answer), Verdict::Success) {
                 self.failures_on_path[path] = at;
             }
             return q.schedule(at, Event::EdgeBack { req, epoch, status: answer });
         }
-        self.reqs[req].job = NONE;
-        self.try_timers.remove(req);
-        self.reqs[req].try_in_flight = false;
+        // What `on_edge_back` and `end_try` do for a success, as of `at`
+        // (`lb_answer_at` ends the try).
         if self.sc.load_balancer.outlier.enabled {
             self.cities[city as usize].edge.observe(region, Verdict::Success);
         }
@@ -1098,6 +1096,7 @@ impl Model for Simulation<'_> {
 impl Simulation<'_> {
     fn on_req_timer(&mut self, q: &mut EventQueue<Event>, list: ReqList) {
         let now = q.now();
+        self.in_timer_loop = true;
         loop {
             let timers = match list {
                 ReqList::Client => &mut self.client_timers,
@@ -1111,7 +1110,6 @@ impl Simulation<'_> {
                 self.in_timer_loop = false;
                 return;
             };
-            self.in_timer_loop = true;
             match list {
                 ReqList::Client => self.on_client_timeout(q, req),
                 ReqList::Lb => self.on_lb_timeout(q, req),

@@ -49,8 +49,7 @@ use super::billing::{Prices, billed_ns};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
-use crate::engine::time::NS_PER_S;
-use crate::engine::time::{ceil_ns, round_ns};
+use crate::engine::time::{NS_PER_S, ceil_ns, round_ns};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::dist::Sampler;
 use crate::scenario::{Billing, InitialInstances, Outage, OutageKind, Pricing, Region};
@@ -374,7 +373,6 @@ impl RegionState {
         want.clamp(self.min_instances.min(self.cap), self.cap)
     }
 
-    /// Applies the start or end of non-down outage `idx`.
     /// Whether the region may start one more instance: below its cap (a
     /// `capacity` outage may lower it) not counting the instances draining
     /// out above it, and below `max_instances` counting them, so that a
@@ -384,6 +382,7 @@ impl RegionState {
         self.n_alive - self.n_retiring < self.cap && self.n_alive < self.max_instances
     }
 
+    /// Applies the start or end of non-down outage `idx`.
     pub(super) fn set_outage(&mut self, outages: &[Outage], idx: u32, starting: bool) {
         if starting {
             self.outages.push(idx);

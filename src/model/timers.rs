@@ -30,9 +30,8 @@ struct List {
     head: u32,
     tail: u32,
     len: u32,
-    armed: bool,
-    /// When the list's pending timer event fires (if `armed`).
-    armed_at: SimTime,
+    /// When the list's pending timer event fires, if it has one (the list is "armed").
+    armed: Option<SimTime>,
 }
 
 /// A family of FIFO lists over one id space (requests, or region jobs).
@@ -47,10 +46,7 @@ impl TimerLists {
     pub fn new(n_lists: usize) -> Self {
         TimerLists {
             links: Vec::new(),
-            lists: vec![
-                List { head: NONE, tail: NONE, len: 0, armed: false, armed_at: SimTime::NEVER };
-                n_lists
-            ],
+            lists: vec![List { head: NONE, tail: NONE, len: 0, armed: None }; n_lists],
         }
     }
 
@@ -75,10 +71,9 @@ impl TimerLists {
         }
         l.tail = id;
         l.len += 1;
-        let arm = !l.armed;
+        let arm = l.armed.is_none();
         if arm {
-            l.armed = true;
-            l.armed_at = due;
+            l.armed = Some(due);
         }
         arm
     }
@@ -89,8 +84,7 @@ impl TimerLists {
     /// before its front is due, when the id it was armed for left.)
     #[inline]
     pub fn armed_at(&self, list: u32) -> SimTime {
-        let l = &self.lists[list as usize];
-        if l.armed { l.armed_at } else { SimTime::NEVER }
+        self.lists[list as usize].armed.unwrap_or(SimTime::NEVER)
     }
 
     /// Removes `id` from whatever list holds it; no-op if none does.
@@ -157,19 +151,13 @@ impl TimerLists {
     /// list is then armed again).
     pub fn rearm(&mut self, list: u32) -> Option<SimTime> {
         let l = &mut self.lists[list as usize];
-        if l.head == NONE {
-            l.armed = false;
-            None
-        } else {
-            l.armed = true;
-            l.armed_at = self.links[l.head as usize].due;
-            Some(l.armed_at)
-        }
+        l.armed = (l.head != NONE).then(|| self.links[l.head as usize].due);
+        l.armed
     }
 
     /// Marks `list` as not armed (its pending timer event was dropped).
     pub fn disarm(&mut self, list: u32) {
-        self.lists[list as usize].armed = false;
+        self.lists[list as usize].armed = None;
     }
 
     /// Number of ids in `list`.
