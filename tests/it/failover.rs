@@ -1,7 +1,9 @@
 //! Regional failover: outages, outlier detection at each edge, load
 //! balancer and client retries.
 
-use crate::support::{assert_conservation, example, row, run, scenario};
+use crate::support::{
+    assert_conservation, assert_same_figures, example, row, run, run_event_by_event, scenario,
+};
 use negsim::engine::SimTime;
 use negsim::metrics::{CollectWindows, Ejection, Row, ScopeKind};
 
@@ -618,20 +620,16 @@ fn answers_handled_ahead_of_the_clock_change_nothing_in_the_drill() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outage-drill.toml");
     let overrides = Overrides { duration_ns: Some(40 * 60 * S), ..Overrides::default() };
     let sc = scenario::load(&path, &overrides).unwrap().scenario;
-    let (fast, windows) = run(&sc);
-    let mut slow_windows = CollectWindows::default();
-    let slow = negsim::model::run_event_by_event(&sc, &mut slow_windows);
+    let fast = run(&sc);
+    let slow = run_event_by_event(&sc);
     assert!(
-        fast.events * 10 < slow.events * 9,
+        fast.0.events * 10 < slow.0.events * 9,
         "the shortcuts should save at least a tenth of the events: {} against {}",
-        fast.events,
-        slow.events
+        fast.0.events,
+        slow.0.events
     );
-    assert!(!windows.ejections.is_empty(), "the drill's outage must eject");
-    assert_eq!(fast.rows, slow.rows);
-    assert_eq!(fast.flows, slow.flows);
-    assert_eq!(windows.windows, slow_windows.windows);
-    assert_eq!(windows.ejections, slow_windows.ejections);
+    assert!(!fast.1.ejections.is_empty(), "the drill's outage must eject");
+    assert_same_figures(&fast, &slow);
 }
 
 /// Where shortcuts and timeouts meet: arrivals on a grid, constant access
@@ -701,14 +699,10 @@ profile = "flat"
 arrival = "uniform"
 "#,
     );
-    let (fast, windows) = run(&sc);
-    let mut slow_windows = CollectWindows::default();
-    let slow = negsim::model::run_event_by_event(&sc, &mut slow_windows);
-    let all = row(&fast.rows, ScopeKind::Global, "all");
+    let fast = run(&sc);
+    let slow = run_event_by_event(&sc);
+    let all = row(&fast.0.rows, ScopeKind::Global, "all");
     assert!(all.ok > 0 && all.timeouts + all.errors + all.rejected > 0, "both outcomes must occur: {all:?}");
-    assert!(fast.events < slow.events, "the shortcuts must have been taken");
-    assert_eq!(fast.rows, slow.rows);
-    assert_eq!(fast.flows, slow.flows);
-    assert_eq!(windows.windows, slow_windows.windows);
-    assert_eq!(windows.ejections, slow_windows.ejections);
+    assert!(fast.0.events < slow.0.events, "the shortcuts must have been taken");
+    assert_same_figures(&fast, &slow);
 }

@@ -26,6 +26,23 @@ pub fn run(sc: &Scenario) -> (RunResult, CollectWindows) {
     (result, windows)
 }
 
+/// Runs a scenario with every answer carried by its own event (none
+/// settled ahead of the clock), keeping every window.
+pub fn run_event_by_event(sc: &Scenario) -> (RunResult, CollectWindows) {
+    let mut windows = CollectWindows::default();
+    let result = model::run_event_by_event(sc, &mut windows);
+    (result, windows)
+}
+
+/// Asserts that two runs of one scenario gave the same figures: totals,
+/// flows, every window and every ejection.
+pub fn assert_same_figures(a: &(RunResult, CollectWindows), b: &(RunResult, CollectWindows)) {
+    assert_eq!(a.0.rows, b.0.rows, "totals differ");
+    assert_eq!(a.0.flows, b.0.flows, "flows differ");
+    assert_eq!(a.1.windows, b.1.windows, "windows differ");
+    assert_eq!(a.1.ejections, b.1.ejections, "ejections differ");
+}
+
 /// The row of `scope` named `name`.
 pub fn row<'a>(rows: &'a [Row], scope: ScopeKind, name: &str) -> &'a Row {
     rows.iter()
