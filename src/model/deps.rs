@@ -11,9 +11,9 @@
 //! is `down`, a call to it fails after its round trip and the request
 //! answers 500: a shared database is a failure domain every region shares.
 
+use super::network::great_circle_rtt_ms;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_MS, round_ns};
-use crate::geo;
 use crate::scenario::dist::Sampler;
 use crate::scenario::{DependencyOutageKind, NetworkModel, Place, Scenario};
 
@@ -55,8 +55,7 @@ impl Deps {
             if matches!(net.model, NetworkModel::None) {
                 return 0;
             }
-            let km = geo::great_circle_km(lat, lon, p.lat, p.lon);
-            round_ns(geo::backbone_rtt_ms(km, net.route_inflation, net.fiber_km_per_ms) * NS_PER_MS as f64)
+            round_ns(great_circle_rtt_ms(net, (lat, lon), (p.lat, p.lon)) * NS_PER_MS as f64)
         };
         let deps = sc
             .dependencies

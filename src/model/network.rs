@@ -15,6 +15,21 @@ use crate::scenario::dist::Sampler;
 use crate::scenario::{NetworkModel, Scenario};
 use rand::RngExt;
 
+/// The backbone round trip between two points on the great circle, at
+/// `net`'s route inflation and fiber speed, in ms (the `geo` model's; also
+/// what [`deps`](super::deps) uses between regions and a dependency's copies).
+pub fn great_circle_rtt_ms(
+    net: &crate::scenario::Network,
+    (lat1, lon1): (f64, f64),
+    (lat2, lon2): (f64, f64),
+) -> f64 {
+    geo::backbone_rtt_ms(
+        geo::great_circle_km(lat1, lon1, lat2, lon2),
+        net.route_inflation,
+        net.fiber_km_per_ms,
+    )
+}
+
 /// Precomputed round trips and the access sampler.
 pub struct Network {
     n_regions: usize,
@@ -36,11 +51,7 @@ impl Network {
         for (ci, c) in sc.cities.iter().enumerate() {
             for (ri, r) in sc.regions.iter().enumerate() {
                 let ms = match &net.model {
-                    NetworkModel::Geo => geo::backbone_rtt_ms(
-                        geo::great_circle_km(c.lat, c.lon, r.lat, r.lon),
-                        net.route_inflation,
-                        net.fiber_km_per_ms,
-                    ),
+                    NetworkModel::Geo => great_circle_rtt_ms(net, (c.lat, c.lon), (r.lat, r.lon)),
                     NetworkModel::Matrix(m) => m.city_region_ms[ci][ri],
                     NetworkModel::None => 0.0,
                 };
