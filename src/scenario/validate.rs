@@ -931,19 +931,7 @@ fn read_surges(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Su
     for mut s in root.sections("surge") {
         let city = match s.opt_string("city") {
             Some("*") => Some(None),
-            Some(n) => match names.iter().position(|c| cities::fold(c) == cities::fold(n)) {
-                Some(i) => Some(Some(i)),
-                None => {
-                    s.error(
-                        "city",
-                        format!(
-                            "\"{n}\" is not one of this scenario's cities{}; use \"*\" for all of them",
-                            hint(n, &names)
-                        ),
-                    );
-                    None
-                }
-            },
+            Some(n) => scenario_city(&mut s, n, &names, "; use \"*\" for all of them").map(Some),
             None => {
                 if !s.has("city") {
                     s.missing(
@@ -1005,21 +993,23 @@ fn read_edge(mut s: Section<'_>) -> EdgeFeatures {
     e
 }
 
+/// The index of the scenario's city `n` names (compared as city names are:
+/// case and accents folded), or an error on `city` that suggests the
+/// closest, with `more` after it.
+fn scenario_city(s: &mut Section<'_>, n: &str, names: &[&str], more: &str) -> Option<usize> {
+    let i = names.iter().position(|c| cities::fold(c) == cities::fold(n));
+    if i.is_none() {
+        s.error("city", format!("\"{n}\" is not one of this scenario's cities{}{more}", hint(n, names)));
+    }
+    i
+}
+
 fn read_attacks(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<Attack> {
     let mut out = Vec::new();
     let names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
     for mut s in root.sections("attack") {
         let city = match s.opt_string("city") {
-            Some(n) => {
-                let i = names.iter().position(|c| cities::fold(c) == cities::fold(n));
-                if i.is_none() {
-                    s.error(
-                        "city",
-                        format!("\"{n}\" is not one of this scenario's cities{}", hint(n, &names)),
-                    );
-                }
-                i
-            }
+            Some(n) => scenario_city(&mut s, n, &names, ""),
             None => {
                 if !s.has("city") {
                     s.missing("city", "the city whose edge the attack enters at");
