@@ -3,8 +3,8 @@
 # valgrind's callgrind: a figure that does not drift with this machine's
 # mood the way wall time does (see benches/RESULTS.md, "Noise"), for
 # comparing two versions of the hot path. The scenario is the day at
-# 10,000 requests/s of benches/day_at_10k.sh, cut to its first seconds,
-# with no warmup; only the event loop (`engine::run_observed`) is counted,
+# 10,000 requests/s of benches/day_at_10k.sh (global_at_10k.sh), cut to
+# its first seconds, with no warmup; only the event loop (`engine::run_observed`) is counted,
 # not reading the scenario or writing the report.
 #
 #   benches/instructions.sh [simulated seconds] [negsim binary]   (default 30, target/release/negsim)
@@ -23,15 +23,7 @@ if [ "$bin" = target/release/negsim ]; then
 fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-src=scenarios/global-three-region.toml
-peak=$(awk '$1 == "rps" { s += $3 } END { print s }' "$src")
-scale=$(awk -v p="$peak" 'BEGIN { printf "%.6f", 10000 / (p * 0.65) }')
-awk -v s="$scale" -v d="$seconds" '
-  $1 == "rps" { $3 = sprintf("%.3f", $3 * s) }
-  $1 == "max_instances" { $3 = 1000 }
-  $1 == "duration" { $3 = "\"" d "s\"" }
-  $1 == "warmup" { $3 = "\"0s\"" }
-  { print }' "$src" > "$dir/g10k.toml"
+benches/global_at_10k.sh "${seconds}s" 0s > "$dir/g10k.toml"
 valgrind --tool=callgrind --toggle-collect='negsim::engine::run_observed*' \
   --callgrind-out-file="$dir/callgrind.out" \
   "$bin" run "$dir/g10k.toml" -o "$dir/out" --quiet 2> "$dir/valgrind.txt"
