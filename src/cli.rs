@@ -585,14 +585,7 @@ fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Re
         .filter_map(|name| sweep::METRICS.iter().position(|(n, _)| n == name).map(|i| (i, name.as_str())))
         .collect();
     let fmt = |m: &Option<(f64, Option<f64>)>, name: &str| {
-        let scale = sweep::charts::scale(name);
-        let d = if scale != 1.0 {
-            3
-        } else if name.starts_with("cost") {
-            2
-        } else {
-            1
-        };
+        let (scale, d) = (sweep::charts::scale(name), sweep::charts::decimals(name));
         match m {
             Some((v, Some(h))) => format!("{:.d$} ± {:.d$}", v * scale, h * scale),
             Some((v, None)) => format!("{:.d$}", v * scale),

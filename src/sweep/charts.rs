@@ -75,6 +75,19 @@ pub fn scale(metric: &str) -> f64 {
     if metric == "availability" || metric.ends_with("_share") { 100.0 } else { 1.0 }
 }
 
+/// The decimals a metric is shown with, after [`scale`]: three for
+/// percentages (99.9 % against 99.95 % matters), two for dollars, one
+/// for the rest.
+pub fn decimals(metric: &str) -> usize {
+    if scale(metric) != 1.0 {
+        3
+    } else if metric.starts_with("cost") {
+        2
+    } else {
+        1
+    }
+}
+
 /// Draws every chart of a sweep into `dir`; returns the file stems written.
 pub fn draw(dir: &Path, csv_text: &str, metrics: &[String]) -> io::Result<Vec<String>> {
     let t = parse(csv_text)?;

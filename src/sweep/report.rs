@@ -25,11 +25,11 @@ pub struct About<'a> {
 /// A metric's value for people: percentages for shares, thousands
 /// separators for large numbers, two decimals for dollars.
 fn value(metric: &str, x: f64) -> String {
-    let s = charts::scale(metric);
+    let (s, d) = (charts::scale(metric), charts::decimals(metric));
     if s != 1.0 {
-        format!("{:.3} %", x * s)
+        format!("{:.d$} %", x * s)
     } else if metric.starts_with("cost") {
-        if x.abs() >= 1000.0 { format!("${}", count(x.round() as u64)) } else { format!("${x:.2}") }
+        if x.abs() >= 1000.0 { format!("${}", count(x.round() as u64)) } else { format!("${x:.d$}") }
     } else if x.abs() >= 10_000.0 {
         count(x.round() as u64)
     } else if x.fract() == 0.0 {
