@@ -204,6 +204,40 @@ struct AttackSource {
     armor: Rng,
 }
 
+impl AttackSource {
+    /// Attack `i` of `sc`: a flat process at the attack's rate, shut off
+    /// outside its window (by surges of multiplier 0).
+    fn new(sc: &Scenario, i: usize, a: &crate::scenario::Attack) -> Self {
+        let seed = sc.simulation.seed;
+        let city = crate::scenario::City {
+            rps: a.rps,
+            profile: crate::scenario::Profile::Flat,
+            arrival: a.arrival,
+            ..sc.cities[a.city].clone()
+        };
+        let off = |start_ns: u64, duration_ns: u64| crate::scenario::Surge {
+            city: None,
+            start_ns,
+            duration_ns,
+            multiplier: 0.0,
+        };
+        let window = [off(0, a.start_ns), off(a.start_ns.saturating_add(a.duration_ns), u64::MAX / 4)];
+        let window: Vec<_> = window.into_iter().filter(|s| s.duration_ns > 0).collect();
+        AttackSource {
+            city: a.city as u32,
+            traffic: Traffic::new(
+                &city,
+                a.city,
+                &window,
+                sc.simulation.start_utc_s,
+                stream(seed, &format!("attack/{i}/arrivals")),
+            ),
+            access: stream(seed, &format!("attack/{i}/access")),
+            armor: stream(seed, &format!("attack/{i}/armor")),
+        }
+    }
+}
+
 /// The result of a run.
 #[derive(Debug)]
 pub struct RunResult {
@@ -391,41 +425,8 @@ impl<'s> Simulation<'s> {
                 q.schedule(t, Event::Arrival { city: i as u32 });
             }
         }
-        let mut attacks: Vec<AttackSource> = sc
-            .attacks
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                // A flat process at the attack's rate, shut off outside its window.
-                let city = crate::scenario::City {
-                    rps: a.rps,
-                    profile: crate::scenario::Profile::Flat,
-                    arrival: a.arrival,
-                    ..sc.cities[a.city].clone()
-                };
-                let off = |start_ns: u64, duration_ns: u64| crate::scenario::Surge {
-                    city: None,
-                    start_ns,
-                    duration_ns,
-                    multiplier: 0.0,
-                };
-                let window =
-                    [off(0, a.start_ns), off(a.start_ns.saturating_add(a.duration_ns), u64::MAX / 4)];
-                let window: Vec<_> = window.into_iter().filter(|s| s.duration_ns > 0).collect();
-                AttackSource {
-                    city: a.city as u32,
-                    traffic: Traffic::new(
-                        &city,
-                        a.city,
-                        &window,
-                        sc.simulation.start_utc_s,
-                        stream(seed, &format!("attack/{i}/arrivals")),
-                    ),
-                    access: stream(seed, &format!("attack/{i}/access")),
-                    armor: stream(seed, &format!("attack/{i}/armor")),
-                }
-            })
-            .collect();
+        let mut attacks: Vec<AttackSource> =
+            sc.attacks.iter().enumerate().map(|(i, a)| AttackSource::new(sc, i, a)).collect();
         for (i, a) in attacks.iter_mut().enumerate() {
             if let Some(t) = a.traffic.next_arrival(SimTime::ZERO, end) {
                 q.schedule(t, Event::AttackArrival { attack: i as u32 });
