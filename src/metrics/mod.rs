@@ -22,6 +22,9 @@ use crate::engine::time::{NS_PER_MS, NS_PER_S};
 use crate::model::billing::MONTH_HOURS;
 use crate::scenario::Slo;
 use hdrhistogram::Histogram;
+use pairs::WindowLatencies;
+
+mod pairs;
 
 /// How a logical request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +198,8 @@ struct Acc {
     /// An integer, so that the sum is exact and does not depend on the
     /// order requests end in (a float sum is exact only below 2^53 ns).
     latency_sum_ns: u128,
+    /// Latencies of ok requests, microseconds. An open window's are kept
+    /// by pair in [`WindowLatencies`] and added here when it closes.
     latency_us: Histogram<u64>,
     queue_wait_sum_ns: f64,
     queue_served: u64,
@@ -404,6 +409,9 @@ pub struct Metrics {
     flows_window: Vec<u64>,
     flows_total: Vec<u64>,
     pair_latency: Vec<PairLatency>,
+    /// The open window's latencies by (city, region or none) pair, added to
+    /// the scopes' histograms when it closes.
+    window_latency: WindowLatencies,
     instances: Vec<Gauge>,
     instances_all: Gauge,
     ejected_now: Vec<u64>,
@@ -438,6 +446,7 @@ impl Metrics {
             flows_window: vec![0; pairs],
             flows_total: vec![0; pairs],
             pair_latency: vec![PairLatency { counts: Vec::new(), n: 0 }; pairs],
+            window_latency: WindowLatencies::new(cities.len() * (regions.len() + 1)),
             instances: vec![Gauge::ZERO; regions.len()],
             instances_all: Gauge::ZERO,
             ejected_now: vec![0; regions.len()],
@@ -495,22 +504,48 @@ impl Metrics {
                 Outcome::Ok => {
                     a.ok += 1;
                     a.latency_sum_ns += u128::from(latency_ns);
-                    let us = latency_ns.div_ceil(1000).max(1);
-                    // Auto-resizing: fails only if the range would overflow usize.
-                    if a.latency_us.record(us).is_err() {
-                        a.latency_us.saturating_record(us);
-                    }
                 }
                 Outcome::Rejected => a.rejected += 1,
                 Outcome::Error => a.errors += 1,
                 Outcome::Timeout => a.timeouts += 1,
             }
         }
+        if outcome == Outcome::Ok {
+            let us = latency_ns.div_ceil(1000).max(1);
+            self.window_latency.record(self.latency_pair(city, region), us);
+        }
         if let Some(region) = region {
             let pair = city as usize * self.n_regions + region as usize;
             self.flows_window[pair] += 1;
             if outcome == Outcome::Ok {
                 self.pair_latency[pair].record(latency_ns.div_ceil(1000));
+            }
+        }
+    }
+
+    /// The pair of [`Metrics::window_latency`] a request from `city` whose
+    /// last try went to `region` (or to none) belongs to.
+    #[inline]
+    fn latency_pair(&self, city: u32, region: Option<u32>) -> usize {
+        city as usize * (self.n_regions + 1) + region.map_or(self.n_regions, |r| r as usize)
+    }
+
+    /// Adds the open window's latencies to its scopes' histograms.
+    fn drain_latencies(&mut self) {
+        let (global, rest) = self.window.split_first_mut().expect("the global scope");
+        let (cities, regions) = rest.split_at_mut(self.n_cities);
+        for (c, city) in cities.iter_mut().enumerate() {
+            for r in 0..=self.n_regions {
+                let pair = c * (self.n_regions + 1) + r;
+                match regions.get_mut(r) {
+                    Some(region) => self.window_latency.drain(
+                        pair,
+                        &mut [&mut global.latency_us, &mut city.latency_us, &mut region.latency_us],
+                    ),
+                    None => {
+                        self.window_latency.drain(pair, &mut [&mut global.latency_us, &mut city.latency_us])
+                    }
+                }
             }
         }
     }
@@ -634,6 +669,7 @@ impl Metrics {
         for a in &mut self.window {
             a.reset();
         }
+        self.window_latency.clear();
         self.flows_window.iter_mut().for_each(|f| *f = 0);
         self.window_start = now;
         self.measure_start = now;
@@ -656,6 +692,7 @@ impl Metrics {
     /// Closes the window ending at `now`, hands it to `sink`, and opens the next.
     pub fn close_window(&mut self, now: SimTime, sink: &mut dyn WindowSink) {
         self.integrate(now);
+        self.drain_latencies();
         let span = now.since(self.window_start);
         self.rows.clear();
         for (i, a) in self.window.iter().enumerate() {
