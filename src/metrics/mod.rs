@@ -378,13 +378,14 @@ impl PairLatency {
         lower as f64 + (1u64 << (e - 3)) as f64 / 2.0
     }
 
-    fn record(&mut self, us: u64) {
+    /// Counts `n` latencies of `us` microseconds.
+    fn record_n(&mut self, us: u64, n: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; Self::BUCKETS];
         }
         let c = &mut self.counts[Self::bucket(us)];
-        *c = c.saturating_add(1);
-        self.n += 1;
+        *c = c.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.n += n;
     }
 
     fn median_ms(&self) -> Option<f64> {
@@ -511,15 +512,10 @@ impl Metrics {
             }
         }
         if outcome == Outcome::Ok {
-            let us = latency_ns.div_ceil(1000).max(1);
-            self.window_latency.record(self.latency_pair(city, region), us);
+            self.window_latency.record(self.latency_pair(city, region), latency_ns.div_ceil(1000));
         }
         if let Some(region) = region {
-            let pair = city as usize * self.n_regions + region as usize;
-            self.flows_window[pair] += 1;
-            if outcome == Outcome::Ok {
-                self.pair_latency[pair].record(latency_ns.div_ceil(1000));
-            }
+            self.flows_window[city as usize * self.n_regions + region as usize] += 1;
         }
     }
 
@@ -530,22 +526,29 @@ impl Metrics {
         city as usize * (self.n_regions + 1) + region.map_or(self.n_regions, |r| r as usize)
     }
 
-    /// Adds the open window's latencies to its scopes' histograms.
+    /// Adds the open window's latencies to its scopes' histograms (where a
+    /// latency counts as at least 1 us) and to its pairs' run totals.
     fn drain_latencies(&mut self) {
         let (global, rest) = self.window.split_first_mut().expect("the global scope");
         let (cities, regions) = rest.split_at_mut(self.n_cities);
         for (c, city) in cities.iter_mut().enumerate() {
             for r in 0..=self.n_regions {
-                let pair = c * (self.n_regions + 1) + r;
-                match regions.get_mut(r) {
-                    Some(region) => self.window_latency.drain(
-                        pair,
-                        &mut [&mut global.latency_us, &mut city.latency_us, &mut region.latency_us],
-                    ),
-                    None => {
-                        self.window_latency.drain(pair, &mut [&mut global.latency_us, &mut city.latency_us])
+                let mut region = regions.get_mut(r);
+                let mut total =
+                    self.pair_latency.get_mut(c * self.n_regions + r).filter(|_| r < self.n_regions);
+                self.window_latency.drain(c * (self.n_regions + 1) + r, |us, n| {
+                    let v = us.max(1);
+                    let scopes = [Some(&mut *global), Some(&mut *city), region.as_deref_mut()];
+                    for a in scopes.into_iter().flatten() {
+                        // Auto-resizing: fails only if the range would overflow usize.
+                        if a.latency_us.record_n(v, n).is_err() {
+                            a.latency_us.saturating_record_n(v, n);
+                        }
                     }
-                }
+                    if let Some(t) = total.as_deref_mut() {
+                        t.record_n(us, n);
+                    }
+                });
             }
         }
     }
@@ -846,7 +849,7 @@ mod tests {
         }
         let mut p = PairLatency { counts: Vec::new(), n: 0 };
         for us in [10_000, 20_000, 30_000] {
-            p.record(us);
+            p.record_n(us, 1);
         }
         let m = p.median_ms().unwrap();
         assert!((m / 20.0 - 1.0).abs() < 0.045, "{m}");

@@ -9,9 +9,8 @@
 //! bucket the HdrHistograms would use; at the window's close each bucket
 //! touched is added to the three scopes with `record_n`. The scopes' counts
 //! are therefore the same, bucket for bucket, as if every latency had been
-//! recorded into each of them, and so are their percentiles.
-
-use hdrhistogram::Histogram;
+//! recorded into each of them, and so are their percentiles. The pairs'
+//! run totals (`PairLatency`, for flows.csv) are filled the same way.
 
 /// Sub-buckets per half bucket, as a power of two, for three significant
 /// digits: HdrHistogram uses 2,048 sub-buckets (the least power of two
@@ -76,18 +75,16 @@ impl WindowLatencies {
         *c += 1;
     }
 
-    /// Adds `pair`'s counts to every histogram of `into`, and clears them.
-    pub(super) fn drain(&mut self, pair: usize, into: &mut [&mut Histogram<u64>]) {
+    /// Hands each bucket of `pair` to `each` as (its lowest value, count)
+    /// and clears it. Recording that value `count` times puts the counts in
+    /// the same bucket as the latencies had, in an HdrHistogram of three
+    /// significant digits or in any coarser histogram whose bucket edges
+    /// are among its own (such as `PairLatency`'s).
+    pub(super) fn drain(&mut self, pair: usize, mut each: impl FnMut(u64, u64)) {
         let p = &mut self.pairs[pair];
         for &i in &p.touched {
             let n = std::mem::take(&mut p.counts[i as usize]);
-            let v = lowest_value(i as usize);
-            for h in into.iter_mut() {
-                // Auto-resizing: fails only if the range would overflow usize.
-                if h.record_n(v, n).is_err() {
-                    h.saturating_record_n(v, n);
-                }
-            }
+            each(lowest_value(i as usize), n);
         }
         p.touched.clear();
     }
@@ -107,6 +104,8 @@ impl WindowLatencies {
 mod tests {
     use super::*;
     use crate::engine::rng::xorshift;
+    use crate::metrics::PairLatency;
+    use hdrhistogram::Histogram;
 
     /// The bucket arithmetic is HdrHistogram's own: every value falls in
     /// the bucket whose lowest value HdrHistogram gives it, over the whole
@@ -121,7 +120,10 @@ mod tests {
             x >> (x % 40 + 20)
         });
         for v in exact.chain(spread).chain([u64::from(u32::MAX), 1 << 45]) {
-            assert_eq!(lowest_value(index_of(v)), h.lowest_equivalent(v), "value {v}");
+            let lowest = lowest_value(index_of(v));
+            assert_eq!(lowest, h.lowest_equivalent(v), "value {v}");
+            // PairLatency's coarser buckets hold whole HdrHistogram buckets.
+            assert_eq!(PairLatency::bucket(lowest), PairLatency::bucket(v), "value {v}");
         }
     }
 
@@ -138,8 +140,9 @@ mod tests {
             w.record(k % 2, v);
         }
         let mut drained = Histogram::<u64>::new(3).unwrap();
-        w.drain(0, &mut [&mut drained]);
-        w.drain(1, &mut [&mut drained]);
+        for pair in [0, 1] {
+            w.drain(pair, |v, n| drained.record_n(v, n).unwrap());
+        }
         assert_eq!(drained.len(), direct.len());
         for q in [0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
             assert_eq!(drained.value_at_quantile(q), direct.value_at_quantile(q), "quantile {q}");
@@ -148,8 +151,6 @@ mod tests {
             direct.iter_recorded().all(|r| drained.count_at(r.value_iterated_to()) == r.count_at_value())
         );
         // Drained pairs start empty.
-        let mut again = Histogram::<u64>::new(3).unwrap();
-        w.drain(0, &mut [&mut again]);
-        assert!(again.is_empty());
+        w.drain(0, |v, n| panic!("{n} at {v} left after draining"));
     }
 }
