@@ -145,7 +145,7 @@ impl Sampler {
             }
             Sampler::Lognormal { mu, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
-                (mu + sigma * z).exp()
+                super::exp::exp(mu + sigma * z)
             }
             Sampler::Uniform { min, width } => min + width * rng.random::<f64>(),
             Sampler::Gamma(g) => g.sample(rng),

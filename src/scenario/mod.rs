@@ -15,6 +15,7 @@
 
 pub mod diag;
 pub mod dist;
+mod exp;
 pub mod reader;
 pub mod resolved;
 pub mod schema;
