@@ -2,11 +2,14 @@
 # negsim against SimPy on the same M/M/c model (c = 10, lambda = 450/s,
 # mu = 50/s, rho = 0.9), side by side on this machine, one core each in turn.
 # Installs SimPy into a virtual environment under target/ on first use.
+# The default hour gives negsim about half a second of work: with the ten
+# minutes used before, its 0.08 s was at the mercy of this machine's noise
+# (26 to 36 times SimPy in one sitting).
 #
-#   benches/compare_simpy.sh [simulated seconds]   (default 600)
+#   benches/compare_simpy.sh [simulated seconds]   (default 3600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-horizon="${1:-600}"
+horizon="${1:-3600}"
 venv=target/simpy-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
