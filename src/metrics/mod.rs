@@ -22,9 +22,9 @@ use crate::engine::time::{NS_PER_MS, NS_PER_S};
 use crate::model::billing::MONTH_HOURS;
 use crate::scenario::Slo;
 use hdrhistogram::Histogram;
-use pairs::WindowLatencies;
+use latency::WindowLatencies;
 
-mod pairs;
+mod latency;
 
 /// How a logical request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,7 +199,7 @@ struct Acc {
     /// order requests end in (a float sum is exact only below 2^53 ns).
     latency_sum_ns: u128,
     /// Latencies of ok requests, microseconds. An open window's are kept
-    /// by pair in [`WindowLatencies`] and added here when it closes.
+    /// by city and region in [`WindowLatencies`] and added here when it closes.
     latency_us: Histogram<u64>,
     queue_wait_sum_ns: f64,
     queue_served: u64,
@@ -410,8 +410,8 @@ pub struct Metrics {
     flows_window: Vec<u64>,
     flows_total: Vec<u64>,
     pair_latency: Vec<PairLatency>,
-    /// The open window's latencies by (city, region or none) pair, added to
-    /// the scopes' histograms when it closes.
+    /// The open window's latencies by city, then by region, added to the
+    /// scopes' histograms when it closes.
     window_latency: WindowLatencies,
     instances: Vec<Gauge>,
     instances_all: Gauge,
@@ -447,7 +447,7 @@ impl Metrics {
             flows_window: vec![0; pairs],
             flows_total: vec![0; pairs],
             pair_latency: vec![PairLatency { counts: Vec::new(), n: 0 }; pairs],
-            window_latency: WindowLatencies::new(cities.len() * (regions.len() + 1)),
+            window_latency: WindowLatencies::new(cities.len() + regions.len()),
             instances: vec![Gauge::ZERO; regions.len()],
             instances_all: Gauge::ZERO,
             ejected_now: vec![0; regions.len()],
@@ -511,45 +511,37 @@ impl Metrics {
                 Outcome::Timeout => a.timeouts += 1,
             }
         }
+        let us = latency_ns.div_ceil(1000);
         if outcome == Outcome::Ok {
-            self.window_latency.record(self.latency_pair(city, region), latency_ns.div_ceil(1000));
+            let series = |r: u32| self.n_cities + r as usize;
+            self.window_latency.record(us, city as usize, region.map(series));
         }
         if let Some(region) = region {
-            self.flows_window[city as usize * self.n_regions + region as usize] += 1;
+            let pair = city as usize * self.n_regions + region as usize;
+            self.flows_window[pair] += 1;
+            if outcome == Outcome::Ok {
+                self.pair_latency[pair].record_n(us, 1);
+            }
         }
     }
 
-    /// The pair of [`Metrics::window_latency`] a request from `city` whose
-    /// last try went to `region` (or to none) belongs to.
-    #[inline]
-    fn latency_pair(&self, city: u32, region: Option<u32>) -> usize {
-        city as usize * (self.n_regions + 1) + region.map_or(self.n_regions, |r| r as usize)
-    }
-
-    /// Adds the open window's latencies to its scopes' histograms (where a
-    /// latency counts as at least 1 us) and to its pairs' run totals.
+    /// Adds the open window's latencies (by city, then by region) to its
+    /// scopes' histograms, where a latency counts as at least 1 us; the
+    /// global histogram gets the cities'.
     fn drain_latencies(&mut self) {
         let (global, rest) = self.window.split_first_mut().expect("the global scope");
-        let (cities, regions) = rest.split_at_mut(self.n_cities);
-        for (c, city) in cities.iter_mut().enumerate() {
-            for r in 0..=self.n_regions {
-                let mut region = regions.get_mut(r);
-                let mut total =
-                    self.pair_latency.get_mut(c * self.n_regions + r).filter(|_| r < self.n_regions);
-                self.window_latency.drain(c * (self.n_regions + 1) + r, |us, n| {
-                    let v = us.max(1);
-                    let scopes = [Some(&mut *global), Some(&mut *city), region.as_deref_mut()];
-                    for a in scopes.into_iter().flatten() {
-                        // Auto-resizing: fails only if the range would overflow usize.
-                        if a.latency_us.record_n(v, n).is_err() {
-                            a.latency_us.saturating_record_n(v, n);
-                        }
+        for (s, scope) in rest.iter_mut().enumerate() {
+            let of_city = s < self.n_cities;
+            self.window_latency.drain(s, |us, n| {
+                let v = us.max(1);
+                let into = [Some(&mut *scope), of_city.then_some(&mut *global)];
+                for a in into.into_iter().flatten() {
+                    // Auto-resizing: fails only if the range would overflow usize.
+                    if a.latency_us.record_n(v, n).is_err() {
+                        a.latency_us.saturating_record_n(v, n);
                     }
-                    if let Some(t) = total.as_deref_mut() {
-                        t.record_n(us, n);
-                    }
-                });
-            }
+                }
+            });
         }
     }
 

@@ -1,16 +1,17 @@
-//! The open window's latencies, recorded once per request and per
-//! (city, region) pair, and added to the scopes' HdrHistograms when the
-//! window closes.
+//! The open window's latencies, counted per city and per region at the
+//! bucket HdrHistogram would use, and added to the scopes' HdrHistograms
+//! when the window closes.
 //!
 //! A request's latency belongs to three scopes (global, its city, its
 //! region), and recording it into three HdrHistograms cost about 230
 //! instructions per request, a twentieth of the whole model at 10,000
-//! requests/s (benches/RESULTS.md). Here it is one counter increment in the
-//! bucket the HdrHistograms would use; at the window's close each bucket
-//! touched is added to the three scopes with `record_n`. The scopes' counts
-//! are therefore the same, bucket for bucket, as if every latency had been
-//! recorded into each of them, and so are their percentiles. The pairs'
-//! run totals (`PairLatency`, for flows.csv) are filled the same way.
+//! requests/s (benches/RESULTS.md). Here it is one index computation and
+//! two counter increments (the city's and the region's; the global
+//! histogram gets the cities' counts). At the window's close each bucket
+//! touched is added to the histograms with `record_n`, so their counts are
+//! the same, bucket for bucket, as if every latency had been recorded into
+//! each of them, and so are their percentiles. Memory is what the scopes'
+//! own histograms take: a counter per bucket up to the largest latency.
 
 /// Sub-buckets per half bucket, as a power of two, for three significant
 /// digits: HdrHistogram uses 2,048 sub-buckets (the least power of two
@@ -41,47 +42,56 @@ fn lowest_value(index: usize) -> u64 {
     }
 }
 
-/// One pair's counts in the open window.
+/// One series' counts in the open window.
 #[derive(Default, Clone)]
-struct PairCounts {
+struct Counts {
     /// Counts by HdrHistogram bucket index; grown on demand.
     counts: Vec<u64>,
     /// The indices with a nonzero count, in the order they were first hit.
     touched: Vec<u32>,
 }
 
-/// The open window's latencies (whole microseconds) of every pair.
-pub(super) struct WindowLatencies {
-    pairs: Vec<PairCounts>,
-}
-
-impl WindowLatencies {
-    pub(super) fn new(pairs: usize) -> Self {
-        WindowLatencies { pairs: vec![PairCounts::default(); pairs] }
-    }
-
-    /// Counts one latency of `us` microseconds for `pair`.
+impl Counts {
     #[inline]
-    pub(super) fn record(&mut self, pair: usize, us: u64) {
-        let p = &mut self.pairs[pair];
-        let i = index_of(us);
-        if i >= p.counts.len() {
-            p.counts.resize(i + 1, 0);
+    fn bump(&mut self, i: usize) {
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
         }
-        let c = &mut p.counts[i];
+        let c = &mut self.counts[i];
         if *c == 0 {
-            p.touched.push(i as u32);
+            self.touched.push(i as u32);
         }
         *c += 1;
     }
+}
 
-    /// Hands each bucket of `pair` to `each` as (its lowest value, count)
-    /// and clears it. Recording that value `count` times puts the counts in
-    /// the same bucket as the latencies had, in an HdrHistogram of three
-    /// significant digits or in any coarser histogram whose bucket edges
-    /// are among its own (such as `PairLatency`'s).
-    pub(super) fn drain(&mut self, pair: usize, mut each: impl FnMut(u64, u64)) {
-        let p = &mut self.pairs[pair];
+/// The open window's latencies (whole microseconds) in a number of series.
+pub(super) struct WindowLatencies {
+    series: Vec<Counts>,
+}
+
+impl WindowLatencies {
+    pub(super) fn new(series: usize) -> Self {
+        WindowLatencies { series: vec![Counts::default(); series] }
+    }
+
+    /// Counts one latency of `us` microseconds in series `a` and, if
+    /// given, `b`.
+    #[inline]
+    pub(super) fn record(&mut self, us: u64, a: usize, b: Option<usize>) {
+        let i = index_of(us);
+        self.series[a].bump(i);
+        if let Some(b) = b {
+            self.series[b].bump(i);
+        }
+    }
+
+    /// Hands each bucket of `series` to `each` as (its lowest value,
+    /// count) and clears it. Recording that value `count` times puts the
+    /// counts in the same bucket as the latencies had, in an HdrHistogram
+    /// of three significant digits.
+    pub(super) fn drain(&mut self, series: usize, mut each: impl FnMut(u64, u64)) {
+        let p = &mut self.series[series];
         for &i in &p.touched {
             let n = std::mem::take(&mut p.counts[i as usize]);
             each(lowest_value(i as usize), n);
@@ -91,7 +101,7 @@ impl WindowLatencies {
 
     /// Forgets every count (the warmup is over).
     pub(super) fn clear(&mut self) {
-        for p in &mut self.pairs {
+        for p in &mut self.series {
             for &i in &p.touched {
                 p.counts[i as usize] = 0;
             }
@@ -104,7 +114,6 @@ impl WindowLatencies {
 mod tests {
     use super::*;
     use crate::engine::rng::xorshift;
-    use crate::metrics::PairLatency;
     use hdrhistogram::Histogram;
 
     /// The bucket arithmetic is HdrHistogram's own: every value falls in
@@ -120,10 +129,7 @@ mod tests {
             x >> (x % 40 + 20)
         });
         for v in exact.chain(spread).chain([u64::from(u32::MAX), 1 << 45]) {
-            let lowest = lowest_value(index_of(v));
-            assert_eq!(lowest, h.lowest_equivalent(v), "value {v}");
-            // PairLatency's coarser buckets hold whole HdrHistogram buckets.
-            assert_eq!(PairLatency::bucket(lowest), PairLatency::bucket(v), "value {v}");
+            assert_eq!(lowest_value(index_of(v)), h.lowest_equivalent(v), "value {v}");
         }
     }
 
@@ -137,11 +143,11 @@ mod tests {
         let mut w = WindowLatencies::new(2);
         for (k, &v) in values.iter().enumerate() {
             direct.record(v).unwrap();
-            w.record(k % 2, v);
+            w.record(v, k % 2, None);
         }
         let mut drained = Histogram::<u64>::new(3).unwrap();
-        for pair in [0, 1] {
-            w.drain(pair, |v, n| drained.record_n(v, n).unwrap());
+        for series in [0, 1] {
+            w.drain(series, |v, n| drained.record_n(v, n).unwrap());
         }
         assert_eq!(drained.len(), direct.len());
         for q in [0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
@@ -150,7 +156,7 @@ mod tests {
         assert!(
             direct.iter_recorded().all(|r| drained.count_at(r.value_iterated_to()) == r.count_at_value())
         );
-        // Drained pairs start empty.
+        // Drained series start empty.
         w.drain(0, |v, n| panic!("{n} at {v} left after draining"));
     }
 }
