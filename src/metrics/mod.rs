@@ -378,14 +378,13 @@ impl PairLatency {
         lower as f64 + (1u64 << (e - 3)) as f64 / 2.0
     }
 
-    /// Counts `n` latencies of `us` microseconds.
-    fn record_n(&mut self, us: u64, n: u64) {
+    fn record(&mut self, us: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; Self::BUCKETS];
         }
         let c = &mut self.counts[Self::bucket(us)];
-        *c = c.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
-        self.n += n;
+        *c = c.saturating_add(1);
+        self.n += 1;
     }
 
     fn median_ms(&self) -> Option<f64> {
@@ -520,7 +519,7 @@ impl Metrics {
             let pair = city as usize * self.n_regions + region as usize;
             self.flows_window[pair] += 1;
             if outcome == Outcome::Ok {
-                self.pair_latency[pair].record_n(us, 1);
+                self.pair_latency[pair].record(us);
             }
         }
     }
@@ -841,7 +840,7 @@ mod tests {
         }
         let mut p = PairLatency { counts: Vec::new(), n: 0 };
         for us in [10_000, 20_000, 30_000] {
-            p.record_n(us, 1);
+            p.record(us);
         }
         let m = p.median_ms().unwrap();
         assert!((m / 20.0 - 1.0).abs() < 0.045, "{m}");
