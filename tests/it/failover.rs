@@ -307,7 +307,7 @@ routing = "{routing}"
 [service]
 concurrency = 1
 cpu_time = "100ms"
-pending_timeout = "10s"
+pending_timeout = "1s"
 [[region]]
 name = "australia-southeast1"
 max_instances = 5
