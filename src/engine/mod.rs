@@ -43,7 +43,7 @@ pub trait Model {
     fn finish_line(&self, now: SimTime) -> Option<SimTime>;
 }
 
-/// Runs `model` until it reports [`Model::finished`] or no event is left.
+/// Runs `model` until [`Model::finish_line`] says the run is over or no event is left.
 /// Returns the number of events handled.
 pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>) -> u64 {
     run_observed(model, queue, &mut |_| true).events
