@@ -102,11 +102,8 @@ impl WindowLatencies {
 
     /// Forgets every count (the warmup is over).
     pub(super) fn clear(&mut self) {
-        for p in &mut self.series {
-            for &i in &p.touched {
-                p.counts[i as usize] = 0;
-            }
-            p.touched.clear();
+        for s in 0..self.series.len() {
+            self.drain(s, |_, _| {});
         }
     }
 }

@@ -510,16 +510,16 @@ impl Metrics {
                 Outcome::Timeout => a.timeouts += 1,
             }
         }
-        let us = latency_ns.div_ceil(1000);
+        let pair = region.map(|r| city as usize * self.n_regions + r as usize);
+        if let Some(p) = pair {
+            self.flows_window[p] += 1;
+        }
         if outcome == Outcome::Ok {
+            let us = latency_ns.div_ceil(1000);
             let series = |r: u32| self.n_cities + r as usize;
             self.window_latency.record(us, city as usize, region.map(series));
-        }
-        if let Some(region) = region {
-            let pair = city as usize * self.n_regions + region as usize;
-            self.flows_window[pair] += 1;
-            if outcome == Outcome::Ok {
-                self.pair_latency[pair].record(us);
+            if let Some(p) = pair {
+                self.pair_latency[p].record(us);
             }
         }
     }
