@@ -798,14 +798,10 @@ impl<'s> Simulation<'s> {
         // The user receives it half an access round trip after the edge.
         let rtt = self.reqs[req].access_rtt_ns;
         let at_user = at.plus(rtt - rtt / 2);
-        let early = self.shortcuts
-            && (200..300).contains(&answer)
+        let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
-            && at_user < self.next_boundary
             && at < self.lb_timers.armed_at(0)
-            && at < self.try_timers.armed_at(0)
-            && at_user < self.client_timers.armed_at(0)
-            && self.client_timers.due(req).is_some_and(|due| at_user < due);
+            && at < self.try_timers.armed_at(0);
         if !early {
             if !matches!(Self::verdict(answer), Verdict::Success) {
                 self.failures_on_path[path] = at;
@@ -820,6 +816,19 @@ impl<'s> Simulation<'s> {
         self.lb_answer_at(q, at, req, answer);
     }
 
+    /// Whether `status`, reaching the user of `req` at `at`, can be handled
+    /// at once, as of `at`, without a `ClientBack` event: shortcuts are on,
+    /// it is a success (anything else may be retried, and a retry's backoff
+    /// draw must keep its place in the city's stream), it lands in this
+    /// window, and no client timer event fires before it.
+    fn settles_at_user(&self, req: u32, status: u16, at: SimTime) -> bool {
+        self.shortcuts
+            && (200..300).contains(&status)
+            && at < self.next_boundary
+            && at < self.client_timers.armed_at(0)
+            && self.client_timers.due(req).is_some_and(|due| at < due)
+    }
+
     /// The load balancer answers the user for the current attempt, now.
     fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
         self.lb_answer_at(q, q.now(), req, answer);
@@ -829,13 +838,9 @@ impl<'s> Simulation<'s> {
     /// `now` (the present, or a later instant for an answer handled at the
     /// edge ahead of the clock).
     ///
-    /// The answer reaches the user half an access round trip later. A
-    /// success that nothing can overtake (no client timer event fires and
-    /// no window closes in between) is delivered at once, as of that
-    /// instant, without an event: it only ends the request. Anything else
-    /// goes by a `ClientBack` event, because the client may retry, and a
-    /// retry's backoff is a draw from the city's stream, whose draws must
-    /// stay in the order of the answers' arrival.
+    /// The answer reaches the user half an access round trip later: at
+    /// once, as of that instant, when [`Self::settles_at_user`] allows (a
+    /// success only ends the request), else by a `ClientBack` event.
     fn lb_answer_at(&mut self, q: &mut EventQueue<Event>, now: SimTime, req: u32, answer: u16) {
         self.lb_timers.remove(req);
         self.try_timers.remove(req);
@@ -845,17 +850,12 @@ impl<'s> Simulation<'s> {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.try_in_flight = false;
-        let at = now.plus(r.access_rtt_ns - r.access_rtt_ns / 2);
+        let (at, epoch) = (now.plus(r.access_rtt_ns - r.access_rtt_ns / 2), r.epoch);
         let status = status::visible(answer);
-        if self.shortcuts
-            && (200..300).contains(&status)
-            && at < self.next_boundary
-            && at < self.client_timers.armed_at(0)
-            && self.client_timers.due(req).is_some_and(|due| at < due)
-        {
+        if self.settles_at_user(req, status, at) {
             return self.client_receive(q, at, req, status);
         }
-        q.schedule(at, Event::ClientBack { req, epoch: r.epoch, status });
+        q.schedule(at, Event::ClientBack { req, epoch, status });
     }
 
     fn verdict(answer: u16) -> Verdict {
