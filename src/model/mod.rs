@@ -695,13 +695,25 @@ impl<'s> Simulation<'s> {
             return;
         }
         let due = q.now().plus(self.sc.load_balancer.timeout_ns);
-        if self.lb_timers.push(0, req, due) {
+        if !self.client_gives_up_first(req, due) && self.lb_timers.push(0, req, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Lb });
         }
         if self.edge_features && self.at_the_edge(q, req, epoch) {
             return;
         }
         self.lb_try(q, req, false);
+    }
+
+    /// Whether the client's timer for the current attempt of `req` fires
+    /// before `due`, so that a load-balancer timer due then can never fire
+    /// and need not be kept (shortcuts on). The client's timer leaves its
+    /// list only when the attempt ends, either by firing, which abandons
+    /// the attempt, or because the answer reached the user; either way the
+    /// request has left the load balancer's list by then. With the default
+    /// timeouts (30 s both) this always holds, as the client's starts an
+    /// access delay earlier, and each request saves a push and a removal.
+    fn client_gives_up_first(&self, req: u32, due: SimTime) -> bool {
+        self.shortcuts && self.client_timers.due(req).is_some_and(|gives_up| gives_up < due)
     }
 
     /// Cloud Armor and Cloud CDN at the edge, before routing: whether they
