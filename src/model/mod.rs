@@ -621,7 +621,7 @@ impl<'s> Simulation<'s> {
     fn client_receive(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: u32, status: u16) {
         self.client_timers.remove(req);
         if (200..300).contains(&status) {
-            return self.end_request(q, at, req, Outcome::Ok);
+            return self.end_request(at, req, Outcome::Ok);
         }
         let on = self.sc.client.retry_on;
         let retryable = if status == 429 { on.status_429 } else { status >= 500 && on.status_5xx };
@@ -630,7 +630,7 @@ impl<'s> Simulation<'s> {
             return self.back_off(q, at, req);
         }
         let outcome = if status == 429 { Outcome::Rejected } else { Outcome::Error };
-        self.end_request(q, at, req, outcome);
+        self.end_request(at, req, outcome);
     }
 
     /// The client's per-attempt timeout fired for `req`.
@@ -640,7 +640,7 @@ impl<'s> Simulation<'s> {
         if self.sc.client.retry_on.timeout && r.attempts <= self.sc.client.retries && r.attack == NONE {
             self.back_off(q, q.now(), req);
         } else {
-            self.end_request(q, q.now(), req, Outcome::Timeout);
+            self.end_request(q.now(), req, Outcome::Timeout);
         }
     }
 
@@ -674,8 +674,19 @@ impl<'s> Simulation<'s> {
         r.try_in_flight = false;
     }
 
-    fn end_request(&mut self, q: &EventQueue<Event>, at: SimTime, req: u32, outcome: Outcome) {
-        self.abandon_attempt(q.now(), req);
+    /// Counts `req`'s `outcome` as of `at` and frees it. Its last attempt
+    /// is over by then: the client's timeout abandoned it, or the answer
+    /// reached the user after the load balancer's answer had taken it out
+    /// of the load balancer's lists and off its region; `client_receive`
+    /// took it out of the client's list.
+    fn end_request(&mut self, at: SimTime, req: u32, outcome: Outcome) {
+        debug_assert!(
+            !self.client_timers.contains(req)
+                && !self.lb_timers.contains(req)
+                && !self.try_timers.contains(req)
+                && self.reqs[req].job == NONE,
+            "request {req} ends with its attempt still open"
+        );
         let r = &self.reqs[req];
         if r.counted {
             let region = (r.region != NONE).then_some(r.region);
