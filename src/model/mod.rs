@@ -30,6 +30,7 @@
 //! try the load balancer abandoned, an instance that was stopped) are
 //! recognised by generation counters and ignored.
 
+mod ahead;
 pub mod billing;
 pub mod deps;
 pub mod lb;
@@ -44,6 +45,7 @@ use crate::engine::{EventQueue, Model, SimTime};
 use crate::metrics::{Ejection, Flow, Metrics, Outcome, Row, WindowSink};
 use crate::scenario::dist::Sampler;
 use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
+use ahead::Ahead;
 use billing::LbPrices;
 use deps::Deps;
 use lb::{Change, Edge, Verdict};
@@ -187,6 +189,8 @@ struct CityState {
     traffic: Traffic,
     /// Access round trips and handshakes.
     access: Rng,
+    /// `access`'s draws: an attempt's round trip and time to the edge.
+    access_ahead: Ahead<(u64, u64)>,
     /// Backoff jitter.
     client: Rng,
     edge: Edge,
@@ -390,6 +394,7 @@ impl<'s> Simulation<'s> {
                     stream(seed, &format!("city/{}/arrivals", c.name)),
                 ),
                 access: stream(seed, &format!("city/{}/access", c.name)),
+                access_ahead: Ahead::default(),
                 client: stream(seed, &format!("city/{}/client", c.name)),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
                 edge: Edge::new(
@@ -575,11 +580,14 @@ impl<'s> Simulation<'s> {
     fn send_attempt(&mut self, q: &mut EventQueue<Event>, req: u32) {
         let now = q.now();
         let (city, attack) = (self.reqs[req].city, self.reqs[req].attack);
-        let rng = match attack {
-            NONE => &mut self.cities[city as usize].access,
-            a => &mut self.attacks[a as usize].access,
+        let (rtt, to_edge) = match attack {
+            NONE => {
+                let c = &mut self.cities[city as usize];
+                let (net, rng) = (&self.net, &mut c.access);
+                c.access_ahead.take(|| net.sample_access(rng))
+            }
+            a => self.net.sample_access(&mut self.attacks[a as usize].access),
         };
-        let (rtt, to_edge) = self.net.sample_access(rng);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.attempts += 1;

@@ -45,6 +45,7 @@
 //! instances stop, then starting ones, then the least-loaded active ones
 //! drain and stop. `cold-start` multiplies cold starts begun during it.
 
+use super::ahead::Ahead;
 use super::billing::{Prices, billed_ns};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
@@ -251,6 +252,8 @@ pub(super) struct RegionState {
     /// that a sweep changing one (an error rate, say) leaves the others'
     /// draws as they were.
     work: Rng,
+    /// `work`'s draws: a job's CPU time, then its I/O time.
+    work_ahead: Ahead<(f64, u64)>,
     /// Error-outage rolls and latency injections.
     faults: Rng,
     /// Readiness probes (service health).
@@ -318,6 +321,7 @@ impl RegionState {
             prices: Prices::new(pricing, r.tier.unwrap_or(1), s.cpu, s.memory_gib, s.billing),
             initial: s.min_instances,
             work: stream(seed, &format!("region/{}/work", r.name)),
+            work_ahead: Ahead::default(),
             faults: stream(seed, &format!("region/{}/faults", r.name)),
             probes: stream(seed, &format!("region/{}/probes", r.name)),
             dep_rng: stream(seed, &format!("region/{}/dependencies", r.name)),
@@ -619,8 +623,9 @@ impl Simulation<'_> {
                 return self.answer_to_edge(q, req, epoch, region, code);
             }
         }
-        let cpu_ns = reg.cpu_time.sample_f64(&mut reg.work).max(0.0);
-        let mut io_ns = reg.io_time.sample_ns(&mut reg.work);
+        let (cpu_time, io_time, work) = (&reg.cpu_time, &reg.io_time, &mut reg.work);
+        let (cpu_ns, mut io_ns) =
+            reg.work_ahead.take(|| (cpu_time.sample_f64(work).max(0.0), io_time.sample_ns(work)));
         for k in 0..reg.latency.len() {
             io_ns = io_ns.saturating_add(reg.latency[k].sample_ns(&mut reg.faults));
         }
