@@ -153,6 +153,17 @@ pub(super) struct Job {
     state: JobState,
 }
 
+/// The CPU each of `jobs` CPU-phase requests gets on an instance of `cpu`
+/// vCPUs: an equal share, at most one vCPU. The same value as
+/// `(cpu / jobs).min(1.0)`, without the division when each gets a whole
+/// vCPU (for an integer `jobs`, `cpu / jobs` rounds to 1.0 or more exactly
+/// when `jobs <= cpu`).
+#[inline]
+fn cpu_share(cpu: f64, jobs: u32) -> f64 {
+    let n = f64::from(jobs);
+    if n <= cpu { 1.0 } else { cpu / n }
+}
+
 /// Active ready instances with a free slot, bucketed by requests in flight,
 /// so the least-loaded one is found in O(1).
 struct LoadBuckets {
@@ -752,7 +763,7 @@ impl Simulation<'_> {
         let cpu = reg.cpu;
         let inst = &mut reg.insts[i as usize];
         if inst.cpu_jobs > 0 {
-            let rate = (cpu / f64::from(inst.cpu_jobs)).min(1.0);
+            let rate = cpu_share(cpu, inst.cpu_jobs);
             inst.v += rate * now.since(inst.v_at) as f64;
         }
         inst.v_at = now;
@@ -775,8 +786,10 @@ impl Simulation<'_> {
             inst.v = 0.0;
             return;
         };
-        let rate = (cpu / f64::from(inst.cpu_jobs)).min(1.0);
-        let delay = ceil_ns((finish - inst.v) / rate).max(1);
+        let rate = cpu_share(cpu, inst.cpu_jobs);
+        let work = finish - inst.v;
+        // `x / 1.0` is `x` exactly: the division is only made when shared.
+        let delay = ceil_ns(if rate == 1.0 { work } else { work / rate }).max(1);
         let epoch = inst.cpu_gen;
         q.schedule_in(delay, Event::CpuDone { region, inst: i, epoch });
     }
@@ -1178,6 +1191,28 @@ impl Simulation<'_> {
         let n = reg.min_instances.min(reg.cap);
         for _ in 0..n {
             self.start_instance(q, region);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_share;
+
+    #[test]
+    fn a_cpu_share_is_the_divided_and_capped_one_to_the_bit() {
+        let mut cpus = vec![0.08, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 4.0, 6.0, 8.0, 1e-300, 1e300];
+        // The doubles on either side of every whole number of vCPUs and of
+        // the powers of two, where `cpu / jobs` is closest to 1.
+        for k in 1..=1100u32 {
+            let c = f64::from(k);
+            cpus.extend([c, f64::from_bits(c.to_bits() - 1), f64::from_bits(c.to_bits() + 1)]);
+        }
+        for &cpu in &cpus {
+            for jobs in 1..=1000u32 {
+                let want = (cpu / f64::from(jobs)).min(1.0);
+                assert_eq!(cpu_share(cpu, jobs).to_bits(), want.to_bits(), "cpu {cpu:e}, {jobs} jobs");
+            }
         }
     }
 }
