@@ -50,7 +50,7 @@ mod tests {
         let mut ahead = Ahead::default();
         let taken: Vec<u64> = (0..100).map(|_| ahead.take(&mut counter)).collect();
         assert_eq!(taken, (1..=100).collect::<Vec<_>>());
-        // Three batches made so far, the fourth has 28 draws left.
+        // Four batches made so far (100 draws), the fourth has 28 left.
         assert_eq!(n, 4 * BATCH as u64);
     }
 }

@@ -725,14 +725,20 @@ impl<'s> Simulation<'s> {
 
     /// Whether the client's timer for the current attempt of `req` fires
     /// before `due`, so that a load-balancer timer due then can never fire
-    /// and need not be kept (shortcuts on). The client's timer leaves its
-    /// list only when the attempt ends, either by firing, which abandons
-    /// the attempt, or because the answer reached the user; either way the
-    /// request has left the load balancer's list by then. With the default
-    /// timeouts (30 s both) this always holds, as the client's starts an
-    /// access delay earlier, and each request saves a push and a removal.
+    /// and is not kept. The client's timer leaves its list only when the
+    /// attempt ends, either by firing, which abandons the attempt, or
+    /// because the answer reached the user; either way the request has
+    /// left the load balancer's list by then. With the default timeouts
+    /// (30 s both) this holds for every attempt whose access delay is not
+    /// zero, as the client's timer starts that much earlier, and each
+    /// saves a push and a removal.
+    ///
+    /// Not a shortcut: [`run_event_by_event`] skips the same timers. The
+    /// timers kept decide when the list's events are scheduled, and so
+    /// which of a timeout and an answer due at the same nanosecond comes
+    /// first (a test checks it).
     fn client_gives_up_first(&self, req: u32, due: SimTime) -> bool {
-        self.shortcuts && self.client_timers.due(req).is_some_and(|gives_up| gives_up < due)
+        self.client_timers.due(req).is_some_and(|gives_up| gives_up < due)
     }
 
     /// Cloud Armor and Cloud CDN at the edge, before routing: whether they
