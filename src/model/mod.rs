@@ -187,10 +187,9 @@ struct Request {
 /// Per-city state: its users and its edge.
 struct CityState {
     traffic: Traffic,
-    /// Access round trips and handshakes.
-    access: Rng,
-    /// `access`'s draws: an attempt's round trip and time to the edge.
-    access_ahead: Ahead<(u64, u64)>,
+    /// Access round trips and handshakes: an attempt's round trip and
+    /// time to the edge.
+    access: Ahead<(u64, u64)>,
     /// Backoff jitter.
     client: Rng,
     edge: Edge,
@@ -393,8 +392,7 @@ impl<'s> Simulation<'s> {
                     sc.simulation.start_utc_s,
                     stream(seed, &format!("city/{}/arrivals", c.name)),
                 ),
-                access: stream(seed, &format!("city/{}/access", c.name)),
-                access_ahead: Ahead::default(),
+                access: Ahead::new(stream(seed, &format!("city/{}/access", c.name))),
                 client: stream(seed, &format!("city/{}/client", c.name)),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
                 edge: Edge::new(
@@ -582,9 +580,8 @@ impl<'s> Simulation<'s> {
         let (city, attack) = (self.reqs[req].city, self.reqs[req].attack);
         let (rtt, to_edge) = match attack {
             NONE => {
-                let c = &mut self.cities[city as usize];
-                let (net, rng) = (&self.net, &mut c.access);
-                c.access_ahead.take(|| net.sample_access(rng))
+                let net = &self.net;
+                self.cities[city as usize].access.take(|rng| net.sample_access(rng))
             }
             a => self.net.sample_access(&mut self.attacks[a as usize].access),
         };

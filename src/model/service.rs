@@ -259,12 +259,10 @@ pub(super) struct RegionState {
     cold_start: Sampler,
     prices: Prices,
     initial: u32,
-    /// CPU and I/O times of requests. Each purpose has its own stream, so
-    /// that a sweep changing one (an error rate, say) leaves the others'
-    /// draws as they were.
-    work: Rng,
-    /// `work`'s draws: a job's CPU time, then its I/O time.
-    work_ahead: Ahead<(f64, u64)>,
+    /// CPU and I/O times of requests (a job's CPU time, then its I/O
+    /// time). Each purpose has its own stream, so that a sweep changing
+    /// one (an error rate, say) leaves the others' draws as they were.
+    work: Ahead<(f64, u64)>,
     /// Error-outage rolls and latency injections.
     faults: Rng,
     /// Readiness probes (service health).
@@ -331,8 +329,7 @@ impl RegionState {
             cold_start: s.cold_start.sampler(),
             prices: Prices::new(pricing, r.tier.unwrap_or(1), s.cpu, s.memory_gib, s.billing),
             initial: s.min_instances,
-            work: stream(seed, &format!("region/{}/work", r.name)),
-            work_ahead: Ahead::default(),
+            work: Ahead::new(stream(seed, &format!("region/{}/work", r.name))),
             faults: stream(seed, &format!("region/{}/faults", r.name)),
             probes: stream(seed, &format!("region/{}/probes", r.name)),
             dep_rng: stream(seed, &format!("region/{}/dependencies", r.name)),
@@ -634,9 +631,9 @@ impl Simulation<'_> {
                 return self.answer_to_edge(q, req, epoch, region, code);
             }
         }
-        let (cpu_time, io_time, work) = (&reg.cpu_time, &reg.io_time, &mut reg.work);
+        let (cpu_time, io_time) = (&reg.cpu_time, &reg.io_time);
         let (cpu_ns, mut io_ns) =
-            reg.work_ahead.take(|| (cpu_time.sample_f64(work).max(0.0), io_time.sample_ns(work)));
+            reg.work.take(|rng| (cpu_time.sample_f64(rng).max(0.0), io_time.sample_ns(rng)));
         for k in 0..reg.latency.len() {
             io_ns = io_ns.saturating_add(reg.latency[k].sample_ns(&mut reg.faults));
         }
