@@ -2,7 +2,7 @@
 //! balancer and client retries.
 
 use crate::support::{
-    assert_conservation, assert_same_figures, example, row, run, run_event_by_event, scenario,
+    assert_conservation, assert_same_figures, example, regression, row, run, run_event_by_event, scenario,
 };
 use negsim::engine::SimTime;
 use negsim::metrics::{CollectWindows, Ejection, Row, ScopeKind};
@@ -592,11 +592,9 @@ fn service_health_needs_minimum_instances_and_sees_failing_readiness() {
 
 #[test]
 fn a_restored_capacity_does_not_start_instances_beside_draining_ones_beyond_the_cap() {
-    // tests/regressions/capacity-recovery.toml: a cap of 0 for 2.6 s; the
-    // instances it retired drain for seconds after the cap is restored.
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/capacity-recovery.toml");
-    let sc = scenario(&std::fs::read_to_string(path).unwrap());
+    // A cap of 0 for 2.6 s; the instances it retired drain for seconds
+    // after the cap is restored.
+    let sc = regression("capacity-recovery.toml");
     let (res, w) = run(&sc);
     assert_conservation(&res.rows);
     let cap = u64::from(sc.regions[0].service.max_instances);
@@ -715,8 +713,7 @@ arrival = "uniform"
 /// with shortcuts skipped them, the two differed: 47 against 203 answered.)
 #[test]
 fn skipped_load_balancer_timers_are_the_same_with_and_without_shortcuts() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/lb-timer-ties.toml");
-    let sc = negsim::scenario::load(&path, &negsim::scenario::Overrides::default()).unwrap().scenario;
+    let sc = regression("lb-timer-ties.toml");
     let fast = run(&sc);
     let slow = run_event_by_event(&sc);
     let all = row(&fast.0.rows, ScopeKind::Global, "all");

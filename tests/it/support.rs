@@ -13,9 +13,18 @@ pub fn scenario(text: &str) -> Scenario {
         .scenario
 }
 
-/// A scenario file of the repository.
+/// An example scenario of the repository (`scenarios/`).
 pub fn example(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    load("scenarios", name)
+}
+
+/// A regression input of the repository (`tests/regressions/`).
+pub fn regression(name: &str) -> Scenario {
+    load("tests/regressions", name)
+}
+
+fn load(dir: &str, name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
     scenario::load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}")).scenario
 }
 
