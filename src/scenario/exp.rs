@@ -174,6 +174,10 @@ static TABLE: [u64; 2 * N as usize] = [
     0x3c5305c14160cc89, 0x3feff3c22b8f71f1,
 ];
 
+/// The fast range is `TINY <= |x| < HUGE`; other arguments go to `f64::exp`.
+const TINY: f64 = f64::from_bits(0x3c90000000000000); // 2^-54
+const HUGE: f64 = 512.0;
+
 /// The biased exponent field of `x`.
 #[inline]
 fn top12(x: f64) -> u32 {
@@ -184,9 +188,8 @@ fn top12(x: f64) -> u32 {
 #[inline]
 pub fn exp(x: f64) -> f64 {
     let abstop = top12(x) & 0x7ff;
-    // |x| below 2^-54, at least 512, infinite or NaN: the library's.
-    const TINY: f64 = f64::from_bits(0x3c90000000000000);
-    if abstop.wrapping_sub(top12(TINY)) >= top12(512.0) - top12(TINY) {
+    // |x| below TINY, at least HUGE, infinite or NaN: the library's.
+    if abstop.wrapping_sub(top12(TINY)) >= top12(HUGE) - top12(TINY) {
         return x.exp();
     }
     let z = INV_LN2_N * x;
@@ -244,11 +247,10 @@ mod tests {
     /// changes it, as would a machine that computes differently.
     #[test]
     fn its_bits_are_pinned() {
-        let tiny = f64::from_bits(0x3c90000000000000); // 2^-54, the fast range's lower edge
-        let top = f64::from_bits(0x407fffffffffffff); // the largest double below 512
+        let top = f64::from_bits(HUGE.to_bits() - 1); // the largest double below HUGE
         let mut next = xorshift(5);
         let spread = (0..100_000).map(|_| ((next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 1022.0);
-        let edges = [tiny, -tiny, top, -top, 1.0, -1.0, 16.8, 21.1];
+        let edges = [TINY, -TINY, top, -top, 1.0, -1.0, 16.8, 21.1];
         let mut hash = 0xcbf2_9ce4_8422_2325u64;
         for x in spread.chain(edges) {
             hash = (hash ^ exp(x).to_bits()).wrapping_mul(0x0100_0000_01b3);
