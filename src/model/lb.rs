@@ -72,6 +72,9 @@ pub struct Edge {
     errors_threshold: u32,
     gateway_threshold: u32,
     rng: Rng,
+    /// When this edge's next sweep is due (`NEVER` without outlier
+    /// detection): its routes cannot change before then.
+    next_sweep: SimTime,
 }
 
 /// A change in ejection state made by a sweep.
@@ -92,12 +95,23 @@ impl Edge {
             errors_threshold: cfg.consecutive_errors,
             gateway_threshold: cfg.consecutive_gateway_failure,
             rng,
+            next_sweep: SimTime::NEVER,
         }
     }
 
     /// The time of this edge's first sweep, in `[0, interval)`.
     pub fn first_sweep(&mut self, interval_ns: u64) -> SimTime {
-        SimTime((self.rng.random::<f64>() * interval_ns as f64) as u64)
+        self.next_sweep = SimTime((self.rng.random::<f64>() * interval_ns as f64) as u64);
+        self.next_sweep
+    }
+
+    /// When the next sweep is due (the first sweep, or the last one plus
+    /// the interval; `NEVER` before [`Edge::first_sweep`]). Only sweeps
+    /// eject regions or return them to service, so [`Edge::route`] gives
+    /// the same answers until then.
+    #[inline]
+    pub fn next_sweep(&self) -> SimTime {
+        self.next_sweep
     }
 
     /// Whether this edge has `region` ejected.
@@ -144,7 +158,9 @@ impl Edge {
     }
 
     /// One analysis sweep at `now`; pushes each change onto `changes`.
+    /// The next is due an interval later.
     pub fn sweep(&mut self, now: SimTime, cfg: &OutlierDetection, changes: &mut Vec<Change>) {
+        self.next_sweep = now.plus(cfg.interval_ns);
         for (r, o) in self.regions.iter_mut().enumerate() {
             if o.ejected && now >= o.until {
                 *o = Outlier { times_ejected: o.times_ejected, ..Outlier::default() };

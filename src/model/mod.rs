@@ -23,7 +23,11 @@
 //! A success that nothing can overtake is handled at the edge and at the
 //! user as of its arrival there, without the `EdgeBack` and `ClientBack`
 //! events (see `answer_to_edge`); [`run_event_by_event`] turns that off,
-//! and the tests check that it changes no figure.
+//! and the tests check that it changes no figure. An attempt that the
+//! edge would only route, by a choice nothing can change before it gets
+//! there, is routed when it leaves the user, as of its arrival at the
+//! edge, without an `EdgeIn` event (see `edge_routes_ahead`): in both
+//! modes, and [`run_event_by_event`] checks each such route at the edge.
 //!
 //! Timeouts of constant duration live in FIFO lists ([`timers`]) so that
 //! they cost nothing when the request finishes first. Stale events (for a
@@ -101,6 +105,9 @@ pub enum Event {
     EdgeIn { req: u32, epoch: u32 },
     /// A try reaches `region`.
     RegionIn { req: u32, epoch: u32, region: u32 },
+    /// A try routed ahead reaches its edge ([`run_event_by_event`] only;
+    /// see `edge_routes_ahead`).
+    RouteCheck { req: u32, epoch: u32, region: u32 },
     /// A region's answer to a try reaches the edge.
     EdgeBack { req: u32, epoch: u32, status: u16 },
     /// The load balancer's answer reaches the user.
@@ -293,6 +300,10 @@ pub struct Simulation<'s> {
     attacks: Vec<AttackSource>,
     /// Whether the edge has anything to do before routing (CDN, Armor).
     edge_features: bool,
+    /// Whether an edge does nothing with an attempt but route it, provided
+    /// it keeps no load-balancer timer for it: no Armor or CDN, no service
+    /// health, no per-try timeout (see `edge_routes_ahead`).
+    routes_ahead: bool,
     /// The edge's time to answer a cache hit.
     cdn_hit: Sampler,
     /// The load balancer's charges.
@@ -410,6 +421,8 @@ impl<'s> Simulation<'s> {
             .retry
             .as_ref()
             .is_some_and(|r| r.per_try_timeout_ns < sc.load_balancer.timeout_ns);
+        let edge_features =
+            sc.edge.cdn_hit_ratio > 0.0 || sc.edge.armor_false_positive > 0.0 || !sc.attacks.is_empty();
 
         // Expected load of each region at t = 0, for `initial_instances = "steady"`.
         let mut rate0 = vec![0.0; n_regions];
@@ -485,9 +498,8 @@ impl<'s> Simulation<'s> {
             failback_rng: stream(seed, "load-balancer/failback"),
             deps: Deps::new(sc),
             attacks,
-            edge_features: sc.edge.cdn_hit_ratio > 0.0
-                || sc.edge.armor_false_positive > 0.0
-                || !sc.attacks.is_empty(),
+            edge_features,
+            routes_ahead: !edge_features && !per_try && !sc.load_balancer.health.enabled,
             cdn_hit: sc.edge.cdn_hit_latency.sampler(),
             lb_prices: LbPrices::new(&sc.pricing),
             lb_charged_at: SimTime::ZERO,
@@ -600,7 +612,76 @@ impl<'s> Simulation<'s> {
         if self.client_timers.push(0, req, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Client });
         }
+        let at = now.plus(to_edge);
+        if to_edge > 0 && self.edge_routes_ahead(city, due, at) && self.try_ahead(q, req, at) {
+            return;
+        }
         self.hop(q, to_edge, Event::EdgeIn { req, epoch });
+    }
+
+    /// Whether an attempt that reaches the edge of `city` at `at`, with
+    /// the client's timer due at `due`, can be routed now, as of `at`,
+    /// without an `EdgeIn` event.
+    ///
+    /// At the edge such an attempt is routed, and nothing else happens:
+    /// no Cloud Armor, CDN, service health or per-try timeout
+    /// (`routes_ahead`), and no load-balancer timer, since the client gives
+    /// up first (see [`Self::client_gives_up_first`]; with the default
+    /// timeouts, every attempt whose access delay is not zero). The route
+    /// depends only on which regions the edge has ejected, which changes
+    /// at its sweeps alone: with none due up to `at`, the edge would route
+    /// it then as it does now. Between now and `at` nothing else touches
+    /// the attempt: only its client timer could, and that is due later.
+    ///
+    /// Not a shortcut: [`run_event_by_event`] routes the same attempts
+    /// ahead, and checks each route with an event at the edge. What
+    /// changes against routing at the edge is only when the try's
+    /// `RegionIn` is scheduled, and so which of two events due at the same
+    /// nanosecond comes first.
+    fn edge_routes_ahead(&self, city: u32, due: SimTime, at: SimTime) -> bool {
+        self.routes_ahead
+            && due < at.plus(self.sc.load_balancer.timeout_ns)
+            && at < self.cities[city as usize].edge.next_sweep()
+    }
+
+    /// Routes the try of `req` that reaches its edge at `at` (see
+    /// [`Self::edge_routes_ahead`]): what `lb_try` does then, now. False,
+    /// with nothing done, if the edge has every region ejected (the
+    /// `EdgeIn` event then answers 503 at `at`).
+    fn try_ahead(&mut self, q: &mut EventQueue<Event>, req: u32, at: SimTime) -> bool {
+        let city = self.reqs[req].city;
+        let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), 0) else {
+            return false;
+        };
+        let epoch = self.start_try(req, region);
+        if !self.shortcuts {
+            q.schedule(at, Event::RouteCheck { req, epoch, region });
+        }
+        q.schedule(at.plus(self.net.out_ns(city, region)), Event::RegionIn { req, epoch, region });
+        true
+    }
+
+    /// The check [`run_event_by_event`] makes of a try routed ahead, at the
+    /// instant `now` it reaches the edge: nothing has touched the attempt
+    /// since, `on_edge_in` would keep no load-balancer timer for it and do
+    /// nothing but route it, and the edge routes it to the same region now.
+    fn on_route_check(&self, now: SimTime, req: u32, epoch: u32, region: u32) {
+        let r = &self.reqs[req];
+        assert_eq!(r.epoch, epoch, "request {req} changed between its departure and the edge");
+        assert!(
+            self.client_gives_up_first(req, now.plus(self.sc.load_balancer.timeout_ns)),
+            "request {req} routed ahead needs a load-balancer timer"
+        );
+        assert!(
+            !self.edge_features && !self.per_try && !self.sc.load_balancer.health.enabled,
+            "request {req} routed ahead where the edge does more than route"
+        );
+        let then = self.cities[r.city as usize].edge.route(self.net.order(r.city), 0);
+        assert_eq!(
+            then,
+            Some(region),
+            "request {req} routed ahead to region {region}, the edge routes it to {then:?}"
+        );
     }
 
     /// Schedules `event` `delay_ns` from now, or handles it at once when it
@@ -788,12 +869,7 @@ impl<'s> Simulation<'s> {
         let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
-        let r = &mut self.reqs[req];
-        r.epoch = r.epoch.wrapping_add(1);
-        r.region = region;
-        r.tried |= 1u64 << (region & 63);
-        r.try_in_flight = true;
-        let epoch = r.epoch;
+        let epoch = self.start_try(req, region);
         if self.per_try {
             self.try_timers.remove(req);
             let due = now.plus(self.sc.load_balancer.retry.as_ref().map_or(0, |p| p.per_try_timeout_ns));
@@ -802,6 +878,16 @@ impl<'s> Simulation<'s> {
             }
         }
         self.hop(q, self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
+    }
+
+    /// `req`'s next try goes to `region`; returns the try's generation.
+    fn start_try(&mut self, req: u32, region: u32) -> u32 {
+        let r = &mut self.reqs[req];
+        r.epoch = r.epoch.wrapping_add(1);
+        r.region = region;
+        r.tried |= 1u64 << (region & 63);
+        r.try_in_flight = true;
+        r.epoch
     }
 
     /// `region` sends `answer` to a try of `req` (of generation `epoch`)
@@ -989,7 +1075,7 @@ impl<'s> Simulation<'s> {
             self.metrics.ejected(region, *n);
             self.sink.ejection(&Ejection { time: now, edge, region, until, health: false });
         }
-        q.schedule_in(cfg.interval_ns, Event::Sweep { edge });
+        q.schedule(self.cities[edge as usize].edge.next_sweep(), Event::Sweep { edge });
     }
 
     /// Service health: the regions a try must skip now: the unhealthy ones,
@@ -1093,6 +1179,7 @@ impl Model for Simulation<'_> {
             }
             Event::EdgeIn { req, epoch } => self.on_edge_in(q, req, epoch),
             Event::RegionIn { req, epoch, region } => self.on_region_in(q, req, epoch, region),
+            Event::RouteCheck { req, epoch, region } => self.on_route_check(q.now(), req, epoch, region),
             Event::EdgeBack { req, epoch, status } => self.on_edge_back(q, req, epoch, status),
             Event::ClientBack { req, epoch, status } => self.on_client_back(q, req, epoch, status),
             Event::Retry { req, epoch } => {

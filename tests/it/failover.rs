@@ -440,6 +440,43 @@ fn the_load_balancer_times_out_with_504_and_a_slow_region_gets_ejected() {
 }
 
 #[test]
+fn the_load_balancer_answers_504_before_a_patient_client_gives_up() {
+    // Every request takes 40 s at the region. The load balancer's 30 s
+    // timeout starts at the edge, 4 ms after the user sent the request, so
+    // it fires before the client's 60 s and every request ends with its
+    // 504, 30 s and a round trip after it started. (With the client's
+    // default 30 s, the client's timer would fire first, and the edge
+    // would keep no timer: `edge_routes_ahead`.)
+    let text = r#"
+[simulation]
+duration = "2m"
+window = "1s"
+initial_instances = "steady"
+[network]
+access_rtt = { dist = "constant", value = "8ms" }
+[client]
+timeout = "60s"
+[service]
+cpu_time = { dist = "constant", value = "1ms" }
+io_time = { dist = "constant", value = "40s" }
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 20
+arrival = "uniform"
+"#;
+    let sc = scenario(text);
+    let fast = run(&sc);
+    let chicago = row(&fast.0.rows, ScopeKind::City, "Chicago");
+    assert!(chicago.requests > 2000, "{chicago:?}");
+    assert_eq!(chicago.errors, chicago.requests, "{chicago:?}");
+    let first = fast.1.windows.iter().find(|(_, rows, _)| rows[1].errors > 0).expect("504s");
+    assert_eq!(first.0, 30.0, "the first 504s");
+    assert_same_figures(&fast, &run_event_by_event(&sc));
+}
+
+#[test]
 fn client_backoff_doubles_without_jitter() {
     // One region failing half of its requests at once, no network: a
     // request that succeeds on attempt k waited 100 ms, then 200 ms more.
