@@ -28,6 +28,9 @@
 //! there, is routed when it leaves the user, as of its arrival at the
 //! edge, without an `EdgeIn` event (see `edge_routes_ahead`): in both
 //! modes, and [`run_event_by_event`] checks each such route at the edge.
+//! Likewise a CPU part that runs alone on its instance ends without a
+//! `CpuDone` event, its I/O part's end scheduled when it starts (see the
+//! `service` module).
 //!
 //! Timeouts of constant duration live in FIFO lists ([`timers`]) so that
 //! they cost nothing when the request finishes first. Stale events (for a

@@ -11,6 +11,24 @@
 //!   The requests in their CPU part on one instance share its `cpu` vCPUs
 //!   equally (processor sharing): each progresses at `min(1, cpu / n)`. The
 //!   `io_time` part follows the CPU part and needs no CPU.
+//!
+//!   A request whose CPU part starts on an instance with no other one
+//!   (nearly all of them below saturation: 97.5 % in the global example
+//!   at 10,000 requests/s) ends that part at an instant known then, unless
+//!   another CPU part joins it first. It is *lone*: its I/O part's end is
+//!   scheduled at once, and its CPU part ends without an event of its own.
+//!   The instance keeps the end, and settles it, as of that instant
+//!   (`settle_lone`), before anything reads or changes its CPU state: a
+//!   new CPU part, the request's own I/O end or timeout, the autoscaler
+//!   (which reads the region's busy vCPUs), an outage. So a CPU part due
+//!   at an instant ends before anything else happens to its instance
+//!   then. Another CPU part joining a lone one before its end turns it
+//!   back into an ordinary one (`materialize`). The busy vCPUs are
+//!   integrated in whole nanoseconds (`BusyVcpus`), exactly, so an end
+//!   counted late, as of its own time, gives the same integral to the
+//!   bit. [`super::run_event_by_event`] also schedules a `CpuDone` at each
+//!   lone end, which settles it on time; the tests check that the figures
+//!   are the same.
 //! * **Pending queue.** A request that finds no free slot waits, first in
 //!   first out. After `pending_timeout` (default 10 s; Cloud Run documents
 //!   the behaviour, not the figure) it is turned away: 429 when the region
@@ -110,6 +128,10 @@ pub(super) struct Instance {
     /// Virtual CPU time: work done by each CPU-phase request, ns.
     v: f64,
     v_at: SimTime,
+    /// The job whose CPU part runs alone, with its end in `lone_end`
+    /// instead of `heap`, or `NONE` (see the module docs).
+    lone: u32,
+    lone_end: SimTime,
     /// Start of the part of the current billable period (starting, or with
     /// a request in flight) not yet charged.
     billed_since: SimTime,
@@ -299,7 +321,7 @@ pub(super) struct RegionState {
     /// Requests at the region (in flight and pending).
     requests: Integral,
     /// vCPUs busy.
-    busy_cpu: Integral,
+    busy_cpu: BusyVcpus,
     /// (seconds, requests area, busy area) at each autoscaler tick.
     history: VecDeque<(f64, f64, f64)>,
 }
@@ -353,7 +375,7 @@ impl RegionState {
             cap: s.max_instances,
             cold_multiplier: 1.0,
             requests: Integral::default(),
-            busy_cpu: Integral::default(),
+            busy_cpu: BusyVcpus::default(),
             history: VecDeque::new(),
         };
         // Seed the trailing averages with the expected load (steady start)
@@ -417,11 +439,67 @@ impl RegionState {
     }
 }
 
-/// Change in busy vCPUs of an instance with `cpu` vCPUs when its requests
-/// in their CPU part go from `before` to `after`.
-#[inline]
-fn busy_delta(cpu: f64, before: u32, after: u32) -> f64 {
-    f64::from(after).min(cpu) - f64::from(before).min(cpu)
+/// The busy vCPUs of a region's instances, integrated over time exactly.
+///
+/// An instance with `n` requests in their CPU part keeps `min(n, cpu)`
+/// vCPUs busy: `n` while `n <= cpu`, else `cpu`. So the region's busy
+/// vCPUs are `whole + cpu * saturated`, with `whole` the CPU parts on
+/// instances with no more than `cpu` of them and `saturated` the
+/// instances with more, two whole numbers, and their integrals over time
+/// are whole numbers of nanoseconds. Whole numbers make the integral
+/// exact, so it does not depend on the order changes are counted in: a
+/// change may be counted after later ones, as of its own time (a lone CPU
+/// part's end, settled late), and gives the same integral to the bit.
+#[derive(Clone, Copy, Default)]
+struct BusyVcpus {
+    whole: i64,
+    saturated: i64,
+    /// Integrals of `whole` and `saturated` up to `at`, in nanoseconds.
+    whole_ns: i128,
+    saturated_ns: i128,
+    at: SimTime,
+}
+
+impl BusyVcpus {
+    /// An instance with `cpu` vCPUs went from `before` to `after` CPU
+    /// parts at `t`, which may be earlier than changes already counted.
+    #[inline]
+    fn change(&mut self, t: SimTime, cpu: f64, before: u32, after: u32) {
+        let parts = |n: u32| if f64::from(n) <= cpu { (i64::from(n), 0) } else { (0, 1) };
+        let ((w0, s0), (w1, s1)) = (parts(before), parts(after));
+        let (dw, ds) = (w1 - w0, s1 - s0);
+        if t >= self.at {
+            self.integrate(t);
+        } else {
+            // Counted since `t` at the old values: correct by the change.
+            let since = i128::from(self.at.since(t));
+            self.whole_ns += i128::from(dw) * since;
+            self.saturated_ns += i128::from(ds) * since;
+        }
+        self.whole += dw;
+        self.saturated += ds;
+    }
+
+    #[inline]
+    fn integrate(&mut self, now: SimTime) {
+        let dt = i128::from(now.since(self.at));
+        self.whole_ns += i128::from(self.whole) * dt;
+        self.saturated_ns += i128::from(self.saturated) * dt;
+        self.at = self.at.max(now);
+    }
+
+    /// The integral up to `now`, in vCPU-seconds.
+    fn area_s(&mut self, now: SimTime, cpu: f64) -> f64 {
+        self.integrate(now);
+        (self.whole_ns as f64 + cpu * self.saturated_ns as f64) / 1e9
+    }
+
+    /// Every instance is lost at `now`.
+    fn clear(&mut self, now: SimTime) {
+        self.integrate(now);
+        self.whole = 0;
+        self.saturated = 0;
+    }
 }
 
 impl Simulation<'_> {
@@ -454,6 +532,8 @@ impl Simulation<'_> {
             heap: BinaryHeap::new(),
             v: 0.0,
             v_at: SimTime::ZERO,
+            lone: NONE,
+            lone_end: SimTime::ZERO,
             billed_since: SimTime::ZERO,
             bucket_pos: NONE,
             ready: state != InstState::Starting,
@@ -731,6 +811,14 @@ impl Simulation<'_> {
         let wait = now.since(j.arrived);
         self.metrics.queue_wait(now, region, wait);
         if j.cpu_ns > 0.0 {
+            self.settle_lone(now, region, i);
+            self.materialize(region, i);
+            if self.regions[region as usize].insts[i as usize].cpu_jobs == 0
+                && self.cpu_done_at != (region, i)
+            {
+                return self.start_lone(q, job, i);
+            }
+            let j = &mut self.jobs[job];
             j.state = JobState::Cpu;
             let (work, epoch) = (j.cpu_ns, j.epoch);
             self.advance(now, region, i);
@@ -738,8 +826,7 @@ impl Simulation<'_> {
             let inst = &mut reg.insts[i as usize];
             inst.heap.push(Reverse(CpuEntry(inst.v + work, job, epoch)));
             inst.cpu_jobs += 1;
-            let delta = busy_delta(reg.cpu, inst.cpu_jobs - 1, inst.cpu_jobs);
-            reg.busy_cpu.add(now, delta);
+            reg.busy_cpu.change(now, reg.cpu, inst.cpu_jobs - 1, inst.cpu_jobs);
             if self.cpu_done_at != (region, i) {
                 self.reschedule_cpu(q, region, i);
             }
@@ -747,9 +834,80 @@ impl Simulation<'_> {
             // No CPU part: the I/O part (perhaps zero) ends by an event, never
             // inline, so that freeing this slot cannot recurse into
             // `fill_from_pending` once per queued request.
+            let j = &mut self.jobs[job];
             j.state = JobState::Io;
             let (delay, epoch) = (j.io_ns, j.epoch);
             q.schedule_in(delay, Event::IoDone { job, epoch });
+        }
+    }
+
+    /// Starts the CPU part of `job` on instance `i`, which runs no other:
+    /// what the ordinary path does (`advance`, the push, the busy vCPU,
+    /// `reschedule_cpu`), with the part's end kept on the instance
+    /// instead of a `CpuDone`, and the I/O part's end scheduled at once.
+    fn start_lone(&mut self, q: &mut EventQueue<Event>, job: u32, i: u32) {
+        let now = q.now();
+        let j = &mut self.jobs[job];
+        j.state = JobState::Cpu;
+        let (region, work, io_ns, epoch) = (j.region, j.cpu_ns, j.io_ns, j.epoch);
+        let reg = &mut self.regions[region as usize];
+        let inst = &mut reg.insts[i as usize];
+        // With no CPU part left, `reschedule_cpu` emptied the heap and
+        // zeroed the virtual clock, so the job's finish is `0.0 + work`.
+        debug_assert!(inst.heap.is_empty() && inst.v == 0.0 && inst.lone == NONE);
+        inst.v_at = now;
+        inst.cpu_jobs = 1;
+        inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
+        let rate = cpu_share(reg.cpu, 1);
+        let end = now.plus(ceil_ns(if rate == 1.0 { work } else { work / rate }).max(1));
+        (inst.lone, inst.lone_end) = (job, end);
+        reg.busy_cpu.change(now, reg.cpu, 0, 1);
+        if !self.shortcuts {
+            let epoch = inst.cpu_gen;
+            q.schedule(end, Event::CpuDone { region, inst: i, epoch });
+        }
+        q.schedule(end.plus(io_ns), Event::IoDone { job, epoch });
+    }
+
+    /// Ends instance `i`'s lone CPU part if it is due by `now`, as of its
+    /// end: what `on_cpu_done` does then for an instance's only CPU part.
+    #[inline]
+    fn settle_lone(&mut self, now: SimTime, region: u32, i: u32) {
+        let reg = &mut self.regions[region as usize];
+        let inst = &mut reg.insts[i as usize];
+        if inst.lone == NONE || inst.lone_end > now {
+            return;
+        }
+        let (job, end) = (std::mem::replace(&mut inst.lone, NONE), inst.lone_end);
+        inst.cpu_jobs = 0;
+        inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
+        inst.v = 0.0;
+        inst.v_at = end;
+        reg.busy_cpu.change(end, reg.cpu, 1, 0);
+        // Its I/O part's end is scheduled already.
+        self.jobs[job].state = JobState::Io;
+    }
+
+    /// [`Self::settle_lone`] for every instance of `region`, before its
+    /// busy vCPUs are read or reset.
+    fn settle_all_lone(&mut self, now: SimTime, region: u32) {
+        for i in 0..self.regions[region as usize].insts.len() as u32 {
+            self.settle_lone(now, region, i);
+        }
+    }
+
+    /// Turns instance `i`'s lone CPU part, if any (not due yet: settle
+    /// first), into an ordinary one: in the heap, as `assign` would have
+    /// put it, and with a new generation, so that its early `IoDone` is
+    /// stale (the `CpuDone` that `reschedule_cpu` schedules next takes
+    /// over).
+    fn materialize(&mut self, region: u32, i: u32) {
+        let inst = &mut self.regions[region as usize].insts[i as usize];
+        let job = std::mem::replace(&mut inst.lone, NONE);
+        if job != NONE {
+            let j = &mut self.jobs[job];
+            j.epoch = j.epoch.wrapping_add(1);
+            inst.heap.push(Reverse(CpuEntry(0.0 + j.cpu_ns, job, j.epoch)));
         }
     }
 
@@ -793,6 +951,7 @@ impl Simulation<'_> {
 
     pub(super) fn on_cpu_done(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
         let now = q.now();
+        self.settle_lone(now, region, i);
         if self.regions[region as usize].insts[i as usize].cpu_gen != epoch {
             return;
         }
@@ -815,8 +974,7 @@ impl Simulation<'_> {
             inst.heap.pop();
             if live {
                 inst.cpu_jobs -= 1;
-                let delta = busy_delta(reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
-                reg.busy_cpu.add(now, delta);
+                reg.busy_cpu.change(now, reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
                 self.start_io(q, job);
             }
         }
@@ -837,7 +995,15 @@ impl Simulation<'_> {
 
     pub(super) fn on_io_done(&mut self, q: &mut EventQueue<Event>, job: u32, epoch: u32) {
         let j = &self.jobs[job];
-        if j.epoch == epoch && j.state == JobState::Io {
+        if j.epoch != epoch {
+            return;
+        }
+        if j.state == JobState::Cpu {
+            // A lone CPU part, over by now.
+            self.settle_lone(q.now(), j.region, j.inst);
+            debug_assert!(self.jobs[job].state == JobState::Io);
+        }
+        if self.jobs[job].state == JobState::Io {
             self.complete(q, job);
         }
     }
@@ -936,16 +1102,20 @@ impl Simulation<'_> {
     /// Cloud Run's request timeout: the request ends with 504 and frees its slot.
     fn request_timeout(&mut self, q: &mut EventQueue<Event>, job: u32) {
         let now = q.now();
-        let (region, i, state) = (self.jobs[job].region, self.jobs[job].inst, self.jobs[job].state);
+        let region = self.jobs[job].region;
+        if self.jobs[job].state == JobState::Cpu {
+            self.settle_lone(now, region, self.jobs[job].inst);
+        }
+        let (i, state) = (self.jobs[job].inst, self.jobs[job].state);
         match state {
             JobState::Pending => self.respond(q, job, 504),
             JobState::Cpu => {
+                self.materialize(region, i);
                 self.advance(now, region, i);
                 let reg = &mut self.regions[region as usize];
                 let inst = &mut reg.insts[i as usize];
                 inst.cpu_jobs -= 1;
-                let delta = busy_delta(reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
-                reg.busy_cpu.add(now, delta);
+                reg.busy_cpu.change(now, reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
                 self.respond(q, job, 504);
                 self.reschedule_cpu(q, region, i);
                 self.release_slot(q, region, i);
@@ -1018,12 +1188,13 @@ impl Simulation<'_> {
     pub(super) fn on_autoscale(&mut self, q: &mut EventQueue<Event>, region: u32) {
         let now = q.now();
         q.schedule_in(super::AUTOSCALE_TICK_NS, Event::Autoscale { region });
+        self.settle_all_lone(now, region);
         let reg = &mut self.regions[region as usize];
-        let (load_now, busy_now) = (reg.requests.value, reg.busy_cpu.value);
+        let load_now = reg.requests.value;
         reg.requests.set(now, load_now);
-        reg.busy_cpu.set(now, busy_now);
+        let busy_area = reg.busy_cpu.area_s(now, reg.cpu);
         let t = now.as_secs_f64();
-        reg.history.push_back((t, reg.requests.area, reg.busy_cpu.area));
+        reg.history.push_back((t, reg.requests.area, busy_area));
         while reg.history.len() > 2 && reg.history[1].0 <= t - AUTOSCALE_WINDOW_S {
             reg.history.pop_front();
         }
@@ -1033,7 +1204,7 @@ impl Simulation<'_> {
         let (t0, a0, b0) = reg.history[0];
         let span = (t - t0).max(1e-9);
         let load = (reg.requests.area - a0) / span;
-        let busy = (reg.busy_cpu.area - b0) / span;
+        let busy = (busy_area - b0) / span;
         let desired = reg.desired(load, busy);
         let mut current = reg.n_starting + reg.n_active;
         while current < desired {
@@ -1107,6 +1278,7 @@ impl Simulation<'_> {
         if reg.down > 1 {
             return;
         }
+        self.settle_all_lone(now, region);
         while let Some(job) = self.req_timeouts.pop_front(region) {
             self.respond(q, job, status::RESET);
         }
@@ -1122,6 +1294,7 @@ impl Simulation<'_> {
                 inst.epoch = inst.epoch.wrapping_add(1);
                 inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
                 inst.heap.clear();
+                inst.lone = NONE;
                 inst.bucket_pos = NONE;
                 reg.free_insts.push(i as u32);
             }
@@ -1129,7 +1302,7 @@ impl Simulation<'_> {
         reg.buckets.clear();
         reg.idle.clear();
         (reg.n_starting, reg.n_active, reg.n_idle, reg.n_retiring, reg.n_alive) = (0, 0, 0, 0, 0);
-        reg.busy_cpu.set(now, 0.0);
+        reg.busy_cpu.clear(now);
         reg.requests.set(now, 0.0);
         self.instances_changed(now, region);
     }
@@ -1194,7 +1367,53 @@ impl Simulation<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::cpu_share;
+    use super::{BusyVcpus, cpu_share};
+    use crate::engine::SimTime;
+    use crate::engine::rng::stream;
+    use rand::RngExt;
+
+    #[test]
+    fn busy_vcpus_integrate_exactly_whatever_the_order_of_the_changes() {
+        // Instances of 0.5, 1 and 2.5 vCPUs, with CPU parts coming and
+        // going at random instants: the integral counted in time order
+        // equals the one counted with every end late (as a lone part's
+        // end is settled), and both equal min(n, cpu) integrated by hand.
+        for cpu in [0.5, 1.0, 2.5] {
+            let mut rng = stream(7, "busy");
+            let mut jobs = [0u32; 4];
+            let mut changes = Vec::new();
+            let mut t = 0u64;
+            for _ in 0..2000 {
+                t += rng.random_range(0..1_000_000u64);
+                let i = rng.random_range(0..jobs.len());
+                let before = jobs[i];
+                jobs[i] = if before == 0 || rng.random::<bool>() { before + 1 } else { before - 1 };
+                changes.push((SimTime(t), before, jobs[i]));
+            }
+            let end = SimTime(t + 1_000_000);
+            let mut in_order = BusyVcpus::default();
+            let mut expected = 0.0;
+            let mut busy = 0.0;
+            let mut last = 0u64;
+            for &(at, before, after) in &changes {
+                in_order.change(at, cpu, before, after);
+                expected += busy * (at.0 - last) as f64;
+                busy += f64::from(after).min(cpu) - f64::from(before).min(cpu);
+                last = at.0;
+            }
+            expected += busy * (end.0 - last) as f64;
+            // Every decrease counted only after all the increases.
+            let mut late = BusyVcpus::default();
+            let (up, down): (Vec<_>, Vec<_>) = changes.iter().partition(|c| c.2 > c.1);
+            for &(at, before, after) in up.iter().chain(down.iter().rev()) {
+                late.change(at, cpu, before, after);
+            }
+            let (a, b) = (in_order.area_s(end, cpu), late.area_s(end, cpu));
+            assert_eq!(a.to_bits(), b.to_bits(), "cpu {cpu}");
+            assert!((a - expected / 1e9).abs() <= 1e-9 * a, "cpu {cpu}: {a} against {}", expected / 1e9);
+            assert_eq!((in_order.whole, in_order.saturated), (late.whole, late.saturated));
+        }
+    }
 
     #[test]
     fn a_cpu_share_is_the_divided_and_capped_one_to_the_bit() {
