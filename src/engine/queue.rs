@@ -81,7 +81,10 @@ const MASK: u64 = SLOTS - 1;
 const SUB_BITS: u32 = 6;
 const SUBS: usize = 1 << SUB_BITS;
 /// Buckets with fewer events than this are comparison-sorted outright.
-const SMALL_BUCKET: usize = 32;
+/// At 10,000 requests per second a bucket holds about 32 events; with 32
+/// here, half of them were comparison-sorted, and the day ran 8 % slower
+/// than with 16 (8 was the same as 16).
+const SMALL_BUCKET: usize = 16;
 
 /// Pending events and the current simulated time.
 pub struct EventQueue<E> {
@@ -299,7 +302,7 @@ impl<E: Copy> EventQueue<E> {
     /// larger one is first spread over `SUBS` sub-buckets by time (a
     /// counting sort: two passes, no comparisons, no mispredicted
     /// branches), whose few events each are then stably sorted. At 10,000
-    /// requests per second a bucket holds about 60 events, and
+    /// requests per second a bucket holds about 32 events, and
     /// comparison-sorting them was the largest single cost of a run.
     fn order_front(&mut self) {
         let key = |e: &Timed<E>| Reverse(e.time);
