@@ -634,7 +634,10 @@ impl<'s> Simulation<'s> {
     /// depends only on which regions the edge has ejected, which changes
     /// at its sweeps alone: with none due up to `at`, the edge would route
     /// it then as it does now. Between now and `at` nothing else touches
-    /// the attempt: only its client timer could, and that is due later.
+    /// the attempt: only its client timer could, and that is due later
+    /// (required: an attempt whose client gives up before it reaches the
+    /// edge never reaches a region, and goes by an `EdgeIn` that finds it
+    /// abandoned).
     ///
     /// Not a shortcut: [`run_event_by_event`] routes the same attempts
     /// ahead, and checks each route with an event at the edge. What
@@ -643,6 +646,7 @@ impl<'s> Simulation<'s> {
     /// nanosecond comes first.
     fn edge_routes_ahead(&self, city: u32, due: SimTime, at: SimTime) -> bool {
         self.routes_ahead
+            && at < due
             && due < at.plus(self.sc.load_balancer.timeout_ns)
             && at < self.cities[city as usize].edge.next_sweep()
     }

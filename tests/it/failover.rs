@@ -477,6 +477,35 @@ arrival = "uniform"
 }
 
 #[test]
+fn an_attempt_the_client_gives_up_before_the_edge_reaches_no_region() {
+    // The client waits 5 ms; its attempts need 20 ms to reach the edge.
+    // Every request times out at the client, and no region sees one
+    // (routing the attempts as they left the user once credited them to
+    // the region, and `run_event_by_event`'s check at the edge failed).
+    let text = r#"
+[simulation]
+duration = "10s"
+[network]
+access_rtt = "40ms"
+[client]
+timeout = "5ms"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 10
+"#;
+    let sc = scenario(text);
+    let fast = run(&sc);
+    let chicago = row(&fast.0.rows, ScopeKind::City, "Chicago");
+    assert!(chicago.requests > 50 && chicago.timeouts == chicago.requests, "{chicago:?}");
+    let region = row(&fast.0.rows, ScopeKind::Region, "us-central1");
+    assert_eq!((region.requests, region.attempts), (0, 0), "{region:?}");
+    assert!(fast.0.flows.is_empty(), "{:?}", fast.0.flows);
+    assert_same_figures(&fast, &run_event_by_event(&sc));
+}
+
+#[test]
 fn client_backoff_doubles_without_jitter() {
     // One region failing half of its requests at once, no network: a
     // request that succeeds on attempt k waited 100 ms, then 200 ms more.
