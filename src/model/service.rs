@@ -186,6 +186,14 @@ fn cpu_share(cpu: f64, jobs: u32) -> f64 {
     if n <= cpu { 1.0 } else { cpu / n }
 }
 
+/// Nanoseconds until `work` of CPU is done at a share of `rate` (from
+/// [`cpu_share`]), at least 1. `x / 1.0` is `x` exactly: the division is
+/// only made when the CPU is shared.
+#[inline]
+fn time_to_finish(work: f64, rate: f64) -> u64 {
+    ceil_ns(if rate == 1.0 { work } else { work / rate }).max(1)
+}
+
 /// Active ready instances with a free slot, bucketed by requests in flight,
 /// so the least-loaded one is found in O(1).
 struct LoadBuckets {
@@ -858,8 +866,7 @@ impl Simulation<'_> {
         inst.v_at = now;
         inst.cpu_jobs = 1;
         inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
-        let rate = cpu_share(reg.cpu, 1);
-        let end = now.plus(ceil_ns(if rate == 1.0 { work } else { work / rate }).max(1));
+        let end = now.plus(time_to_finish(work, cpu_share(reg.cpu, 1)));
         (inst.lone, inst.lone_end) = (job, end);
         reg.busy_cpu.change(now, reg.cpu, 0, 1);
         if !self.shortcuts {
@@ -898,7 +905,8 @@ impl Simulation<'_> {
 
     /// Turns instance `i`'s lone CPU part, if any (not due yet: settle
     /// first), into an ordinary one: in the heap, as `assign` would have
-    /// put it, and with a new generation, so that its early `IoDone` is
+    /// put it (finishing at its work, the virtual clock being 0.0 when it
+    /// started), and with a new generation, so that its early `IoDone` is
     /// stale (the `CpuDone` that `reschedule_cpu` schedules next takes
     /// over).
     fn materialize(&mut self, region: u32, i: u32) {
@@ -907,7 +915,7 @@ impl Simulation<'_> {
         if job != NONE {
             let j = &mut self.jobs[job];
             j.epoch = j.epoch.wrapping_add(1);
-            inst.heap.push(Reverse(CpuEntry(0.0 + j.cpu_ns, job, j.epoch)));
+            inst.heap.push(Reverse(CpuEntry(j.cpu_ns, job, j.epoch)));
         }
     }
 
@@ -941,10 +949,7 @@ impl Simulation<'_> {
             inst.v = 0.0;
             return;
         };
-        let rate = cpu_share(cpu, inst.cpu_jobs);
-        let work = finish - inst.v;
-        // `x / 1.0` is `x` exactly: the division is only made when shared.
-        let delay = ceil_ns(if rate == 1.0 { work } else { work / rate }).max(1);
+        let delay = time_to_finish(finish - inst.v, cpu_share(cpu, inst.cpu_jobs));
         let epoch = inst.cpu_gen;
         q.schedule_in(delay, Event::CpuDone { region, inst: i, epoch });
     }
