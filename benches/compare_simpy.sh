@@ -2,9 +2,12 @@
 # negsim against SimPy on the same M/M/c model (c = 10, lambda = 450/s,
 # mu = 50/s, rho = 0.9), side by side on this machine, one core each in turn.
 # Installs SimPy into a virtual environment under target/ on first use.
-# The default hour gives negsim about half a second of work: with the ten
-# minutes used before, its 0.08 s was at the mercy of this machine's noise
-# (26 to 36 times SimPy in one sitting).
+#
+# SimPy's run takes about 17 s over the default simulated hour, negsim's
+# about 0.4 s: one negsim run is at the mercy of this machine's noise (15 to
+# 25 % between runs minutes apart, see benches/RESULTS.md), so negsim runs
+# three times before SimPy and three times after, and the ratio is taken
+# with the median of its six rates. Each of its runs is printed too.
 #
 #   benches/compare_simpy.sh [simulated seconds]   (default 3600)
 set -euo pipefail
@@ -17,13 +20,25 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cargo build --release --quiet
 out=$(mktemp -d)
-./target/release/negsim run scenarios/mmc-validation.toml --duration "${horizon}s" -o "$out" --quiet
-negsim_rate=$(python3 -c "import json,sys; print(json.load(open('$out/run.json'))['requests_per_wall_s'])")
-negsim_requests=$(python3 -c "import json,sys; print(json.load(open('$out/run.json'))['requests'])")
+trap 'rm -rf "$out"' EXIT
+negsim_runs() {
+  for _ in 1 2 3; do
+    ./target/release/negsim run scenarios/mmc-validation.toml --duration "${horizon}s" -o "$out" --quiet --force
+    python3 -c "import json; r = json.load(open('$out/run.json')); print(r['requests'], r['requests_per_wall_s'])" >> "$out/negsim.txt"
+  done
+}
+negsim_runs
 simpy_json=$("$venv/bin/python" benches/simpy_mmc.py --c 10 --lam 450 --mu 50 --horizon "$horizon" --seed 1)
-simpy_rate=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['requests_per_wall_s'])" "$simpy_json")
-echo "model: M/M/c, c = 10, lambda = 450/s, mu = 50/s, ${horizon} s simulated"
-echo "negsim: ${negsim_requests} requests, $(printf '%.0f' "$negsim_rate") requests per wall-clock second"
-echo "simpy:  $simpy_json"
-python3 -c "print(f'ratio: negsim is {float(\"$negsim_rate\") / float(\"$simpy_rate\"):.0f} times as fast')"
-rm -rf "$out"
+negsim_runs
+python3 - "$out/negsim.txt" "$simpy_json" "$horizon" <<'PY'
+import json, statistics, sys
+runs = [line.split() for line in open(sys.argv[1])]
+rates = [float(rate) for _, rate in runs]
+simpy = json.loads(sys.argv[2])
+negsim = statistics.median(rates)
+print(f"model: M/M/c, c = 10, lambda = 450/s, mu = 50/s, {sys.argv[3]} s simulated")
+print(f"negsim: {runs[0][0]} requests, {negsim:.0f} requests per wall-clock second "
+      f"(median of {len(rates)} runs: {', '.join(f'{r / 1e6:.2f} M' for r in rates)})")
+print(f"simpy:  {json.dumps(simpy)}")
+print(f"ratio: negsim is {negsim / simpy['requests_per_wall_s']:.0f} times as fast")
+PY
