@@ -933,12 +933,15 @@ impl<'s> Simulation<'s> {
             }
             return q.schedule(at, Event::EdgeBack { req, epoch, status: answer });
         }
-        // What `on_edge_back` and `end_try` do for a success, as of `at`
-        // (`lb_answer_at` ends the try).
+        // What `on_edge_back` and `end_try` do for a success, as of `at`,
+        // and `lb_answer_at` after them: the answer reaches the user at
+        // `at_user`, where it settles (checked above).
         if self.sc.load_balancer.outlier.enabled {
             self.cities[city as usize].edge.observe(region, Verdict::Success);
         }
-        self.lb_answer_at(q, at, req, answer);
+        let reaches = self.close_attempt(at, req);
+        debug_assert_eq!(reaches, at_user);
+        self.client_receive(q, at_user, req, status::visible(answer));
     }
 
     /// Whether `status`, reaching the user of `req` at `at`, can be handled
@@ -967,6 +970,19 @@ impl<'s> Simulation<'s> {
     /// once, as of that instant, when [`Self::settles_at_user`] allows (a
     /// success only ends the request), else by a `ClientBack` event.
     fn lb_answer_at(&mut self, q: &mut EventQueue<Event>, now: SimTime, req: u32, answer: u16) {
+        let at = self.close_attempt(now, req);
+        let status = status::visible(answer);
+        if self.settles_at_user(req, status, at) {
+            return self.client_receive(q, at, req, status);
+        }
+        let epoch = self.reqs[req].epoch;
+        q.schedule(at, Event::ClientBack { req, epoch, status });
+    }
+
+    /// The load balancer's side of answering the current attempt of `req`
+    /// at `now`: the attempt leaves its lists and its region, and is
+    /// charged for. Returns when the answer reaches the user.
+    fn close_attempt(&mut self, now: SimTime, req: u32) -> SimTime {
         self.lb_timers.remove(req);
         self.try_timers.remove(req);
         self.detach_job(now, req);
@@ -975,12 +991,7 @@ impl<'s> Simulation<'s> {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.try_in_flight = false;
-        let (at, epoch) = (now.plus(r.access_rtt_ns - r.access_rtt_ns / 2), r.epoch);
-        let status = status::visible(answer);
-        if self.settles_at_user(req, status, at) {
-            return self.client_receive(q, at, req, status);
-        }
-        q.schedule(at, Event::ClientBack { req, epoch, status });
+        now.plus(r.access_rtt_ns - r.access_rtt_ns / 2)
     }
 
     fn verdict(answer: u16) -> Verdict {
