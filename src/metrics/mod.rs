@@ -478,7 +478,6 @@ impl Metrics {
     #[inline]
     pub fn attempt(&mut self, city: u32) {
         let c = self.city_scope(city);
-        self.window[0].attempts += 1;
         self.window[c].attempts += 1;
     }
 
@@ -500,9 +499,11 @@ impl Metrics {
         latency_ns: u64,
         cross: bool,
     ) {
+        // The global scope gets the cities' counts when the window closes
+        // (`integrate`).
         let c = self.city_scope(city);
         let r = region.map(|r| self.region_scope(r));
-        for s in [Some(0), Some(c), r].into_iter().flatten() {
+        for s in [Some(c), r].into_iter().flatten() {
             let a = &mut self.window[s];
             a.requests += 1;
             a.cross += u64::from(cross);
@@ -649,6 +650,20 @@ impl Metrics {
         let regions: f64 =
             (0..self.n_regions as u32).map(|r| self.window[self.region_scope(r)].cost_usd).sum();
         self.window[0].cost_usd += regions;
+        // Every counted request and attempt is its city's: the global
+        // scope's counts are theirs, summed once here rather than counted
+        // per request (`attempt`, `outcome`).
+        let (global, rest) = self.window.split_first_mut().expect("the global scope");
+        for a in &rest[..self.n_cities] {
+            global.requests += a.requests;
+            global.ok += a.ok;
+            global.rejected += a.rejected;
+            global.errors += a.errors;
+            global.timeouts += a.timeouts;
+            global.attempts += a.attempts;
+            global.cross += a.cross;
+            global.latency_sum_ns += a.latency_sum_ns;
+        }
     }
 
     /// The instances of `region` changed: `alive` exist, `starting` of them cold-starting.
