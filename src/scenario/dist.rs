@@ -135,7 +135,7 @@ pub enum Sampler {
 
 impl Sampler {
     /// One draw, in (fractional) nanoseconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample_f64(&self, rng: &mut Rng) -> f64 {
         match self {
             Sampler::Constant(v) => *v,
