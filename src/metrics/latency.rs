@@ -1,18 +1,19 @@
-//! The open window's latencies, counted per (city, region) pair at the
+//! The open window's latencies, counted per city and per region at the
 //! bucket HdrHistogram would use, and added to the scopes' HdrHistograms
 //! when the window closes.
 //!
 //! A request's latency belongs to three scopes (global, its city, its
-//! region) and to its pair's totals for `flows.csv`, and recording it into
-//! three HdrHistograms cost about 230 instructions per request, a twentieth
-//! of the whole model at 10,000 requests/s (benches/RESULTS.md). Here it is
-//! one index computation and one counter increment: its pair's. At the
-//! window's close each bucket touched is added to the pair's city, region
-//! and global histograms with `record_n`, so their counts are the same,
-//! bucket for bucket, as if every latency had been recorded into each of
-//! them, and so are their percentiles. Memory is a counter per bucket up to
-//! the largest latency (about 18,000 for a minute) for each pair that has
-//! had a request, whatever the duration.
+//! region), and recording it into three HdrHistograms cost about 230
+//! instructions per request, a twentieth of the whole model at 10,000
+//! requests/s (benches/RESULTS.md). Here it is one index computation and
+//! two counter increments (the city's and the region's; the global
+//! histogram gets the cities' counts). At the window's close each bucket
+//! touched is added to the histograms with `record_n`, so their counts are
+//! the same, bucket for bucket, as if every latency had been recorded into
+//! each of them, and so are their percentiles. Memory is as much again as
+//! the city and region histograms take (a counter per bucket up to the
+//! largest latency: about 18,000 for a minute), whatever the duration.
+
 /// Sub-buckets per half bucket, as a power of two, for three significant
 /// digits: HdrHistogram uses 2,048 sub-buckets (the least power of two
 /// above 2 × 10^3), of which the upper half is new in each bucket.
@@ -43,12 +44,6 @@ fn lowest_value(index: usize) -> u64 {
 }
 
 /// One series' counts in the open window.
-/// The lowest value of the bucket `value` falls in.
-#[cfg(test)]
-pub(super) fn lowest_equivalent(value: u64) -> u64 {
-    lowest_value(index_of(value))
-}
-
 #[derive(Default, Clone)]
 struct Counts {
     /// Counts by HdrHistogram bucket index; grown on demand.
@@ -83,10 +78,13 @@ impl WindowLatencies {
 
     /// Counts one latency of `us` microseconds in series `a` and, if
     /// given, `b`.
-    /// Counts a latency of `us` microseconds in `series`.
     #[inline]
-    pub(super) fn record(&mut self, us: u64, series: usize) {
-        self.series[series].bump(index_of(us));
+    pub(super) fn record(&mut self, us: u64, a: usize, b: Option<usize>) {
+        let i = index_of(us);
+        self.series[a].bump(i);
+        if let Some(b) = b {
+            self.series[b].bump(i);
+        }
     }
 
     /// Hands each bucket of `series` to `each` as (its lowest value,
@@ -143,7 +141,7 @@ mod tests {
         let mut w = WindowLatencies::new(2);
         for (k, &v) in values.iter().enumerate() {
             direct.record(v).unwrap();
-            w.record(v, k % 2);
+            w.record(v, k % 2, None);
         }
         let mut drained = Histogram::<u64>::new(3).unwrap();
         for series in [0, 1] {

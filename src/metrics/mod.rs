@@ -349,12 +349,7 @@ impl Gauge {
 
 /// Latencies of the requests of one (city, region) pair, in a compact log
 /// histogram: eight buckets per power of two of microseconds (values under
-/// 8 us exact), so a median is within 4.5 %. Kept for the run's totals only,
-/// and fed when a window closes from the pair's bucket counts of
-/// [`WindowLatencies`], by each bucket's lowest value: a bucket of three
-/// significant digits never straddles one of these (eight per power of
-/// two), so that value falls where every latency it holds would (a test
-/// checks it).
+/// 8 us exact), so a median is within 4.5 %. Kept for the run's totals only.
 #[derive(Clone)]
 struct PairLatency {
     counts: Vec<u32>,
@@ -383,14 +378,13 @@ impl PairLatency {
         lower as f64 + (1u64 << (e - 3)) as f64 / 2.0
     }
 
-    /// Counts `n` latencies of `us` microseconds.
-    fn record_n(&mut self, us: u64, n: u64) {
+    fn record(&mut self, us: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; Self::BUCKETS];
         }
         let c = &mut self.counts[Self::bucket(us)];
-        *c = c.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
-        self.n += n;
+        *c = c.saturating_add(1);
+        self.n += 1;
     }
 
     fn median_ms(&self) -> Option<f64> {
@@ -452,7 +446,7 @@ impl Metrics {
             flows_window: vec![0; pairs],
             flows_total: vec![0; pairs],
             pair_latency: vec![PairLatency { counts: Vec::new(), n: 0 }; pairs],
-            window_latency: WindowLatencies::new(pairs + cities.len()),
+            window_latency: WindowLatencies::new(cities.len() + regions.len()),
             instances: vec![Gauge::ZERO; regions.len()],
             instances_all: Gauge::ZERO,
             ejected_now: vec![0; regions.len()],
@@ -522,40 +516,30 @@ impl Metrics {
             self.flows_window[p] += 1;
         }
         if outcome == Outcome::Ok {
-            // Its pair's series, or its city's when no region answered (a CDN hit).
-            let series = pair.unwrap_or(self.n_cities * self.n_regions + city as usize);
-            self.window_latency.record(latency_ns.div_ceil(1000), series);
+            let us = latency_ns.div_ceil(1000);
+            let series = |r: u32| self.n_cities + r as usize;
+            self.window_latency.record(us, city as usize, region.map(series));
+            if let Some(p) = pair {
+                self.pair_latency[p].record(us);
+            }
         }
     }
 
-    /// Adds the open window's latencies to its scopes' histograms, where a
-    /// latency counts as at least 1 us: each (city, region) pair's to its
-    /// city's, its region's and the global one, and to the pair's totals
-    /// (`flows.csv`); those no region answered (CDN hits) to their city's
-    /// and the global one.
+    /// Adds the open window's latencies (by city, then by region) to its
+    /// scopes' histograms, where a latency counts as at least 1 us; the
+    /// global histogram gets the cities'.
     fn drain_latencies(&mut self) {
-        let pairs = self.n_cities * self.n_regions;
-        let (window, pair_latency) = (&mut self.window, &mut self.pair_latency);
-        for s in 0..pairs + self.n_cities {
-            let (city, region) = if s < pairs {
-                (s / self.n_regions, Some(s % self.n_regions))
-            } else {
-                (s - pairs, None)
-            };
-            let region_scope = region.map(|r| 1 + self.n_cities + r);
+        let (global, rest) = self.window.split_first_mut().expect("the global scope");
+        for (s, scope) in rest.iter_mut().enumerate() {
+            let of_city = s < self.n_cities;
             self.window_latency.drain(s, |us, n| {
                 let v = us.max(1);
-                for scope in [Some(0), Some(1 + city), region_scope].into_iter().flatten() {
-                    let h = &mut window[scope].latency_us;
+                let into = [Some(&mut *scope), of_city.then_some(&mut *global)];
+                for a in into.into_iter().flatten() {
                     // Auto-resizing: fails only if the range would overflow usize.
-                    if h.record_n(v, n).is_err() {
-                        h.saturating_record_n(v, n);
+                    if a.latency_us.record_n(v, n).is_err() {
+                        a.latency_us.saturating_record_n(v, n);
                     }
-                }
-                if s < pairs {
-                    // The bucket's lowest value lies in the same pair bucket
-                    // as every latency it holds (see `PairLatency`).
-                    pair_latency[s].record_n(us, n);
                 }
             });
         }
@@ -871,23 +855,10 @@ mod tests {
         }
         let mut p = PairLatency { counts: Vec::new(), n: 0 };
         for us in [10_000, 20_000, 30_000] {
-            p.record_n(us, 1);
+            p.record(us);
         }
         let m = p.median_ms().unwrap();
         assert!((m / 20.0 - 1.0).abs() < 0.045, "{m}");
-    }
-
-    #[test]
-    fn a_window_bucket_lies_within_one_pair_bucket() {
-        let mut next = crate::engine::rng::xorshift(5);
-        let spread = (0..200_000).map(|_| {
-            let x = next();
-            x >> (x % 44 + 20)
-        });
-        for us in (0..70_000).chain(spread).chain([u64::from(u32::MAX), 1 << 45]) {
-            let lowest = latency::lowest_equivalent(us);
-            assert_eq!(PairLatency::bucket(lowest), PairLatency::bucket(us), "{us} us, bucket from {lowest}");
-        }
     }
 
     fn metrics() -> Metrics {
