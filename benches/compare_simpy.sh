@@ -24,7 +24,8 @@ trap 'rm -rf "$out"' EXIT
 negsim_runs() {
   for _ in 1 2 3; do
     ./target/release/negsim run scenarios/mmc-validation.toml --duration "${horizon}s" -o "$out" --quiet --force
-    python3 -c "import json; r = json.load(open('$out/run.json')); print(r['requests'], r['requests_per_wall_s'])" >> "$out/negsim.txt"
+    python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print(r['requests'], r['requests_per_wall_s'])" \
+      "$out/run.json" >> "$out/negsim.txt"
   done
 }
 negsim_runs

@@ -352,7 +352,7 @@ pub fn run(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
 }
 
 /// [`run`] with every answer carried by its own event: none is handled
-/// ahead of the clock (see `answer_to_edge` and `lb_answer_at`). Slower,
+/// ahead of the clock (see `answer_to_edge` and `lb_answer`). Slower,
 /// and meant to give the same results as [`run`] to the bit: the tests
 /// compare the two to check that those shortcuts are exact.
 pub fn run_event_by_event(sc: &Scenario, sink: &mut dyn WindowSink) -> RunResult {
@@ -933,9 +933,9 @@ impl<'s> Simulation<'s> {
             }
             return q.schedule(at, Event::EdgeBack { req, epoch, status: answer });
         }
-        // What `on_edge_back` and `end_try` do for a success, as of `at`,
-        // and `lb_answer_at` after them: the answer reaches the user at
-        // `at_user`, where it settles (checked above).
+        // What `on_edge_back` and `end_try` do for a success, and
+        // `lb_answer` after them, as of `at`: the answer reaches the user
+        // at `at_user`, where it settles (checked above).
         if self.sc.load_balancer.outlier.enabled {
             self.cities[city as usize].edge.observe(region, Verdict::Success);
         }
@@ -958,19 +958,14 @@ impl<'s> Simulation<'s> {
     }
 
     /// The load balancer answers the user for the current attempt, now.
-    fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
-        self.lb_answer_at(q, q.now(), req, answer);
-    }
-
-    /// The load balancer answers the user for the current attempt at
-    /// `now` (the present, or a later instant for an answer handled at the
-    /// edge ahead of the clock).
     ///
     /// The answer reaches the user half an access round trip later: at
     /// once, as of that instant, when [`Self::settles_at_user`] allows (a
-    /// success only ends the request), else by a `ClientBack` event.
-    fn lb_answer_at(&mut self, q: &mut EventQueue<Event>, now: SimTime, req: u32, answer: u16) {
-        let at = self.close_attempt(now, req);
+    /// success only ends the request), else by a `ClientBack` event. (A
+    /// success that reaches the edge ahead of the clock goes the same way
+    /// in `answer_to_edge`.)
+    fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
+        let at = self.close_attempt(q.now(), req);
         let status = status::visible(answer);
         if self.settles_at_user(req, status, at) {
             return self.client_receive(q, at, req, status);

@@ -5,7 +5,7 @@
 
 use crate::support::{assert_conservation, assert_same_figures, run, run_event_by_event, scenario};
 use negsim::geo;
-use negsim::metrics::ScopeKind;
+use negsim::metrics::{Row, ScopeKind};
 use proptest::prelude::*;
 use std::fmt::Write as _;
 
@@ -164,9 +164,17 @@ proptest! {
         for (_, rows, _) in &windows.windows {
             assert_conservation(rows);
         }
-        let global = &res.rows[0];
-        let by_cities: u64 = res.rows.iter().filter(|r| r.scope == ScopeKind::City).map(|r| r.requests).sum();
-        prop_assert_eq!(by_cities, global.requests);
+        // The global row counts what its cities count, in every window
+        // and in the totals (its counts are summed from theirs when a
+        // window closes: nothing may count in it alone).
+        for rows in windows.windows.iter().map(|(_, rows, _)| rows).chain([&res.rows]) {
+            let counts = |r: &Row| [r.requests, r.ok, r.rejected, r.errors, r.timeouts, r.attempts];
+            let mut by_cities = [0; 6];
+            for r in rows.iter().filter(|r| r.scope == ScopeKind::City) {
+                by_cities.iter_mut().zip(counts(r)).for_each(|(sum, n)| *sum += n);
+            }
+            prop_assert_eq!(by_cities, counts(&rows[0]));
+        }
 
         // Latency is never below the backbone round trip to the closest region.
         for (ci, c) in sc.cities.iter().enumerate().filter(|_| !s.no_network) {
