@@ -252,7 +252,9 @@ impl Acc {
         *self = Acc { latency_us: h, ..Acc::new() };
     }
 
-    fn merge_into(&self, total: &mut Acc) {
+    /// Adds the counts of requests and attempts (what every city counts
+    /// of its own) to `total`.
+    fn add_request_counts(&self, total: &mut Acc) {
         total.requests += self.requests;
         total.ok += self.ok;
         total.rejected += self.rejected;
@@ -261,6 +263,10 @@ impl Acc {
         total.attempts += self.attempts;
         total.cross += self.cross;
         total.latency_sum_ns += self.latency_sum_ns;
+    }
+
+    fn merge_into(&self, total: &mut Acc) {
+        self.add_request_counts(total);
         // Both auto-resize, so adding cannot fail for want of range.
         let _ = total.latency_us.add(&self.latency_us);
         total.queue_wait_sum_ns += self.queue_wait_sum_ns;
@@ -639,14 +645,7 @@ impl Metrics {
         // per request (`attempt`, `outcome`).
         let (global, rest) = self.window.split_first_mut().expect("the global scope");
         for a in &rest[..self.n_cities] {
-            global.requests += a.requests;
-            global.ok += a.ok;
-            global.rejected += a.rejected;
-            global.errors += a.errors;
-            global.timeouts += a.timeouts;
-            global.attempts += a.attempts;
-            global.cross += a.cross;
-            global.latency_sum_ns += a.latency_sum_ns;
+            a.add_request_counts(global);
         }
     }
 
