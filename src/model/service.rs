@@ -71,7 +71,7 @@ use crate::engine::rng::{Rng, stream};
 use crate::engine::time::{NS_PER_S, ceil_ns, round_ns};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::dist::Sampler;
-use crate::scenario::{Billing, InitialInstances, Outage, OutageKind, Pricing, Region};
+use crate::scenario::{Billing, InitialInstances, Outage, OutageKind, Pricing, Region, ServiceConfig};
 use rand::RngExt;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -250,12 +250,24 @@ impl LoadBuckets {
     }
 }
 
+/// Whether nothing reads a region's load and busy-vCPU integrals, so that
+/// they need not be kept: the service's instance count is fixed
+/// (`min_instances` is `max_instances`), and the autoscaler wants the
+/// region's cap whatever they say (`desired` clamps to
+/// `[min(min_instances, cap), cap]`, and the cap never exceeds
+/// `max_instances`). Nothing else reads them.
+fn unread(s: &ServiceConfig) -> bool {
+    s.min_instances >= s.max_instances
+}
+
 /// A value integrated over time, for the autoscaler's trailing averages.
 #[derive(Clone, Copy, Default)]
 struct Integral {
     value: f64,
     area: f64,
     at: SimTime,
+    /// Nothing reads it (see [`unread`]): `add` counts nothing.
+    unread: bool,
 }
 
 impl Integral {
@@ -268,6 +280,9 @@ impl Integral {
 
     #[inline]
     fn add(&mut self, now: SimTime, delta: f64) {
+        if self.unread {
+            return;
+        }
         let v = self.value + delta;
         self.set(now, v);
     }
@@ -326,9 +341,9 @@ pub(super) struct RegionState {
     latency: Vec<Sampler>,
     cap: u32,
     cold_multiplier: f64,
-    /// Requests at the region (in flight and pending).
+    /// Requests at the region (in flight and pending), for the autoscaler.
     requests: Integral,
-    /// vCPUs busy.
+    /// vCPUs busy, for the autoscaler.
     busy_cpu: BusyVcpus,
     /// (seconds, requests area, busy area) at each autoscaler tick.
     history: VecDeque<(f64, f64, f64)>,
@@ -382,8 +397,8 @@ impl RegionState {
             latency: Vec::new(),
             cap: s.max_instances,
             cold_multiplier: 1.0,
-            requests: Integral::default(),
-            busy_cpu: BusyVcpus::default(),
+            requests: Integral { unread: unread(s), ..Integral::default() },
+            busy_cpu: BusyVcpus { unread: unread(s), ..BusyVcpus::default() },
             history: VecDeque::new(),
         };
         // Seed the trailing averages with the expected load (steady start)
@@ -466,6 +481,8 @@ struct BusyVcpus {
     whole_ns: i128,
     saturated_ns: i128,
     at: SimTime,
+    /// Nothing reads it (see [`unread`]): `change` counts nothing.
+    unread: bool,
 }
 
 impl BusyVcpus {
@@ -473,6 +490,9 @@ impl BusyVcpus {
     /// parts at `t`, which may be earlier than changes already counted.
     #[inline]
     fn change(&mut self, t: SimTime, cpu: f64, before: u32, after: u32) {
+        if self.unread {
+            return;
+        }
         let parts = |n: u32| if f64::from(n) <= cpu { (i64::from(n), 0) } else { (0, 1) };
         let ((w0, s0), (w1, s1)) = (parts(before), parts(after));
         let (dw, ds) = (w1 - w0, s1 - s0);
@@ -1372,7 +1392,7 @@ impl Simulation<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{BusyVcpus, cpu_share};
+    use super::{BusyVcpus, RegionState, cpu_share};
     use crate::engine::SimTime;
     use crate::engine::rng::stream;
     use rand::RngExt;
@@ -1418,6 +1438,41 @@ mod tests {
             assert!((a - expected / 1e9).abs() <= 1e-9 * a, "cpu {cpu}: {a} against {}", expected / 1e9);
             assert_eq!((in_order.whole, in_order.saturated), (late.whole, late.saturated));
         }
+    }
+
+    /// Why a fixed-size service keeps no load or busy-vCPU integrals: its
+    /// autoscaler wants the region's cap whatever they would say, for
+    /// every cap an outage can set (from zero to `max_instances`). A
+    /// service that can scale does follow them.
+    #[test]
+    fn a_fixed_size_service_wants_its_cap_whatever_the_load() {
+        let toml = |min: u32, max: u32| {
+            format!(
+                "[simulation]\nduration = \"1m\"\n[service]\nmin_instances = {min}\nmax_instances = {max}\n\
+                 [[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\nrps = 10.0\n"
+            )
+        };
+        let region = |min: u32, max: u32| {
+            let text = toml(min, max);
+            let sc = crate::scenario::from_str(std::path::Path::new("t.toml"), &text, &Default::default())
+                .unwrap()
+                .scenario;
+            RegionState::new(&sc.regions[0], &sc.pricing, 1, sc.simulation.initial_instances, 10.0)
+        };
+        let mut rng = stream(3, "loads");
+        let mut fixed = region(6, 6);
+        assert!(fixed.requests.unread && fixed.busy_cpu.unread);
+        for cap in 0..=6 {
+            fixed.cap = cap;
+            for _ in 0..1000 {
+                let (load, busy) = (rng.random_range(0.0..1e4), rng.random_range(0.0..1e3));
+                assert_eq!(fixed.desired(load, busy), cap, "load {load}, busy {busy}");
+            }
+        }
+        let scaling = region(1, 6);
+        assert!(!scaling.requests.unread && !scaling.busy_cpu.unread);
+        assert_eq!(scaling.desired(0.0, 0.0), 1);
+        assert_eq!(scaling.desired(1e4, 0.0), 6);
     }
 
     #[test]
