@@ -839,8 +839,11 @@ impl Simulation<'_> {
         let wait = now.since(j.arrived);
         self.metrics.queue_wait(now, region, wait);
         if j.cpu_ns > 0.0 {
-            self.settle_lone(now, region, i);
-            self.materialize(region, i);
+            // Only a lone CPU part needs settling or making ordinary.
+            if self.regions[region as usize].insts[i as usize].lone != NONE {
+                self.settle_lone(now, region, i);
+                self.materialize(region, i);
+            }
             if self.regions[region as usize].insts[i as usize].cpu_jobs == 0
                 && self.cpu_done_at != (region, i)
             {
