@@ -78,7 +78,7 @@ impl WindowLatencies {
 
     /// Counts one latency of `us` microseconds in series `a` and, if
     /// given, `b`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn record(&mut self, us: u64, a: usize, b: Option<usize>) {
         let i = index_of(us);
         self.series[a].bump(i);

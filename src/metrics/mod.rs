@@ -384,6 +384,7 @@ impl PairLatency {
         lower as f64 + (1u64 << (e - 3)) as f64 / 2.0
     }
 
+    #[inline(always)]
     fn record(&mut self, us: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; Self::BUCKETS];

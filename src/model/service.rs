@@ -218,6 +218,7 @@ impl LoadBuckets {
         }
     }
 
+    #[inline(always)]
     fn remove(&mut self, insts: &mut [Instance], i: u32) {
         let pos = insts[i as usize].bucket_pos;
         if pos == NONE {
@@ -631,6 +632,7 @@ impl Simulation<'_> {
     /// `min_instances` minus the busy ones, at most the idle ones), under
     /// instance-based billing every instance it has. Called before every
     /// change of its instance or busy counts, and at window boundaries.
+    #[inline(always)]
     fn accrue(&mut self, now: SimTime, region: u32) {
         let reg = &mut self.regions[region as usize];
         let dt = now.since(reg.accrued_at);
@@ -901,7 +903,7 @@ impl Simulation<'_> {
 
     /// Ends instance `i`'s lone CPU part if it is due by `now`, as of its
     /// end: what `on_cpu_done` does then for an instance's only CPU part.
-    #[inline]
+    #[inline(always)]
     fn settle_lone(&mut self, now: SimTime, region: u32, i: u32) {
         let reg = &mut self.regions[region as usize];
         let inst = &mut reg.insts[i as usize];

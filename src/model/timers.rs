@@ -54,6 +54,7 @@ impl TimerLists {
     /// than the deadline of the list's current tail. Returns `true` when the
     /// list was not armed: the caller must then schedule a timer event at
     /// `due` and the list counts as armed.
+    #[inline(always)]
     pub fn push(&mut self, list: u32, id: u32, due: SimTime) -> bool {
         let i = id as usize;
         if self.links.len() <= i {
@@ -88,7 +89,7 @@ impl TimerLists {
     }
 
     /// Removes `id` from whatever list holds it; no-op if none does.
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, id: u32) {
         let Some(link) = self.links.get(id as usize).copied() else {
             return;
@@ -129,6 +130,7 @@ impl TimerLists {
     }
 
     /// Removes and returns the first id of `list`.
+    #[inline(always)]
     pub fn pop_front(&mut self, list: u32) -> Option<u32> {
         let id = self.front(list)?;
         self.remove(id);

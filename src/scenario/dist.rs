@@ -153,7 +153,7 @@ impl Sampler {
     }
 
     /// One draw, rounded to whole nanoseconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample_ns(&self, rng: &mut Rng) -> u64 {
         let x = self.sample_f64(rng);
         // Saturating conversion: `as` clamps huge values and maps NaN to 0.
