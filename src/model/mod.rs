@@ -977,6 +977,7 @@ impl<'s> Simulation<'s> {
     /// The load balancer's side of answering the current attempt of `req`
     /// at `now`: the attempt leaves its lists and its region, and is
     /// charged for. Returns when the answer reaches the user.
+    #[inline(always)]
     fn close_attempt(&mut self, now: SimTime, req: u32) -> SimTime {
         self.lb_timers.remove(req);
         self.try_timers.remove(req);
@@ -1062,6 +1063,7 @@ impl<'s> Simulation<'s> {
     /// If the current try's job is still queued at its region, it leaves the
     /// queue: the region's front end sees the stream closed. A job already on
     /// an instance runs on (the container is not told) and its answer is dropped.
+    #[inline(always)]
     fn detach_job(&mut self, now: SimTime, req: u32) {
         let job = std::mem::replace(&mut self.reqs[req].job, NONE);
         if job != NONE {

@@ -655,6 +655,7 @@ impl Simulation<'_> {
     /// Charges instance `i`'s billable time up to `now` ([`billed_ns`]:
     /// rounded up when the period is `closing`, whole granules at a window
     /// boundary), so each window carries the cost of the time it saw.
+    #[inline(always)]
     fn bill(&mut self, now: SimTime, region: u32, i: u32, closing: bool) {
         if closing {
             self.accrue(now, region);
