@@ -1237,6 +1237,7 @@ impl Simulation<'_> {
         let load = (reg.requests.area - a0) / span;
         let busy = (busy_area - b0) / span;
         let desired = reg.desired(load, busy);
+        debug_assert!(!reg.requests.unread || desired == reg.cap, "a fixed-size service wants its cap");
         let mut current = reg.n_starting + reg.n_active;
         while current < desired {
             if let Some(i) = self.reuse_idle(region) {
@@ -1448,34 +1449,60 @@ mod tests {
 
     /// Why a fixed-size service keeps no load or busy-vCPU integrals: its
     /// autoscaler wants the region's cap whatever they would say, for
-    /// every cap an outage can set (from zero to `max_instances`). A
-    /// service that can scale does follow them.
+    /// every cap `capacity` outages can set, alone or overlapping, above
+    /// `max_instances` too (the cap never exceeds it). A service that can
+    /// scale does follow them.
     #[test]
     fn a_fixed_size_service_wants_its_cap_whatever_the_load() {
         let toml = |min: u32, max: u32| {
-            format!(
+            let mut text = format!(
                 "[simulation]\nduration = \"1m\"\n[service]\nmin_instances = {min}\nmax_instances = {max}\n\
                  [[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\nrps = 10.0\n"
-            )
+            );
+            for cap in [0, 2, 4, 9] {
+                text += &format!(
+                    "[[outage]]\nregion = \"us-central1\"\nstart = \"10s\"\nduration = \"10s\"\n\
+                     kind = \"capacity\"\nmax_instances = {cap}\n"
+                );
+            }
+            text
         };
-        let region = |min: u32, max: u32| {
+        let load = |min: u32, max: u32| {
             let text = toml(min, max);
-            let sc = crate::scenario::from_str(std::path::Path::new("t.toml"), &text, &Default::default())
+            crate::scenario::from_str(std::path::Path::new("t.toml"), &text, &Default::default())
                 .unwrap()
-                .scenario;
+                .scenario
+        };
+        let region = |sc: &crate::scenario::Scenario| {
             RegionState::new(&sc.regions[0], &sc.pricing, 1, sc.simulation.initial_instances, 10.0)
         };
         let mut rng = stream(3, "loads");
-        let mut fixed = region(6, 6);
+        let sc = load(6, 6);
+        let mut fixed = region(&sc);
         assert!(fixed.requests.unread && fixed.busy_cpu.unread);
-        for cap in 0..=6 {
-            fixed.cap = cap;
+        // Outages 3 (a cap of 9), 2 (4), 1 (2) and 0 (0) start in turn and
+        // end in another order: caps 6, 6, 4, 2, 0, 0, 2, 4, 6.
+        let steps =
+            [(3, true), (2, true), (1, true), (0, true), (3, false), (0, false), (1, false), (2, false)];
+        let mut caps = vec![fixed.cap];
+        for (idx, starting) in steps {
+            fixed.set_outage(&sc.outages, idx, starting);
+            caps.push(fixed.cap);
+        }
+        assert_eq!(caps, [6, 6, 4, 2, 0, 0, 2, 4, 6]);
+        for (idx, starting) in steps {
+            fixed.set_outage(&sc.outages, idx, starting);
             for _ in 0..1000 {
                 let (load, busy) = (rng.random_range(0.0..1e4), rng.random_range(0.0..1e3));
-                assert_eq!(fixed.desired(load, busy), cap, "load {load}, busy {busy}");
+                assert_eq!(
+                    fixed.desired(load, busy),
+                    fixed.cap,
+                    "cap {}, load {load}, busy {busy}",
+                    fixed.cap
+                );
             }
         }
-        let scaling = region(1, 6);
+        let scaling = region(&load(1, 6));
         assert!(!scaling.requests.unread && !scaling.busy_cpu.unread);
         assert_eq!(scaling.desired(0.0, 0.0), 1);
         assert_eq!(scaling.desired(1e4, 0.0), 6);
