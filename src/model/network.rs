@@ -114,7 +114,7 @@ impl Network {
 
     /// Draws one attempt's access round trip and its setup time: returns
     /// `(access_rtt_ns, client_to_edge_ns)`, the latter including any handshakes.
-    #[inline]
+    #[inline(always)]
     pub fn sample_access(&self, rng: &mut Rng) -> (u64, u64) {
         let rtt = self.access.sample_ns(rng);
         let handshake = self.new_connection_ratio > 0.0 && rng.random::<f64>() < self.new_connection_ratio;

@@ -800,6 +800,7 @@ impl Simulation<'_> {
     }
 
     /// Makes the most recently idled instance active again, if any.
+    #[inline(always)]
     fn reuse_idle(&mut self, region: u32) -> Option<u32> {
         let reg = &mut self.regions[region as usize];
         while let Some((i, epoch)) = reg.idle.pop() {
