@@ -374,6 +374,33 @@ fn outage_kinds_latency_capacity_and_cold_start() {
     assert!(sydney_p50(&slow.rows) < 100.0);
 }
 
+/// A service with a fixed number of instances (`min_instances` equal to
+/// `max_instances`) keeps no load or busy-vCPU averages: its autoscaler
+/// wants the region's cap whatever they say. Through a `capacity` outage
+/// it keeps exactly the cap and gets its instances back when the outage
+/// ends, and through a `down` outage it loses them all and starts them
+/// again; settled ahead of the clock or event by event, the same figures.
+#[test]
+fn a_fixed_size_service_follows_its_cap_through_outages() {
+    let window_row = |w: &CollectWindows, second: usize| {
+        w.windows[second].1.iter().find(|r| r.name == "australia-southeast1").unwrap().clone()
+    };
+    let fixed = |outage: &str| {
+        scenario(
+            &two_continents(outage, "", "")
+                .replace("[service]\ncpu_time", "[service]\nmin_instances = 4\nmax_instances = 4\ncpu_time"),
+        )
+    };
+    for (outage, during) in [("kind = \"capacity\"\nmax_instances = 2", 2), ("kind = \"down\"", 0)] {
+        let sc = fixed(outage);
+        let (res, w) = run(&sc);
+        assert_conservation(&res.rows);
+        let instances = |second| window_row(&w, second).instances_max.unwrap();
+        assert_eq!([instances(50), instances(90), instances(150)], [4, during, 4], "{outage}");
+        assert_same_figures(&(res, w), &run_event_by_event(&sc));
+    }
+}
+
 #[test]
 fn the_outage_drill_tells_the_story() {
     let sc = example("outage-drill.toml");
