@@ -382,9 +382,6 @@ fn outage_kinds_latency_capacity_and_cold_start() {
 /// again; settled ahead of the clock or event by event, the same figures.
 #[test]
 fn a_fixed_size_service_follows_its_cap_through_outages() {
-    let window_row = |w: &CollectWindows, second: usize| {
-        w.windows[second].1.iter().find(|r| r.name == "australia-southeast1").unwrap().clone()
-    };
     let fixed = |outage: &str| {
         scenario(
             &two_continents(outage, "", "")
@@ -395,7 +392,9 @@ fn a_fixed_size_service_follows_its_cap_through_outages() {
         let sc = fixed(outage);
         let (res, w) = run(&sc);
         assert_conservation(&res.rows);
-        let instances = |second| window_row(&w, second).instances_max.unwrap();
+        let instances = |second: usize| {
+            row(&w.windows[second].1, ScopeKind::Region, "australia-southeast1").instances_max.unwrap()
+        };
         assert_eq!([instances(50), instances(90), instances(150)], [4, during, 4], "{outage}");
         assert_same_figures(&(res, w), &run_event_by_event(&sc));
     }
