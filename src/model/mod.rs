@@ -194,6 +194,16 @@ struct Request {
     attack: u32,
 }
 
+impl Request {
+    /// When an answer that leaves the edge at `at` reaches the user: the
+    /// way back of the access round trip later, its longer half (the way
+    /// there, `send_attempt`'s, is the shorter).
+    #[inline]
+    fn reaches_user(&self, at: SimTime) -> SimTime {
+        at.plus(self.access_rtt_ns - self.access_rtt_ns / 2)
+    }
+}
+
 /// Per-city state: its users and its edge.
 struct CityState {
     traffic: Traffic,
@@ -920,9 +930,7 @@ impl<'s> Simulation<'s> {
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
         let path = city as usize * self.regions.len() + region as usize;
-        // The user receives it half an access round trip after the edge.
-        let rtt = self.reqs[req].access_rtt_ns;
-        let at_user = at.plus(rtt - rtt / 2);
+        let at_user = self.reqs[req].reaches_user(at);
         let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
             && at < self.lb_timers.armed_at(0)
@@ -987,7 +995,7 @@ impl<'s> Simulation<'s> {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.try_in_flight = false;
-        now.plus(r.access_rtt_ns - r.access_rtt_ns / 2)
+        r.reaches_user(now)
     }
 
     fn verdict(answer: u16) -> Verdict {
