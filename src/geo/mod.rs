@@ -13,7 +13,9 @@
 //! The default inflation of 1.5 sits in that range. The last mile is
 //! modelled separately by the sampled `access_rtt`.
 
+pub mod backbone;
 pub mod cities;
+pub mod edges;
 pub mod regions;
 
 /// Mean Earth radius in kilometres (IUGG).
