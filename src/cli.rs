@@ -129,6 +129,23 @@ enum Command {
     Regions,
     /// List the built-in cities.
     Cities,
+    /// List Google's edge metros, where users enter Google's network.
+    Edges,
+    /// Print the backbone round trip from a place to every built-in region,
+    /// and where each figure comes from.
+    ///
+    /// FROM is a region (us-central1), a built-in city (Tokyo) or a point
+    /// (35.68,139.69). From a city or point: the edge its users enter at,
+    /// the fixed leg to it, and each region's round trip from that edge.
+    /// Hold the figures against your own measurements (a gcping run, say).
+    Latency {
+        /// A region, a built-in city, or LAT,LON.
+        from: String,
+        /// The backbone model: measured (the default), route (the data
+        /// switched off) or geo (the great circle times 1.5).
+        #[arg(long, default_value = "measured", value_parser = ["measured", "route", "geo"])]
+        model: String,
+    },
 }
 
 fn parse_duration_arg(text: &str) -> Result<u64, String> {
@@ -167,6 +184,8 @@ pub fn main() -> ExitCode {
         }
         Command::Regions => list_regions().map_err(|e| Failure::RunFailed(e.into())),
         Command::Cities => list_cities().map_err(|e| Failure::RunFailed(e.into())),
+        Command::Edges => quiet_on_closed_pipe(list_edges()).map_err(|e| Failure::RunFailed(e.into())),
+        Command::Latency { from, model } => latency(&from, &model),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -202,6 +221,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
 fn routing_summary(sc: &Scenario) -> String {
     let net = model::network::Network::new(sc);
     let mut s = String::from("# Routing: each city's edge sends to its closest region not ejected.\n");
+    s.push_str("# Round trips from the city's edge over the backbone; (via EDGE, +leg) when the edge is elsewhere.\n");
     s.push_str(&format!(
         "# {} cities, {} regions, about {:.3e} requests.\n",
         sc.cities.len(),
@@ -215,10 +235,20 @@ fn routing_summary(sc: &Scenario) -> String {
             .take(3)
             .map(|&r| {
                 let rtt = net.rtt_ns(i as u32, r) as f64 / NS_PER_MS as f64;
-                format!("{} ({rtt:.1} ms)", sc.regions[r as usize].name)
+                format!(
+                    "{} ({rtt:.1} ms, {})",
+                    sc.regions[r as usize].name,
+                    net.origin(i as u32, r).describe()
+                )
             })
             .collect();
-        s.push_str(&format!("#   {:<16} -> {}\n", c.name, parts.join(", then ")));
+        let edge = &sc.edge_locations[c.edge];
+        let via = if edge.name == c.name {
+            String::new()
+        } else {
+            format!(" (via {}, +{:.1} ms)", edge.name, net.leg_ns(i as u32) as f64 / NS_PER_MS as f64)
+        };
+        s.push_str(&format!("#   {:<16} -> {}{via}\n", c.name, parts.join(", then ")));
     }
     s
 }
@@ -642,6 +672,103 @@ fn list_regions() -> std::io::Result<()> {
         writeln!(out, "{:<26} {:>8.2} {:>9.2}  {:<4} {}", r.name, r.lat, r.lon, r.tier, r.location)?;
     }
     Ok(())
+}
+
+fn list_edges() -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<18} {:<7} {:>8} {:>9}", "edge", "country", "lat", "lon")?;
+    for e in geo::edges::edges() {
+        writeln!(out, "{:<18} {:<7} {:>8.2} {:>9.2}", e.name, e.country, e.lat, e.lon)?;
+    }
+    Ok(())
+}
+
+/// `negsim latency FROM`: round trips from a place to every built-in region.
+fn latency(from: &str, model: &str) -> Result<(), Failure> {
+    use model::network::Model;
+    use scenario::{EdgePlacement, Network, NetworkModel};
+    let net = Network {
+        model: match model {
+            "route" => NetworkModel::Route,
+            "geo" => NetworkModel::Geo,
+            _ => NetworkModel::Measured,
+        },
+        fiber_km_per_ms: 200.0,
+        route_inflation: 1.5,
+        edges: EdgePlacement::Google,
+        access_rtt: scenario::dist::DistSpec::Constant { value_ns: 0 },
+        new_connection_ratio: 0.0,
+        handshake_rtts: 0,
+    };
+    let m = Model::new(&net);
+    let point = from
+        .split_once(',')
+        .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)));
+    let (site, header) = if let Some(r) = geo::regions::find(from) {
+        (
+            m.site(r.lat, r.lon, Some(r.country), Some(r.name)),
+            format!("From region {} ({})", r.name, r.location),
+        )
+    } else {
+        let (lat, lon, name) = match (geo::cities::find(from), point) {
+            (Some(c), _) => (c.lat, c.lon, c.name.to_string()),
+            (None, Some((lat, lon))) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
+                (lat, lon, format!("{lat},{lon}"))
+            }
+            _ => {
+                let mut names: Vec<&str> = geo::regions::REGIONS.iter().map(|r| r.name).collect();
+                names.extend(geo::cities::CITIES.iter().map(|c| c.name));
+                return Err(Failure::BadInput(anyhow::anyhow!(
+                    "\"{}\" is not a built-in region, a built-in city or LAT,LON (degrees, e.g. 35.68,139.69){}",
+                    from.escape_debug(),
+                    scenario::diag::hint(from, &names)
+                )));
+            }
+        };
+        let edge = geo::edges::edges()
+            .iter()
+            .min_by(|a, b| {
+                let d = |e: &geo::edges::BuiltinEdge| geo::great_circle_km(lat, lon, e.lat, e.lon);
+                d(a).total_cmp(&d(b))
+            })
+            .expect("the edge list is not empty");
+        let leg = m.access_leg_ms((lat, lon), (edge.lat, edge.lon));
+        let km = geo::great_circle_km(lat, lon, edge.lat, edge.lon);
+        (
+            m.site(edge.lat, edge.lon, Some(&edge.country), None),
+            format!(
+                "From {name}: users enter Google's network at the {} edge ({km:.0} km, {leg:.1} ms of round trip to it, not counted below)",
+                edge.name
+            ),
+        )
+    };
+    let mut rows: Vec<(f64, &str, String)> = geo::regions::REGIONS
+        .iter()
+        .map(|r| {
+            let (ms, origin) = m.rtt_ms(&site, &m.site(r.lat, r.lon, Some(r.country), Some(r.name)));
+            (ms, r.name, origin.describe())
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+    let mut out = std::io::stdout().lock();
+    let write = |out: &mut std::io::StdoutLock<'_>| -> std::io::Result<()> {
+        writeln!(out, "{header}; model \"{model}\".")?;
+        writeln!(out, "{:<24} {:>9}  source", "region", "rtt_ms")?;
+        for (ms, name, origin) in &rows {
+            writeln!(out, "{name:<24} {ms:>9.1}  {origin}")?;
+        }
+        Ok(())
+    };
+    quiet_on_closed_pipe(write(&mut out)).map_err(|e| Failure::RunFailed(e.into()))
+}
+
+/// A listing cut short by a closed pipe (`| head`) ends quietly, as other
+/// Unix tools do.
+fn quiet_on_closed_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 fn list_cities() -> std::io::Result<()> {

@@ -34,7 +34,9 @@
 //! its measurement. From any other place `P` to a measured region `Q` that
 //! is more than [`ANCHOR_KM`] away, the round trip goes through `P`'s
 //! nearest measured region `A` (its anchor, when within [`ANCHOR_KM`] of
-//! path): `ms_per_km * path(P, A) + measured(A, Q)`. Closer regions, places
+//! path): `ms_per_km * path(P, A) + measured(A, Q)`; a place in its
+//! anchor's metro (under [`SAME_METRO_KM`]) takes all its anchor's
+//! measurements, near or far. Other close regions, places
 //! far from any measured region, and regions the data lacks use the route
 //! model. So an edge in Tokyo gets asia-northeast1's measured round trips
 //! to the world, and an edge in Nagoya the same plus its way to Tokyo.
@@ -260,7 +262,12 @@ impl Graph {
             .collect();
         if near.is_empty() {
             // A landmass with no node: join the nearest nodes anywhere.
-            near = self.nodes.iter().enumerate().map(|(i, n)| (great_circle_km(lat, lon, n.lat, n.lon), i)).collect();
+            near = self
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (great_circle_km(lat, lon, n.lat, n.lon), i))
+                .collect();
         }
         near.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
         let attach: Vec<(usize, f64)> = if near[0].0 < 1.0 {
@@ -433,7 +440,8 @@ impl Fit {
 
 /// `(path km, measured ms)` for every measured pair, in [`Measured::pairs`] order.
 pub fn measured_points(g: &Graph, m: &Measured) -> Vec<(f64, f64)> {
-    let sites: Vec<Site> = m.regions.iter().map(|&r| g.node_site(regions::REGIONS[r].name).unwrap()).collect();
+    let sites: Vec<Site> =
+        m.regions.iter().map(|&r| g.node_site(regions::REGIONS[r].name).unwrap()).collect();
     m.pairs().map(|(i, j, v)| (g.path_km(&sites[i], &sites[j]), v)).collect()
 }
 
@@ -528,8 +536,8 @@ impl Backbone {
         }
         let km = self.graph.path_km(a, b);
         if self.kind == Kind::Measured
-            && km > ANCHOR_KM
             && let (Some(j), Some((anchor, to_anchor))) = (b.measured, a.anchor)
+            && (km > ANCHOR_KM || to_anchor < SAME_METRO_KM)
             && let Some(ms) = self.measured.ms(anchor, j)
         {
             return (self.fit.ms_per_km * to_anchor + ms, Source::Anchor(anchor));

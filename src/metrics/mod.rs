@@ -139,7 +139,7 @@ pub struct WindowReport<'a> {
 pub struct Ejection {
     /// When it happened.
     pub time: SimTime,
-    /// The edge (city index).
+    /// The edge (an index into `Scenario::edge_locations`).
     pub edge: u32,
     /// The region.
     pub region: u32,

@@ -5,17 +5,18 @@
 //! after another, during its I/O part: each call costs the round trip from
 //! the serving region to that copy plus a draw of the dependency's own
 //! `latency` (and of any `latency` outage's `extra`). Round trips between
-//! regions follow the great circle at the `[network]`'s `route_inflation`
-//! and `fiber_km_per_ms` (also with `model = "matrix"`, whose file holds
-//! city-region pairs only; zero with `model = "none"`). While a dependency
+//! regions are the `[network]` model's: measured or the route model
+//! ([`crate::geo::backbone`]), the great circle at `route_inflation` and
+//! `fiber_km_per_ms` with `model = "geo"` and with `model = "matrix"`
+//! (whose file holds city-region pairs only), zero with `model = "none"`. While a dependency
 //! is `down`, a call to it fails after its round trip and the request
 //! answers 500: a shared database is a failure domain every region shares.
 
-use super::network::great_circle_rtt_ms;
+use super::network::Model;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_MS, round_ns};
 use crate::scenario::dist::Sampler;
-use crate::scenario::{DependencyOutageKind, NetworkModel, Place, Scenario};
+use crate::scenario::{DependencyOutageKind, Place, Scenario};
 
 /// One dependency as the regions see it.
 struct Dep {
@@ -50,12 +51,11 @@ pub struct Calls {
 impl Deps {
     /// The dependencies of `sc`, with their round trips from each region.
     pub fn new(sc: &Scenario) -> Self {
-        let net = &sc.network;
-        let rtt = |lat: f64, lon: f64, p: &Place| -> u64 {
-            if matches!(net.model, NetworkModel::None) {
-                return 0;
-            }
-            round_ns(great_circle_rtt_ms(net, (lat, lon), (p.lat, p.lon)) * NS_PER_MS as f64)
+        let model = Model::new(&sc.network);
+        let rtt = |lat: f64, lon: f64, name: &str, p: &Place| -> u64 {
+            let (a, b) =
+                (model.site(lat, lon, None, Some(name)), model.site(p.lat, p.lon, None, Some(&p.name)));
+            round_ns(model.rtt_ms(&a, &b).0 * NS_PER_MS as f64)
         };
         let deps = sc
             .dependencies
@@ -67,12 +67,12 @@ impl Deps {
                     .map(|r| {
                         std::iter::once(&d.leader)
                             .chain(&d.replicas)
-                            .map(|p| rtt(r.lat, r.lon, p))
+                            .map(|p| rtt(r.lat, r.lon, &r.name, p))
                             .min()
                             .unwrap_or(0)
                     })
                     .collect(),
-                write_rtt_ns: sc.regions.iter().map(|r| rtt(r.lat, r.lon, &d.leader)).collect(),
+                write_rtt_ns: sc.regions.iter().map(|r| rtt(r.lat, r.lon, &r.name, &d.leader)).collect(),
                 reads: d.reads,
                 writes: d.writes,
                 latency: d.latency.sampler(),

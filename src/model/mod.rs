@@ -204,7 +204,7 @@ impl Request {
     }
 }
 
-/// Per-city state: its users and its edge.
+/// Per-city state: its users, and the edge they enter at.
 struct CityState {
     traffic: Traffic,
     /// Access round trips and handshakes: an attempt's round trip and
@@ -212,7 +212,8 @@ struct CityState {
     access: Ahead<(u64, u64)>,
     /// Backoff jitter.
     client: Rng,
-    edge: Edge,
+    /// Its edge: an index into `Simulation::edges` (several cities can share one).
+    edge: u32,
     /// Cloud CDN and Cloud Armor decisions on its users' requests.
     features: Rng,
 }
@@ -291,6 +292,8 @@ pub struct Simulation<'s> {
     warmup: SimTime,
     net: Network,
     cities: Vec<CityState>,
+    /// The load balancer's edges, one per edge location some city uses.
+    edges: Vec<Edge>,
     regions: Vec<RegionState>,
     reqs: Slab<Request>,
     jobs: Slab<Job>,
@@ -419,11 +422,20 @@ impl<'s> Simulation<'s> {
                 access: Ahead::new(stream(seed, &format!("city/{}/access", c.name))),
                 client: stream(seed, &format!("city/{}/client", c.name)),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
-                edge: Edge::new(
+                edge: c.edge as u32,
+            })
+            .collect();
+        // With an edge in every city, each edge is named after its city, so
+        // its random stream is the one negsim used before edge locations.
+        let mut edges: Vec<Edge> = sc
+            .edge_locations
+            .iter()
+            .map(|e| {
+                Edge::new(
                     n_regions,
                     &sc.load_balancer.outlier,
-                    stream(seed, &format!("edge/{}/outlier", c.name)),
-                ),
+                    stream(seed, &format!("edge/{}/outlier", e.name)),
+                )
             })
             .collect();
         let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
@@ -462,8 +474,8 @@ impl<'s> Simulation<'s> {
             }
         }
         if sc.load_balancer.outlier.enabled {
-            for (i, c) in cities.iter_mut().enumerate() {
-                let t = c.edge.first_sweep(sc.load_balancer.outlier.interval_ns);
+            for (i, e) in edges.iter_mut().enumerate() {
+                let t = e.first_sweep(sc.load_balancer.outlier.interval_ns);
                 q.schedule(t, Event::Sweep { edge: i as u32 });
             }
         }
@@ -497,6 +509,7 @@ impl<'s> Simulation<'s> {
             warmup,
             net,
             cities,
+            edges,
             regions,
             reqs: Slab::default(),
             jobs: Slab::default(),
@@ -606,9 +619,10 @@ impl<'s> Simulation<'s> {
         let (rtt, to_edge) = match attack {
             NONE => {
                 let net = &self.net;
-                self.cities[city as usize].access.take(|rng| net.sample_access(rng))
+                let leg = net.leg_ns(city);
+                self.cities[city as usize].access.take(|rng| net.sample_access(rng, leg))
             }
-            a => self.net.sample_access(&mut self.attacks[a as usize].access),
+            a => self.net.sample_access(&mut self.attacks[a as usize].access, self.net.leg_ns(city)),
         };
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
@@ -631,6 +645,19 @@ impl<'s> Simulation<'s> {
             return;
         }
         self.hop(q, to_edge, Event::EdgeIn { req, epoch });
+    }
+
+    /// The edge of `city`'s users.
+    #[inline(always)]
+    fn edge_of(&self, city: u32) -> &Edge {
+        &self.edges[self.cities[city as usize].edge as usize]
+    }
+
+    /// The edge of `city`'s users, to update.
+    #[inline(always)]
+    fn edge_of_mut(&mut self, city: u32) -> &mut Edge {
+        let e = self.cities[city as usize].edge as usize;
+        &mut self.edges[e]
     }
 
     /// Whether an attempt that reaches the edge of `city` at `at`, with
@@ -659,7 +686,7 @@ impl<'s> Simulation<'s> {
         self.routes_ahead
             && at < due
             && due < at.plus(self.sc.load_balancer.timeout_ns)
-            && at < self.cities[city as usize].edge.next_sweep()
+            && at < self.edge_of(city).next_sweep()
     }
 
     /// Routes the try of `req` that reaches its edge at `at` (see
@@ -668,7 +695,7 @@ impl<'s> Simulation<'s> {
     /// `EdgeIn` event then answers 503 at `at`).
     fn try_ahead(&mut self, q: &mut EventQueue<Event>, req: u32, at: SimTime) -> bool {
         let city = self.reqs[req].city;
-        let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), 0) else {
+        let Some(region) = self.edge_of(city).route(self.net.order(city), 0) else {
             return false;
         };
         let epoch = self.start_try(req, region);
@@ -691,7 +718,7 @@ impl<'s> Simulation<'s> {
             self.client_gives_up_first(req, now.plus(self.sc.load_balancer.timeout_ns)),
             "request {req} routed ahead needs a load-balancer timer"
         );
-        let then = self.cities[r.city as usize].edge.route(self.net.order(r.city), 0);
+        let then = self.edge_of(r.city).route(self.net.order(r.city), 0);
         assert_eq!(
             then,
             Some(region),
@@ -881,7 +908,7 @@ impl<'s> Simulation<'s> {
         if self.sc.load_balancer.health.enabled {
             skip |= self.health_skip(now);
         }
-        let Some(region) = self.cities[city as usize].edge.route(self.net.order(city), skip) else {
+        let Some(region) = self.edge_of(city).route(self.net.order(city), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
         let epoch = self.start_try(req, region);
@@ -945,7 +972,7 @@ impl<'s> Simulation<'s> {
         // `lb_answer` after them, as of `at`: the answer reaches the user
         // at `at_user`, where it settles (checked above).
         if self.sc.load_balancer.outlier.enabled {
-            self.cities[city as usize].edge.observe(region, Verdict::Success);
+            self.edge_of_mut(city).observe(region, Verdict::Success);
         }
         let reaches = self.close_attempt(at, req);
         debug_assert_eq!(reaches, at_user);
@@ -1024,12 +1051,12 @@ impl<'s> Simulation<'s> {
         self.try_timers.remove(req);
         self.reqs[req].try_in_flight = false;
         if self.sc.load_balancer.outlier.enabled {
-            self.cities[city as usize].edge.observe(region, Self::verdict(answer));
+            self.edge_of_mut(city).observe(region, Self::verdict(answer));
         }
         let lb = &self.sc.load_balancer;
         if answer == 429 && lb.routing == Routing::NearestOverflow {
             let tried = self.reqs[req].tried;
-            if self.cities[city as usize].edge.route(self.net.order(city), tried).is_some() {
+            if self.edge_of(city).route(self.net.order(city), tried).is_some() {
                 return self.lb_try(q, req, true);
             }
         }
@@ -1055,7 +1082,7 @@ impl<'s> Simulation<'s> {
     fn on_lb_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
         let r = &self.reqs[req];
         if r.try_in_flight && self.sc.load_balancer.outlier.enabled {
-            self.cities[r.city as usize].edge.observe(r.region, Verdict::GatewayFailure);
+            self.edges[self.cities[r.city as usize].edge as usize].observe(r.region, Verdict::GatewayFailure);
         }
         self.lb_answer(q, req, status::LB_TIMEOUT);
     }
@@ -1085,7 +1112,7 @@ impl<'s> Simulation<'s> {
         let cfg = &self.sc.load_balancer.outlier;
         let now = q.now();
         self.changes.clear();
-        self.cities[edge as usize].edge.sweep(now, cfg, &mut self.changes);
+        self.edges[edge as usize].sweep(now, cfg, &mut self.changes);
         for i in 0..self.changes.len() {
             let (region, delta, until) = match self.changes[i] {
                 Change::Ejected(r, until) => (r, 1i64, Some(until)),
@@ -1096,7 +1123,7 @@ impl<'s> Simulation<'s> {
             self.metrics.ejected(region, *n);
             self.sink.ejection(&Ejection { time: now, edge, region, until, health: false });
         }
-        q.schedule(self.cities[edge as usize].edge.next_sweep(), Event::Sweep { edge });
+        q.schedule(self.edges[edge as usize].next_sweep(), Event::Sweep { edge });
     }
 
     /// Service health: the regions a try must skip now: the unhealthy ones,
@@ -1122,7 +1149,7 @@ impl<'s> Simulation<'s> {
     /// further notice.
     fn on_health_seen(&mut self, now: SimTime, region: u32, healthy: bool) {
         let bit = 1u64 << (region & 63);
-        let edges = self.cities.len() as u32;
+        let edges = self.edges.len() as u32;
         if healthy {
             self.unhealthy &= !bit;
             if self.sc.load_balancer.health.failback_ns > 0 {

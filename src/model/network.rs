@@ -1,18 +1,25 @@
 //! Round-trip times between users, edges and regions.
 //!
-//! A user's attempt crosses the access network to the edge (GFE) in its
-//! city: one sampled `access_rtt` per attempt, half on the way in and half on
-//! the way out. An attempt on a new connection first pays `handshake_rtts`
-//! extra access round trips (TCP and TLS terminate at the edge, so the
-//! handshakes never cross the backbone). From the edge, each try crosses the
-//! backbone to the region and back: the `geo` model's great-circle RTT, a
-//! `matrix` file's RTT, or zero with `none`.
+//! A user's attempt crosses the access network to its city's edge (GFE):
+//! one sampled `access_rtt` per attempt (the last mile) plus the fixed leg
+//! from the city to its edge metro, half on the way in and half on the way
+//! out. An attempt on a new connection first pays `handshake_rtts` extra
+//! access round trips (TCP and TLS terminate at the edge, so the handshakes
+//! never cross the backbone). From the edge, each try crosses the backbone
+//! to the region and back: the backbone model's round trip
+//! ([`crate::geo::backbone`]: measured, or the route model), the `geo`
+//! model's great circle, a `matrix` file's figure, or zero with `none`.
 
 use crate::engine::rng::Rng;
 use crate::engine::time::NS_PER_MS;
 use crate::geo;
+use crate::geo::backbone::{Backbone, Kind, Site, Source};
 use crate::scenario::dist::Sampler;
 use crate::scenario::{NetworkModel, Scenario};
+
+fn ms_to_ns(ms: f64) -> u64 {
+    (ms * NS_PER_MS as f64).round() as u64
+}
 use rand::RngExt;
 
 /// The backbone round trip between two points on the great circle, at
@@ -30,13 +37,119 @@ pub fn great_circle_rtt_ms(
     )
 }
 
+/// Where a backbone round trip comes from (for `negsim latency` and `validate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A measured region pair.
+    Measured,
+    /// The route to a nearby measured region (named), then its measurement.
+    Anchor(&'static str),
+    /// The route-aware backbone model.
+    Route,
+    /// The great circle times `route_inflation` (`model = "geo"`).
+    GreatCircle,
+    /// The scenario's matrix file.
+    Matrix,
+    /// `model = "none"`.
+    None,
+}
+
+impl Origin {
+    /// A short description, e.g. `measured via asia-northeast1`.
+    pub fn describe(self) -> String {
+        match self {
+            Origin::Measured => "measured".into(),
+            Origin::Anchor(r) => format!("measured from {r}"),
+            Origin::Route => "route model".into(),
+            Origin::GreatCircle => "great circle".into(),
+            Origin::Matrix => "matrix file".into(),
+            Origin::None => "none".into(),
+        }
+    }
+}
+
+/// The backbone model of a scenario's `[network]`, for places the scenario
+/// names: round trips and the access leg to an edge.
+pub struct Model<'s> {
+    net: &'s crate::scenario::Network,
+    backbone: Option<Backbone>,
+}
+
+impl<'s> Model<'s> {
+    /// The model `net` asks for.
+    pub fn new(net: &'s crate::scenario::Network) -> Self {
+        let backbone = match net.model {
+            NetworkModel::Measured => Some(Backbone::new(Kind::Measured)),
+            NetworkModel::Route => Some(Backbone::new(Kind::Route)),
+            _ => None,
+        };
+        Model { net, backbone }
+    }
+
+    /// A place for [`Model::rtt_ms`]: `country` places it on a landmass,
+    /// `region` names a region (a built-in region at its built-in location
+    /// has measurements).
+    pub fn site(&self, lat: f64, lon: f64, country: Option<&str>, region: Option<&str>) -> Place {
+        let builtin = region.and_then(geo::regions::find).filter(|r| r.lat == lat && r.lon == lon);
+        let site = self
+            .backbone
+            .as_ref()
+            .map(|b| b.site(lat, lon, country.or(builtin.map(|r| r.country)), builtin.map(|r| r.name)));
+        Place { lat, lon, site }
+    }
+
+    /// The backbone round trip between two places, ms, and its origin
+    /// (`Matrix` is the caller's: this model has no matrix of places).
+    pub fn rtt_ms(&self, a: &Place, b: &Place) -> (f64, Origin) {
+        match (&self.backbone, &a.site, &b.site) {
+            (Some(bb), Some(sa), Some(sb)) => {
+                let (ms, source) = bb.rtt(sa, sb);
+                let origin = match source {
+                    Source::Measured => Origin::Measured,
+                    Source::Anchor(i) => Origin::Anchor(bb.measured().name(i)),
+                    Source::Route => Origin::Route,
+                };
+                (ms, origin)
+            }
+            _ if matches!(self.net.model, NetworkModel::None) => (0.0, Origin::None),
+            _ => (great_circle_rtt_ms(self.net, (a.lat, a.lon), (b.lat, b.lon)), Origin::GreatCircle),
+        }
+    }
+
+    /// The fixed round trip from a city to its edge, ms: the backbone
+    /// model's cost per km over the great circle, or the `geo` model's;
+    /// zero with a matrix (its figures are the city's) or `none`.
+    pub fn access_leg_ms(&self, city: (f64, f64), edge: (f64, f64)) -> f64 {
+        let km = geo::great_circle_km(city.0, city.1, edge.0, edge.1);
+        match (&self.backbone, &self.net.model) {
+            (Some(bb), _) => bb.fit().ms_per_km * km,
+            (None, NetworkModel::Geo) => {
+                geo::backbone_rtt_ms(km, self.net.route_inflation, self.net.fiber_km_per_ms)
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// A place as the network model sees it.
+pub struct Place {
+    lat: f64,
+    lon: f64,
+    site: Option<Site>,
+}
+
 /// Precomputed round trips and the access sampler.
 pub struct Network {
     n_regions: usize,
-    /// `rtt_ns[city * n_regions + region]`: backbone round trip.
+    /// `rtt_ns[city * n_regions + region]`: backbone round trip from the
+    /// city's edge.
     rtt_ns: Vec<u64>,
     /// `order[city * n_regions + k]`: the k-th closest region of a city.
     order: Vec<u32>,
+    /// Where each of `rtt_ns` comes from.
+    origin: Vec<Origin>,
+    /// Each city's fixed round trip to its edge, ns.
+    leg_ns: Vec<u64>,
     access: Sampler,
     new_connection_ratio: f64,
     handshake_rtts: u64,
@@ -47,15 +160,30 @@ impl Network {
     pub fn new(sc: &Scenario) -> Self {
         let n_regions = sc.regions.len();
         let net = &sc.network;
+        let model = Model::new(net);
+        let region_sites: Vec<Place> =
+            sc.regions.iter().map(|r| model.site(r.lat, r.lon, None, Some(&r.name))).collect();
+        let edge_rtt: Vec<Vec<(f64, Origin)>> = sc
+            .edge_locations
+            .iter()
+            .map(|e| {
+                let site = model.site(e.lat, e.lon, e.country.as_deref(), None);
+                region_sites.iter().map(|r| model.rtt_ms(&site, r)).collect()
+            })
+            .collect();
         let mut rtt_ns = Vec::with_capacity(sc.cities.len() * n_regions);
+        let mut origin = Vec::with_capacity(sc.cities.len() * n_regions);
+        let mut leg_ns = Vec::with_capacity(sc.cities.len());
         for (ci, c) in sc.cities.iter().enumerate() {
-            for (ri, r) in sc.regions.iter().enumerate() {
-                let ms = match &net.model {
-                    NetworkModel::Geo => great_circle_rtt_ms(net, (c.lat, c.lon), (r.lat, r.lon)),
-                    NetworkModel::Matrix(m) => m.city_region_ms[ci][ri],
-                    NetworkModel::None => 0.0,
+            let edge = &sc.edge_locations[c.edge];
+            leg_ns.push(ms_to_ns(model.access_leg_ms((c.lat, c.lon), (edge.lat, edge.lon))));
+            for (ri, &(ms, from)) in edge_rtt[c.edge].iter().enumerate() {
+                let (ms, from) = match &net.model {
+                    NetworkModel::Matrix(m) => (m.city_region_ms[ci][ri], Origin::Matrix),
+                    _ => (ms, from),
                 };
-                rtt_ns.push((ms * NS_PER_MS as f64).round() as u64);
+                rtt_ns.push(ms_to_ns(ms));
+                origin.push(from);
             }
         }
         let mut order = Vec::with_capacity(rtt_ns.len());
@@ -75,10 +203,23 @@ impl Network {
             n_regions,
             rtt_ns,
             order,
+            origin,
+            leg_ns,
             access,
             new_connection_ratio: net.new_connection_ratio,
             handshake_rtts: u64::from(net.handshake_rtts),
         }
+    }
+
+    /// Where the backbone round trip from a city's edge to a region comes from.
+    pub fn origin(&self, city: u32, region: u32) -> Origin {
+        self.origin[city as usize * self.n_regions + region as usize]
+    }
+
+    /// A city's fixed round trip to its edge, ns.
+    #[inline]
+    pub fn leg_ns(&self, city: u32) -> u64 {
+        self.leg_ns[city as usize]
     }
 
     /// Backbone round trip between a city's edge and a region, ns.
@@ -112,11 +253,13 @@ impl Network {
         self.order[city as usize * self.n_regions]
     }
 
-    /// Draws one attempt's access round trip and its setup time: returns
-    /// `(access_rtt_ns, client_to_edge_ns)`, the latter including any handshakes.
+    /// Draws one attempt's access round trip from a city whose edge is
+    /// `leg_ns` of round trip away, and its setup time: returns
+    /// `(access_rtt_ns, client_to_edge_ns)`, the latter including any
+    /// handshakes (they end at the edge, so they cross the leg too).
     #[inline(always)]
-    pub fn sample_access(&self, rng: &mut Rng) -> (u64, u64) {
-        let rtt = self.access.sample_ns(rng);
+    pub fn sample_access(&self, rng: &mut Rng, leg_ns: u64) -> (u64, u64) {
+        let rtt = self.access.sample_ns(rng).saturating_add(leg_ns);
         let handshake = self.new_connection_ratio > 0.0 && rng.random::<f64>() < self.new_connection_ratio;
         let setup = if handshake { self.handshake_rtts.saturating_mul(rtt) } else { 0 };
         (rtt, (rtt / 2).saturating_add(setup))

@@ -231,7 +231,16 @@ mod tests {
     use crate::engine::rng::stream;
 
     fn city(profile: Profile, arrival: Arrival) -> City {
-        City { name: "X".into(), lat: 0.0, lon: 0.0, rps: 200.0, profile, utc_offset_h: 0.0, arrival }
+        City {
+            name: "X".into(),
+            lat: 0.0,
+            lon: 0.0,
+            rps: 200.0,
+            profile,
+            utc_offset_h: 0.0,
+            arrival,
+            edge: 0,
+        }
     }
 
     fn count(t: &mut Traffic, from: SimTime, to: SimTime) -> u64 {

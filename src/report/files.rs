@@ -83,6 +83,7 @@ pub fn run_into_observed(
         files[2].take_writer(),
         city_names.clone(),
         region_names.clone(),
+        sc.edge_locations.iter().map(|e| e.name.clone()).collect(),
     )
     .map_err(fail(streamed[0]))?;
 

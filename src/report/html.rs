@@ -400,10 +400,11 @@ pub fn findings(res: &Results) -> Vec<String> {
             }
             let to = main_region_during(res, &c.name, t0 + w, t1).unwrap_or_default();
             let p50 = |a: f64, b: f64| mean_of(res, &c.name, a, b, |r| r.latency_p50_ms);
+            let edge = sc.cities.iter().find(|x| x.name == c.name).map(|x| &sc.edge_locations[x.edge].name);
             let back = res
                 .ejections
                 .iter()
-                .filter(|e| e.1 == c.name && &e.2 == region && e.3.is_none() && e.0 >= t1)
+                .filter(|e| Some(&e.1) == edge && &e.2 == region && e.3.is_none() && e.0 >= t1)
                 .map(|e| e.0)
                 .next();
             out.push(format!(

@@ -157,6 +157,7 @@ pub struct TimeseriesWriter<W: Write> {
     ejections: csv::Writer<W>,
     cities: Vec<String>,
     regions: Vec<String>,
+    edges: Vec<String>,
     error: Option<io::Error>,
 }
 
@@ -168,6 +169,7 @@ impl<W: Write> TimeseriesWriter<W> {
         ejections: W,
         cities: Vec<String>,
         regions: Vec<String>,
+        edges: Vec<String>,
     ) -> io::Result<Self> {
         let mut rows = csv::Writer::from_writer(rows);
         let mut header = vec!["window_start_s"];
@@ -177,7 +179,7 @@ impl<W: Write> TimeseriesWriter<W> {
         flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;
         let mut ejections = csv::Writer::from_writer(ejections);
         ejections.write_record(["time_s", "edge", "region", "event", "ejected_until_s"])?;
-        Ok(TimeseriesWriter { rows, flows, ejections, cities, regions, error: None })
+        Ok(TimeseriesWriter { rows, flows, ejections, cities, regions, edges, error: None })
     }
 
     fn write(&mut self, r: &WindowReport<'_>) -> io::Result<()> {
@@ -199,7 +201,7 @@ impl<W: Write> TimeseriesWriter<W> {
         };
         self.ejections.write_record([
             format!("{:.3}", e.time.as_secs_f64()),
-            self.cities[e.edge as usize].clone(),
+            self.edges[e.edge as usize].clone(),
             self.regions[e.region as usize].clone(),
             event.to_string(),
             until,

@@ -67,6 +67,25 @@ pub struct Scenario {
     pub edge: EdgeFeatures,
     /// `[[attack]]`: attack traffic entering at a city's edge.
     pub attacks: Vec<Attack>,
+    /// The edge locations the cities enter at (only those some city uses,
+    /// in the order of the first city using each); `City::edge` indexes it.
+    pub edge_locations: Vec<EdgeLocation>,
+}
+
+/// Where a city's users enter Google's network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeLocation {
+    /// The metro's name (a city's name with `network.edges = "city"`).
+    pub name: String,
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+    /// ISO 3166-1 alpha-2 country code, when known: places it on a landmass
+    /// of the backbone model.
+    pub country: Option<String>,
+    /// Whether it is a `[[edge_location]]` of the scenario (not built in).
+    pub custom: bool,
 }
 
 /// `[edge]`: what the load balancer's edge does before routing.
@@ -284,6 +303,8 @@ pub struct Network {
     pub fiber_km_per_ms: f64,
     /// Backbone path length over great-circle length.
     pub route_inflation: f64,
+    /// Where cities enter Google's network.
+    pub edges: EdgePlacement,
     /// Client to edge (GFE) round trip, sampled per attempt.
     pub access_rtt: DistSpec,
     /// Share of attempts that pay TCP and TLS setup at the edge.
@@ -292,9 +313,23 @@ pub struct Network {
     pub handshake_rtts: u32,
 }
 
+/// `network.edges`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgePlacement {
+    /// Google's edge metros: each city enters at the nearest (or its `edge`).
+    Google,
+    /// An edge in every city (negsim's model before edge locations).
+    City,
+}
+
 /// `network.model`.
 #[derive(Clone, Debug)]
 pub enum NetworkModel {
+    /// Measured region pairs where Google measured them, the route-aware
+    /// backbone model elsewhere (`geo::backbone`).
+    Measured,
+    /// The route-aware backbone model alone, the measured data off.
+    Route,
     /// Great-circle distance times inflation, at fiber speed.
     Geo,
     /// Round trips from a CSV file (`from,to,rtt_ms`).
@@ -520,6 +555,9 @@ pub struct City {
     pub utc_offset_h: f64,
     /// How arrivals are spaced.
     pub arrival: Arrival,
+    /// Where its users enter Google's network: an index into
+    /// `Scenario::edge_locations`.
+    pub edge: usize,
 }
 
 /// `city.profile`.

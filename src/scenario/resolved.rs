@@ -75,6 +75,8 @@ pub fn to_table(sc: &Scenario) -> Table {
     let net = &sc.network;
     let mut t = Table::new();
     let model = match &net.model {
+        NetworkModel::Measured => "measured",
+        NetworkModel::Route => "route",
         NetworkModel::Geo => "geo",
         NetworkModel::Matrix(m) => {
             t.insert("matrix".into(), s(&m.path.display().to_string()));
@@ -85,6 +87,11 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("model".into(), s(model));
     t.insert("fiber_km_per_ms".into(), f(net.fiber_km_per_ms));
     t.insert("route_inflation".into(), f(net.route_inflation));
+    let edges = match net.edges {
+        EdgePlacement::Google => "google",
+        EdgePlacement::City => "city",
+    };
+    t.insert("edges".into(), s(edges));
     t.insert("access_rtt".into(), net.access_rtt.to_toml());
     t.insert("new_connection_ratio".into(), f(net.new_connection_ratio));
     t.insert("handshake_rtts".into(), i(net.handshake_rtts));
@@ -197,10 +204,31 @@ pub fn to_table(sc: &Scenario) -> Table {
                 Arrival::Uniform => "uniform",
             };
             t.insert("arrival".into(), s(arrival));
+            if net.edges == EdgePlacement::Google {
+                t.insert("edge".into(), s(&sc.edge_locations[c.edge].name));
+            }
             Value::Table(t)
         })
         .collect();
     root.insert("city".into(), Value::Array(cities));
+    let own: Vec<Value> = sc
+        .edge_locations
+        .iter()
+        .filter(|e| e.custom)
+        .map(|e| {
+            let mut t = Table::new();
+            t.insert("name".into(), s(&e.name));
+            t.insert("lat".into(), f(e.lat));
+            t.insert("lon".into(), f(e.lon));
+            if let Some(c) = &e.country {
+                t.insert("country".into(), s(c));
+            }
+            Value::Table(t)
+        })
+        .collect();
+    if !own.is_empty() {
+        root.insert("edge_location".into(), Value::Array(own));
+    }
 
     if !sc.dependencies.is_empty() {
         let deps = sc

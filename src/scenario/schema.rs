@@ -34,6 +34,10 @@ name = "us-central1"
 [[city]]
 name = "Chicago"
 profile = "diurnal"
+[[edge_location]]
+name = "Nagoya"
+lat = 35.18
+lon = 136.91
 [[surge]]
 city = "Chicago"
 start = "1m"
@@ -263,6 +267,7 @@ mod tests {
             "edge",
             "slo",
             "pricing",
+            "edge_location",
         ] {
             assert!(p.get(section).is_some(), "{section} missing");
         }

@@ -111,7 +111,8 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
             );
         }
     }
-    let cities = read_cities(&mut root);
+    let (mut cities, pins) = read_cities(&mut root);
+    let edge_locations = read_edges(&mut root, network.as_ref().map(|n| n.edges), &mut cities, &pins);
     let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
     let (dependencies, declared) = read_dependencies(&mut root, &regions);
     let (outages, dependency_outages) = read_outages(&mut root, &regions, &dependencies, &declared, horizon);
@@ -150,6 +151,7 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         dependency_outages,
         edge,
         attacks,
+        edge_locations,
     })
 }
 
@@ -273,11 +275,32 @@ const LIGHT_KM_PER_MS: f64 = 299.792_458;
 fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
     #[derive(Clone, Copy, PartialEq)]
     enum M {
+        Measured,
+        Route,
         Geo,
         Matrix,
         None,
     }
-    let model = s.choice("model", M::Geo, &[("geo", M::Geo), ("matrix", M::Matrix), ("none", M::None)]);
+    let model = s.choice(
+        "model",
+        M::Measured,
+        &[
+            ("measured", M::Measured),
+            ("route", M::Route),
+            ("geo", M::Geo),
+            ("matrix", M::Matrix),
+            ("none", M::None),
+        ],
+    );
+    // The backbone models place users at Google's edges; the others keep
+    // an edge in every city, as negsim did before edge locations (so that
+    // "geo" reproduces its old figures, and a matrix's rows are per city).
+    let google = matches!(model, M::Measured | M::Route);
+    let edges = s.choice(
+        "edges",
+        if google { EdgePlacement::Google } else { EdgePlacement::City },
+        &[("google", EdgePlacement::Google), ("city", EdgePlacement::City)],
+    );
     let fiber_km_per_ms = s.number("fiber_km_per_ms", 200.0, Rule::AboveUpTo(0.0, LIGHT_KM_PER_MS));
     let route_inflation = s.number("route_inflation", 1.5, Rule::Between(1.0, 10.0));
     let access_rtt =
@@ -300,14 +323,27 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
         }
         (_, None) => None,
     };
+    if google {
+        for key in ["route_inflation", "fiber_km_per_ms"] {
+            if s.table_has(key) {
+                s.diag().warn(
+                    &s.key_path(key),
+                    "is used only by model = \"geo\" (the backbone models fit their own)",
+                );
+            }
+        }
+    }
     let network = Network {
         model: match model {
             M::None => NetworkModel::None,
+            M::Measured => NetworkModel::Measured,
+            M::Route => NetworkModel::Route,
             // A matrix replaces this once the cities and regions are known.
             M::Geo | M::Matrix => NetworkModel::Geo,
         },
         fiber_km_per_ms,
         route_inflation,
+        edges,
         access_rtt,
         new_connection_ratio,
         handshake_rtts,
@@ -570,16 +606,18 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
     out
 }
 
-fn read_cities(root: &mut Section<'_>) -> Vec<City> {
+fn read_cities(root: &mut Section<'_>) -> (Vec<City>, Vec<Option<String>>) {
     let sections = root.sections("city");
     if sections.is_empty() && !root.diag().has_errors() {
         root.diag()
             .error_at_key("city", "at least one [[city]] is required, e.g. [[city]] name = \"Chicago\"");
     }
     let mut out: Vec<City> = Vec::new();
+    let mut pins = Vec::new();
     for mut s in sections {
         let name = s.opt_string("name");
         let place = read_place(&mut s);
+        let pin = s.opt_string("edge").map(str::to_string);
         let rps = s.number("rps", 100.0, Rule::Between(0.0, MAX_CITY_RPS));
         let profile_kind = s.choice("profile", false, &[("flat", false), ("diurnal", true)]);
         let min_ratio = s.number("min_ratio", 0.3, Rule::Between(0.0, 1.0));
@@ -641,10 +679,130 @@ fn read_cities(root: &mut Section<'_>) -> Vec<City> {
             },
             utc_offset_h: offset.unwrap_or((lon / 15.0).round()),
             arrival,
+            edge: 0,
         });
+        pins.push(pin);
         s.finish();
     }
-    out
+    (out, pins)
+}
+
+/// Reads `[[edge_location]]` and places each city at its edge: the one its
+/// `edge` names, else the nearest (great circle) of the built-in edges and
+/// the scenario's own; with `network.edges = "city"`, an edge in every city.
+/// Returns the edges some city uses, in the order of the first such city.
+fn read_edges(
+    root: &mut Section<'_>,
+    placement: Option<EdgePlacement>,
+    cities: &mut [City],
+    pins: &[Option<String>],
+) -> Vec<EdgeLocation> {
+    let mut listed: Vec<EdgeLocation> = crate::geo::edges::edges()
+        .iter()
+        .map(|e| EdgeLocation {
+            name: e.name.clone(),
+            lat: e.lat,
+            lon: e.lon,
+            country: Some(e.country.clone()),
+            custom: false,
+        })
+        .collect();
+    let mut own: Vec<(usize, String)> = Vec::new();
+    for mut s in root.sections("edge_location") {
+        let name = s.opt_string("name");
+        let place = read_place(&mut s);
+        let country = s.opt_string("country").map(str::to_ascii_uppercase);
+        if let Some(c) = &country
+            && crate::geo::backbone::landmass(c).is_none()
+        {
+            s.diag().warn(
+                &s.key_path("country"),
+                format!("\"{c}\" is not a country the backbone model places; the edge joins the nearest nodes of any landmass"),
+            );
+        }
+        let Some(name) = name else {
+            if !s.has("name") {
+                s.missing("name", "the metro's name, e.g. \"Nagoya\"");
+            }
+            s.finish();
+            continue;
+        };
+        if place.is_none() && !s.has("lat") && !s.has("lon") {
+            s.missing("lat", "give lat and lon of the edge");
+        }
+        let key = cities::fold(name);
+        if own.iter().any(|(_, n)| cities::fold(n) == key) {
+            s.error("name", format!("edge location \"{name}\" is listed twice"));
+        }
+        if let Some((lat, lon)) = place {
+            let e = EdgeLocation { name: name.to_string(), lat, lon, country, custom: true };
+            match listed.iter().position(|b| cities::fold(&b.name) == key) {
+                Some(i) => listed[i] = e,
+                None => listed.push(e),
+            }
+        }
+        own.push((0, name.to_string()));
+        s.finish();
+    }
+    let Some(placement) = placement else { return Vec::new() };
+    if placement == EdgePlacement::City {
+        if !own.is_empty() {
+            root.diag()
+                .warn("edge_location", "is ignored with network.edges = \"city\" (an edge in every city)");
+        }
+        for (i, pin) in pins.iter().enumerate() {
+            if pin.is_some() {
+                root.diag().warn(&format!("city[{i}].edge"), "is ignored with network.edges = \"city\"");
+            }
+        }
+        return cities
+            .iter_mut()
+            .enumerate()
+            .map(|(i, c)| {
+                c.edge = i;
+                EdgeLocation { name: c.name.clone(), lat: c.lat, lon: c.lon, country: None, custom: false }
+            })
+            .collect();
+    }
+    let mut used: Vec<EdgeLocation> = Vec::new();
+    for (i, c) in cities.iter_mut().enumerate() {
+        let chosen = match &pins[i] {
+            Some(pin) => match listed.iter().find(|e| cities::fold(&e.name) == cities::fold(pin)) {
+                Some(e) => e,
+                None => {
+                    let names: Vec<&str> = listed.iter().map(|e| e.name.as_str()).collect();
+                    root.diag().error(
+                        &format!("city[{i}].edge"),
+                        format!(
+                            "\"{pin}\" is not an edge location{}; name one of Google's edge metros (`negsim edges` lists them) or add it as [[edge_location]] with lat and lon",
+                            hint(pin, &names)
+                        ),
+                    );
+                    continue;
+                }
+            },
+            None => listed
+                .iter()
+                .min_by(|a, b| {
+                    let d = |e: &EdgeLocation| crate::geo::great_circle_km(c.lat, c.lon, e.lat, e.lon);
+                    d(a).total_cmp(&d(b))
+                })
+                .expect("the built-in edge list is not empty"),
+        };
+        c.edge = match used.iter().position(|e| e.name == chosen.name) {
+            Some(k) => k,
+            None => {
+                used.push(chosen.clone());
+                used.len() - 1
+            }
+        };
+    }
+    for (_, name) in &own {
+        if !used.iter().any(|e| cities::fold(&e.name) == cities::fold(name)) {
+            root.diag().warn("edge_location", format!("\"{name}\" is the edge of no city"));
+        }
+    }
+    used
 }
 
 /// Checks a start and duration against the run; `false` drops the entry.
@@ -1121,10 +1279,20 @@ fn read_matrix(
         );
         return None;
     };
-    let mut rtt: HashMap<(String, String), f64> = HashMap::new();
+    // (from, to) folded -> (rtt_ms, line)
+    let mut rtt: HashMap<(String, String), (f64, usize)> = HashMap::new();
     let mut bad = 0;
+    let known_city = |name: &str| {
+        cities_in.iter().any(|c| cities::fold(&c.name) == cities::fold(name)) || cities::find(name).is_some()
+    };
+    let known_region = |name: &str| {
+        regions_in.iter().any(|r| r.name.eq_ignore_ascii_case(name)) || regions::find(name).is_some()
+    };
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
+        if bad >= 20 {
+            break;
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -1134,18 +1302,56 @@ fn read_matrix(
             }
         };
         let field = |i: usize| record.get(i).unwrap_or("");
-        let value = field(rtt_i);
+        let (from, to, value) = (field(from_i), field(to_i), field(rtt_i));
+        if !known_city(from) {
+            let names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
+            diag.error(
+                &key,
+                format!(
+                    "{file} line {line}: from = \"{}\" is neither a city of this scenario nor a built-in city{}",
+                    from.escape_debug(),
+                    hint(from, &names)
+                ),
+            );
+            bad += 1;
+            continue;
+        }
+        if !known_region(to) {
+            let names: Vec<&str> = regions_in.iter().map(|r| r.name.as_str()).collect();
+            diag.error(
+                &key,
+                format!(
+                    "{file} line {line}: to = \"{}\" is neither a region of this scenario nor a built-in region{}",
+                    to.escape_debug(),
+                    hint(to, &names)
+                ),
+            );
+            bad += 1;
+            continue;
+        }
         match value.parse::<f64>() {
             Ok(ms) if ms.is_finite() && ms >= 0.0 => {
-                rtt.insert((cities::fold(field(from_i)), cities::fold(field(to_i))), ms);
+                let k = (cities::fold(from), cities::fold(to));
+                match rtt.get(&k) {
+                    Some(&(earlier, at)) if earlier != ms => {
+                        diag.error(
+                            &key,
+                            format!(
+                                "{file} line {line}: {from},{to} is given twice, {earlier} ms on line {at} and {ms} ms here; give each pair once"
+                            ),
+                        );
+                        bad += 1;
+                    }
+                    Some(_) => {}
+                    None => {
+                        rtt.insert(k, (ms, line));
+                    }
+                }
             }
             _ => {
-                diag.error(&key, format!("{file} line {line}: rtt_ms must be a number of milliseconds, 0 or more; found \"{value}\""));
+                diag.error(&key, format!("{file} line {line}: rtt_ms must be a number of milliseconds, 0 or more; found \"{}\"", value.escape_debug()));
                 bad += 1;
             }
-        }
-        if bad >= 20 {
-            break;
         }
     }
     let mut missing = Vec::new();
@@ -1156,7 +1362,7 @@ fn read_matrix(
                 .iter()
                 .map(|r| {
                     let k = (cities::fold(&c.name), cities::fold(&r.name));
-                    rtt.get(&k).copied().unwrap_or_else(|| {
+                    rtt.get(&k).map(|&(ms, _)| ms).unwrap_or_else(|| {
                         missing.push(format!("{},{}", c.name, r.name));
                         0.0
                     })

@@ -7,12 +7,14 @@ use negsim::metrics::ScopeKind;
 
 /// Three regions, users in Sydney, Perth and Los Angeles; every draw is
 /// constant and arrivals are evenly spaced, so each request's latency is
-/// exactly access RTT + backbone RTT + CPU time.
+/// exactly access RTT + backbone RTT + CPU time. The `geo` model keeps an
+/// edge in every city.
 const PHYSICS: &str = r#"
 [simulation]
 duration = "10m"
 initial_instances = "min"
 [network]
+model = "geo"
 access_rtt = "8ms"
 [service]
 concurrency = 1
@@ -275,6 +277,64 @@ fn idle_minimum_instances_and_instance_based_billing_by_hand() {
     // run's 5 minutes and one 100 ms granule carried over the warmup: the
     // fee left out (1.6 % of this) or the idle rate kept (15 %) falls outside.
     assert!((239.9 * rate..=241.1 * rate).contains(&cost), "own prices: {cost} vs {}", 240.0 * rate);
+}
+
+/// The default network: Tokyo's and Nagoya's users enter Google's network
+/// at their nearest edge metros (Tokyo and Osaka); Tokyo's edge is at
+/// asia-northeast1, so its round trip to Iowa is Google's measured 144 ms.
+/// Every draw is constant, so each latency is exact.
+#[test]
+fn users_enter_at_their_edge_metro_and_cross_the_measured_backbone() {
+    let text = r#"
+[simulation]
+duration = "5m"
+initial_instances = "min"
+[network]
+access_rtt = "8ms"
+[service]
+concurrency = 1
+min_instances = 4
+max_instances = 4
+cpu_time = "5ms"
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Tokyo"
+rps = 10
+arrival = "uniform"
+[[city]]
+name = "Nagoya"
+rps = 10
+arrival = "uniform"
+[[city]]
+name = "Kyoto"
+lat = 35.01
+lon = 135.77
+rps = 10
+arrival = "uniform"
+"#;
+    let sc = scenario(text);
+    let edges: Vec<&str> = sc.edge_locations.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(edges, ["Tokyo", "Osaka"], "Nagoya and Kyoto share the Osaka edge");
+    assert_eq!((sc.cities[1].edge, sc.cities[2].edge), (1, 1));
+    let (res, _) = run(&sc);
+    let tokyo = row(&res.rows, ScopeKind::City, "Tokyo").latency_mean_ms.unwrap();
+    assert!((tokyo - (8.0 + 144.0 + 5.0)).abs() < 0.001, "Tokyo: {tokyo:.4} ms");
+    // Nagoya: its leg to Osaka at the fitted cost per km of backbone, then
+    // Osaka's round trip to Iowa: more than Tokyo's, though Nagoya is nearer.
+    let fit = geo::backbone::Fit::builtin();
+    let osaka = geo::edges::find("Osaka").unwrap();
+    let leg = fit.ms_per_km * geo::great_circle_km(35.18, 136.91, osaka.lat, osaka.lon);
+    let nagoya = row(&res.rows, ScopeKind::City, "Nagoya").latency_mean_ms.unwrap();
+    let kyoto = row(&res.rows, ScopeKind::City, "Kyoto").latency_mean_ms.unwrap();
+    assert!(leg > 1.0 && nagoya > tokyo, "leg {leg:.2} ms, Nagoya {nagoya:.4} ms");
+    let kyoto_leg = fit.ms_per_km * geo::great_circle_km(35.01, 135.77, osaka.lat, osaka.lon);
+    // Both go through Osaka: they differ by their legs alone.
+    assert!((nagoya - kyoto - (leg - kyoto_leg)).abs() < 0.001, "Nagoya {nagoya:.4}, Kyoto {kyoto:.4}");
+
+    // The same with the old assumption of an edge in every city: three edges.
+    let sc = scenario(&text.replace("[network]\n", "[network]\nedges = \"city\"\n"));
+    assert_eq!(sc.edge_locations.len(), 3);
 }
 
 #[test]

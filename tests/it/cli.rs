@@ -176,7 +176,12 @@ fn help_shows_an_example_and_validate_prints_the_resolution() {
     assert!(res.status.success());
     let out = String::from_utf8_lossy(&res.stdout);
     assert!(out.contains("idle_timeout = \"15m\""), "defaults are filled in");
-    assert!(out.contains("Sydney           -> australia-southeast1 (0.0 ms)"), "{out}");
+    assert!(out.contains("Sydney           -> australia-southeast1 (0.0 ms, route model)"), "{out}");
+    // Tokyo's second choice is Iowa, at Google's measured 144 ms (issue 18).
+    assert!(
+        out.contains("Tokyo            -> australia-southeast1 (106.0 ms, measured from asia-northeast1), then us-central1 (144.0 ms"),
+        "{out}"
+    );
     let res = negsim(&["regions"]);
     assert!(String::from_utf8_lossy(&res.stdout).lines().count() > 40);
 }

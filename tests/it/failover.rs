@@ -409,34 +409,45 @@ fn the_outage_drill_tells_the_story() {
         // Windows start after the 5-minute warmup.
         w.windows[m - 5].1.iter().find(|r| r.name == name).unwrap().clone()
     };
-    let sydney = sc.cities.iter().position(|c| c.name == "Sydney").unwrap() as u32;
-    let share = |m: usize, region: &str| {
+    let share_of = |city: &str, m: usize, region: &str| {
+        let c = sc.cities.iter().position(|c| c.name == city).unwrap() as u32;
         let r = sc.regions.iter().position(|x| x.name == region).unwrap() as u32;
         let flows = &w.windows[m - 5].2;
-        let total: u64 = flows.iter().filter(|f| f.city == sydney).map(|f| f.requests).sum();
-        let to: u64 = flows.iter().filter(|f| f.city == sydney && f.region == r).map(|f| f.requests).sum();
+        let total: u64 = flows.iter().filter(|f| f.city == c).map(|f| f.requests).sum();
+        let to: u64 = flows.iter().filter(|f| f.city == c && f.region == r).map(|f| f.requests).sum();
         to as f64 / total as f64
     };
+    let share = |m: usize, region: &str| share_of("Sydney", m, region);
     // Before: all of Sydney on australia-southeast1, all ok.
     assert_eq!(share(29, "australia-southeast1"), 1.0);
     assert_eq!(minute(29, "Sydney").availability, Some(1.0));
-    // The outage minute: a dip, then Sydney on us-central1, about 200 ms further away.
+    // The outage minute: a dip, then Sydney on us-central1, Google's
+    // measured 173.5 ms of round trip further away.
     assert!(minute(30, "Sydney").availability.unwrap() < 0.99);
     assert!(share(35, "us-central1") > 0.98);
     let step = minute(35, "Sydney").latency_p50_ms.unwrap() - minute(29, "Sydney").latency_p50_ms.unwrap();
-    assert!((180.0..260.0).contains(&step), "latency step {step} ms");
+    assert!((160.0..190.0).contains(&step), "latency step {step} ms");
+    // Tokyo fails over to Iowa (144 ms), not to Belgium (223.5 ms): the
+    // misranking issue 18 was about. Singapore goes to Belgium (167.5 ms
+    // against 216 ms to Iowa), as the measurements have it.
+    assert!(share_of("Tokyo", 35, "us-central1") > 0.98);
+    assert!(share_of("Singapore", 35, "europe-west1") > 0.98);
     // Every ejection that runs out during the outage costs a burst of errors.
     let dips = (31..50).filter(|&m| minute(m, "Sydney").errors > 0).count();
     assert!(dips >= 3, "re-probes: {dips}");
-    // The survivors: europe-west1, capped at 28, runs out of room for Asia:
-    // it scales to its cap, its CPU saturates, requests slow until they
-    // time out, and finally queue long enough to be turned away (429).
+    // The survivors hold: us-central1 cold-starts for Sydney and Tokyo;
+    // europe-west1 reaches its cap of 28 with Singapore's traffic and
+    // still answers everything. Nobody is turned away.
+    assert!(minute(30, "us-central1").cold_starts.unwrap() >= 10);
     let eu: Vec<Row> = (30..54).map(|m| minute(m, "europe-west1")).collect();
-    assert!(eu.iter().map(|r| r.cold_starts.unwrap()).sum::<u64>() >= 3);
     assert!(eu.iter().any(|r| r.instances_max == Some(28)));
     assert!(eu.iter().all(|r| r.instances_max.unwrap() <= 28));
-    assert!(eu.iter().map(|r| r.timeouts).sum::<u64>() > 100, "timeouts at europe-west1");
-    assert!(eu.iter().map(|r| r.rejected).sum::<u64>() > 100, "429s at europe-west1");
+    for name in ["us-central1", "europe-west1", "australia-southeast1"] {
+        assert_eq!(row(&res.rows, ScopeKind::Region, name).rejected, 0, "429s at {name}");
+    }
+    for city in ["London", "Frankfurt", "Mumbai"] {
+        assert_eq!(row(&res.rows, ScopeKind::City, city).availability, Some(1.0), "{city}");
+    }
     // Recovery at minute 50; traffic comes back only when the last ejection
     // runs out, then the empty region cold-starts.
     assert_eq!(share(50, "australia-southeast1"), 0.0);

@@ -158,7 +158,11 @@ fn confidence_intervals_shrink_as_replications_grow() {
     let few = setup("sweep-ci-few", &sweep(4));
     let many = setup("sweep-ci-many", &sweep(64));
     let (a, b) = (run_sweep(&few, "out", &[]), run_sweep(&many, "out", &[]));
-    for metric in ["latency_mean_ms_ci95", "latency_p99_ms_ci95", "requests_ci95"] {
+    // The median, not the p99: a p99 across replications is set by the few
+    // dozen cold starts of a failover and is far from normal (in this
+    // scenario its 64 values have a standard deviation of about 360 ms and
+    // a long upper tail), so the chi-square bound below does not hold for it.
+    for metric in ["latency_mean_ms_ci95", "latency_p50_ms_ci95", "requests_ci95"] {
         let (h4, h64) = (column(&a, metric)[0], column(&b, metric)[0]);
         // Expected ratio: t(63)/t(3) * sqrt(4/64) = 0.157. It exceeds 1 only
         // if the 4-run standard deviation is below 0.157 of the true one:
