@@ -725,13 +725,7 @@ fn latency(from: &str, model: &str) -> Result<(), Failure> {
                 )));
             }
         };
-        let edge = geo::edges::edges()
-            .iter()
-            .min_by(|a, b| {
-                let d = |e: &geo::edges::BuiltinEdge| geo::great_circle_km(lat, lon, e.lat, e.lon);
-                d(a).total_cmp(&d(b))
-            })
-            .expect("the edge list is not empty");
+        let edge = geo::edges::nearest(lat, lon);
         let leg = m.access_leg_ms((lat, lon), (edge.lat, edge.lon));
         let km = geo::great_circle_km(lat, lon, edge.lat, edge.lon);
         (

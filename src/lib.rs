@@ -6,7 +6,8 @@
 //!
 //! * [`scenario`]: scenario files, read in two stages (raw TOML with spans,
 //!   then a validated model with units resolved and names turned into indices).
-//! * [`geo`]: built-in regions and cities, great-circle distance, RTT model.
+//! * [`geo`]: built-in regions, cities and Google edge metros; the backbone's
+//!   round trips (measured, and a route-aware model).
 //! * [`engine`]: simulated time, the `(time, sequence)` event queue, named
 //!   random streams. Its module documentation states the ordering contract.
 //! * [`model`]: users in cities, the load balancer's edges with outlier

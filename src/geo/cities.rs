@@ -1,10 +1,10 @@
 //! Built-in metropolitan areas with the coordinates of their centres.
 //!
 //! Coordinates are the commonly published city-centre positions (rounded to
-//! two decimals); a metro's users are placed at its centre. The edge (GFE)
-//! serving a city is assumed to be in or next to it: Google's edge points of
-//! presence are in all of these metros or within a few hundred kilometres,
-//! and the access RTT distribution covers the last mile.
+//! two decimals); a metro's users are placed at its centre. They enter
+//! Google's network at the nearest of Google's edge metros
+//! ([`super::edges`]), which may be in another city, and the access RTT
+//! distribution covers the last mile.
 
 /// A built-in metro.
 #[derive(Clone, Copy, Debug)]

@@ -46,6 +46,12 @@ pub fn edges() -> &'static [BuiltinEdge] {
     })
 }
 
+/// The built-in edge nearest to `(lat, lon)` on the great circle.
+pub fn nearest(lat: f64, lon: f64) -> &'static BuiltinEdge {
+    let d = |e: &BuiltinEdge| super::great_circle_km(lat, lon, e.lat, e.lon);
+    edges().iter().min_by(|a, b| d(a).total_cmp(&d(b))).expect("the built-in edge list is not empty")
+}
+
 /// The built-in edge called `name` (case-insensitive, accents folded).
 pub fn find(name: &str) -> Option<&'static BuiltinEdge> {
     let key = super::cities::fold(name);

@@ -760,7 +760,8 @@ fn read_edges(
             .enumerate()
             .map(|(i, c)| {
                 c.edge = i;
-                EdgeLocation { name: c.name.clone(), lat: c.lat, lon: c.lon, country: None, custom: false }
+                let country = cities::find(&c.name).map(|b| b.country.to_string());
+                EdgeLocation { name: c.name.clone(), lat: c.lat, lon: c.lon, country, custom: false }
             })
             .collect();
     }

@@ -256,3 +256,34 @@ fn run_given_a_sweep_file_runs_the_sweep() {
     let seeded = negsim(&["run", "scenarios/warm-standby.toml", "--seed", "2", "-o", o, "--force"]);
     assert_eq!(seeded.status.code(), Some(2));
 }
+
+/// `negsim latency FROM`: every region's round trip and its source, from a
+/// city (through its edge), a region or a point; a bad FROM is bad input.
+#[test]
+fn latency_prints_each_regions_round_trip_and_its_source() {
+    let out = negsim(&["latency", "Tokyo"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("at the Tokyo edge"), "{text}");
+    let line = |name: &str| text.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_string();
+    assert!(line("us-central1 ").contains("144.0  measured from asia-northeast1"), "{text}");
+    assert!(line("europe-west1 ").contains("223.5  measured from asia-northeast1"), "{text}");
+    assert_eq!(text.lines().count(), 2 + 42, "a header, the column names, one line per region");
+
+    let out = negsim(&["latency", "us-central1", "--model", "route"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().skip(2).all(|l| l.ends_with("route model")), "{text}");
+
+    // Nagoya's users enter at Osaka, 140 km away.
+    let out = negsim(&["latency", "35.18,136.91"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("at the Osaka edge (140 km"));
+
+    for bad in ["Tokio", "91,0", "x,y"] {
+        let out = negsim(&["latency", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("is not a built-in region, a built-in city or LAT,LON")
+        );
+    }
+}
