@@ -4,7 +4,6 @@
 //! is down, and the same seed gives the same results.
 
 use crate::support::{assert_conservation, assert_same_figures, run, run_event_by_event, scenario};
-use negsim::geo;
 use negsim::metrics::{Row, ScopeKind};
 use proptest::prelude::*;
 use std::fmt::Write as _;
@@ -176,14 +175,14 @@ proptest! {
             prop_assert_eq!(by_cities, counts(&rows[0]));
         }
 
-        // Latency is never below the backbone round trip to the closest region.
+        // Latency is never below the leg to the city's edge plus the
+        // backbone round trip to the closest region.
+        let net = negsim::model::network::Network::new(&sc);
         for (ci, c) in sc.cities.iter().enumerate().filter(|_| !s.no_network) {
             let row = &res.rows[1 + ci];
-            let floor = sc
-                .regions
-                .iter()
-                .map(|r| geo::backbone_rtt_ms(geo::great_circle_km(c.lat, c.lon, r.lat, r.lon), 1.5, 200.0))
-                .fold(f64::INFINITY, f64::min);
+            let city = ci as u32;
+            let closest = (0..sc.regions.len() as u32).map(|r| net.rtt_ns(city, r)).min().unwrap_or(0);
+            let floor = (closest + net.leg_ns(city)) as f64 / 1e6;
             if let (Some(mean), Some(p50)) = (row.latency_mean_ms, row.latency_p50_ms) {
                 prop_assert!(mean >= floor - 1e-6, "{}: mean {} below the round trip {}", c.name, mean, floor);
                 prop_assert!(p50 >= floor - 1e-6, "{}: p50 {} below the round trip {}", c.name, p50, floor);
