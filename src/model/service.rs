@@ -30,8 +30,8 @@
 //!   lone end, which settles it on time; the tests check that the figures
 //!   are the same.
 //! * **Pending queue.** A request that finds no free slot waits, first in
-//!   first out. After `pending_timeout` (default 10 s; Cloud Run documents
-//!   the behaviour, not the figure) it is turned away: 429 when the region
+//!   first out. After `pending_timeout` (default: 3.5 times the mean cold
+//!   start or 10 s, whichever is greater, as Cloud Run documents) it is turned away: 429 when the region
 //!   is at its instance cap, else 500, the two "no available instance"
 //!   errors of Cloud Run's troubleshooting page.
 //! * **Request timeout.** `request_timeout` after it reached the region
@@ -79,7 +79,7 @@ use std::collections::{BinaryHeap, VecDeque};
 /// Window of the autoscaler's trailing averages.
 const AUTOSCALE_WINDOW_S: f64 = 60.0;
 /// Cold-start factor with startup CPU boost.
-const BOOST_FACTOR: f64 = 0.6;
+const BOOST_FACTOR: f64 = crate::scenario::STARTUP_BOOST_FACTOR;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum InstState {
@@ -367,7 +367,7 @@ impl RegionState {
             cpu_target: s.cpu_target,
             concurrency_target: s.concurrency_target,
             idle_timeout_ns: s.idle_timeout_ns,
-            pending_timeout_ns: s.pending_timeout_ns,
+            pending_timeout_ns: s.pending_timeout_ns(),
             request_timeout_ns: s.request_timeout_ns,
             boost: s.startup_cpu_boost,
             cpu_time: s.cpu_time.sampler(),

@@ -513,12 +513,35 @@ pub struct ServiceConfig {
     pub startup_cpu_boost: bool,
     /// How long an idle instance above `min_instances` is kept.
     pub idle_timeout_ns: u64,
-    /// How long a request waits for an instance before it is turned away.
-    pub pending_timeout_ns: u64,
+    /// How long a request waits for an instance before it is turned away,
+    /// when the scenario sets it; see [`ServiceConfig::pending_timeout_ns`].
+    pub pending_timeout: Option<u64>,
     /// How the service is billed.
     pub billing: Billing,
     /// Cloud Run request timeout (504).
     pub request_timeout_ns: u64,
+}
+
+/// How much startup CPU boost shortens a cold start (a factor on its time).
+pub const STARTUP_BOOST_FACTOR: f64 = 0.6;
+
+/// The least a request waits for an instance (about-instance-autoscaling).
+pub const MIN_PENDING_NS: u64 = 10 * crate::engine::time::NS_PER_S;
+
+impl ServiceConfig {
+    /// How long a request waits for an instance before it is turned away:
+    /// `pending_timeout` when set, else Cloud Run's rule, "requests will
+    /// pend for up to 3.5 times average startup time of container instances
+    /// of this service, or 10 seconds, whichever is greater" (container
+    /// runtime contract and about-instance-autoscaling, read 2026-12-05),
+    /// with the mean of `cold_start` (shortened by startup CPU boost).
+    pub fn pending_timeout_ns(&self) -> u64 {
+        self.pending_timeout.unwrap_or_else(|| {
+            let boost = if self.startup_cpu_boost { STARTUP_BOOST_FACTOR } else { 1.0 };
+            let derived = (3.5 * self.cold_start.mean_ns() * boost).round() as u64;
+            derived.max(MIN_PENDING_NS)
+        })
+    }
 }
 
 /// `[[region]]`.

@@ -161,6 +161,19 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// An optional duration that must meet `rule`; `None` when absent or wrong.
+    pub fn opt_duration_rule(&mut self, key: &'static str, rule: Rule) -> Option<u64> {
+        self.diag.note(&self.path, key, Ty::Duration { default: None, rule: Some(rule) });
+        let ns = self.opt_duration(key)?;
+        match rule.check_duration(ns) {
+            Ok(()) => Some(ns),
+            Err(msg) => {
+                self.error(key, format!("must be {msg}, found \"{}\"", human_duration(ns)));
+                None
+            }
+        }
+    }
+
     /// A required duration; records a problem and returns `None` if absent.
     pub fn required_duration(&mut self, key: &'static str, rule: Rule) -> Option<u64> {
         self.diag.note(&self.path, key, Ty::Duration { default: None, rule: Some(rule) });

@@ -42,7 +42,7 @@ fn service_table(c: &ServiceConfig, t: &mut Table) {
     t.insert("cold_start".into(), c.cold_start.to_toml());
     t.insert("startup_cpu_boost".into(), Value::Boolean(c.startup_cpu_boost));
     t.insert("idle_timeout".into(), d(c.idle_timeout_ns));
-    t.insert("pending_timeout".into(), d(c.pending_timeout_ns));
+    t.insert("pending_timeout".into(), d(c.pending_timeout_ns()));
     t.insert("request_timeout".into(), d(c.request_timeout_ns));
     let billing = match c.billing {
         Billing::Request => "request",

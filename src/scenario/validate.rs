@@ -47,7 +47,7 @@ pub fn default_service() -> ServiceConfig {
         cold_start: DistSpec::Lognormal { median_ns: 1_500 * NS_PER_MS, p99_ns: 6 * NS_PER_S },
         startup_cpu_boost: false,
         idle_timeout_ns: 15 * MIN,
-        pending_timeout_ns: 10 * NS_PER_S,
+        pending_timeout: None,
         request_timeout_ns: 300 * NS_PER_S,
         billing: Billing::Request,
     }
@@ -495,7 +495,7 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> Serv
         cold_start: s.dist("cold_start", d.cold_start),
         startup_cpu_boost: s.boolean("startup_cpu_boost", d.startup_cpu_boost),
         idle_timeout_ns: s.duration("idle_timeout", d.idle_timeout_ns, Rule::AtLeast(0.0)),
-        pending_timeout_ns: s.duration("pending_timeout", d.pending_timeout_ns, Rule::Above(0.0)),
+        pending_timeout: s.opt_duration_rule("pending_timeout", Rule::Above(0.0)).or(d.pending_timeout),
         request_timeout_ns: s.duration(
             "request_timeout",
             d.request_timeout_ns,
