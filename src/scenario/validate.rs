@@ -358,7 +358,11 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
         Routing::Nearest,
         &[("nearest", Routing::Nearest), ("nearest-overflow", Routing::NearestOverflow)],
     );
-    let timeout_ns = s.duration("timeout", 30 * NS_PER_S, Rule::Above(0.0));
+    // A backend service with serverless NEGs has a fixed 60-minute timeout
+    // ("not configurable", serverless-neg-concepts); Cloud Run's
+    // request_timeout is what ends a slow request. A shorter value is a
+    // what-if (a URL map route timeout).
+    let timeout_ns = s.duration("timeout", 3600 * NS_PER_S, Rule::Above(0.0));
     let mut o = s.section("outlier_detection");
     // Compute API OutlierDetection defaults (see the README).
     let outlier = OutlierDetection {

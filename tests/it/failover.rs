@@ -463,10 +463,11 @@ fn the_outage_drill_tells_the_story() {
 
 #[test]
 fn the_load_balancer_times_out_with_504_and_a_slow_region_gets_ejected() {
-    // Every request to australia-southeast1 takes 40 s: the load balancer's
-    // 30 s timeout answers 504 first (the client waits 60 s), and 504s are
-    // gateway failures, so the edges eject the slow region.
-    let extra = "[client]\ntimeout = \"60s\"";
+    // Every request to australia-southeast1 takes 40 s: a 30 s route
+    // timeout (a what-if: serverless NEGs have none) answers 504 first
+    // (the client waits 60 s), and 504s are gateway failures, so the edges
+    // eject the slow region.
+    let extra = "[client]\ntimeout = \"60s\"\n[load_balancer]\ntimeout = \"30s\"";
     let text = two_continents("kind = \"latency\"\nextra = \"40s\"", "", extra);
     let (res, w) = run(&scenario(&text));
     assert_conservation(&res.rows);
@@ -478,8 +479,8 @@ fn the_load_balancer_times_out_with_504_and_a_slow_region_gets_ejected() {
 
 #[test]
 fn the_load_balancer_answers_504_before_a_patient_client_gives_up() {
-    // Every request takes 40 s at the region. The load balancer's 30 s
-    // timeout starts at the edge, 4 ms after the user sent the request, so
+    // Every request takes 40 s at the region. A 30 s route timeout (a
+    // what-if) starts at the edge, 4 ms after the user sent the request, so
     // it fires before the client's 60 s and every request ends with its
     // 504, 30 s and a round trip after it started. (With the client's
     // default 30 s, the client's timer would fire first, and the edge
@@ -493,6 +494,8 @@ initial_instances = "steady"
 access_rtt = { dist = "constant", value = "8ms" }
 [client]
 timeout = "60s"
+[load_balancer]
+timeout = "30s"
 [service]
 cpu_time = { dist = "constant", value = "1ms" }
 io_time = { dist = "constant", value = "40s" }
@@ -511,6 +514,15 @@ arrival = "uniform"
     let first = fast.1.windows.iter().find(|(_, rows, _)| rows[1].errors > 0).expect("504s");
     assert_eq!(first.0, 30.0, "the first 504s");
     assert_same_figures(&fast, &run_event_by_event(&sc));
+
+    // By default the load balancer has no route timeout (a serverless NEG's
+    // backend service timeout is a fixed 60 minutes), so the same 40 s
+    // requests are answered, within Cloud Run's 300 s request timeout.
+    let default = scenario(&text.replace("[load_balancer]\ntimeout = \"30s\"\n", ""));
+    assert_eq!(default.load_balancer.timeout_ns, 3600 * S);
+    let (res, _) = run(&default);
+    let chicago = row(&res.rows, ScopeKind::City, "Chicago");
+    assert_eq!((chicago.errors, chicago.timeouts), (0, 0), "{chicago:?}");
 }
 
 #[test]
