@@ -3,7 +3,10 @@
 //! Each request calls every dependency `reads` times at its closest copy
 //! (the leader or a replica) and `writes` times at the leader, one call
 //! after another, during its I/O part: each call costs the round trip from
-//! the serving region to that copy plus a draw of the dependency's own
+//! the serving region to that copy (for a strong read, Spanner's default,
+//! at a replica outside the leader region, plus that replica's round trip
+//! to the leader region: spanner/docs/replication and read-lease, read
+//! 2026-12-05; `read_mode = "stale"` leaves it out) plus a draw of the dependency's own
 //! `latency` (and of any `latency` outage's `extra`). Round trips between
 //! regions are the `[network]` model's: measured or the route model
 //! ([`crate::geo::backbone`]), the great circle at `route_inflation` and
@@ -16,7 +19,7 @@ use super::network::Model;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_MS, round_ns};
 use crate::scenario::dist::Sampler;
-use crate::scenario::{DependencyOutageKind, Place, Scenario};
+use crate::scenario::{DependencyOutageKind, Place, ReadMode, Scenario};
 
 /// One dependency as the regions see it.
 struct Dep {
@@ -65,11 +68,15 @@ impl Deps {
                     .regions
                     .iter()
                     .map(|r| {
-                        std::iter::once(&d.leader)
+                        // The nearest copy serves the read; a strong read
+                        // there asks the leader region for a timestamp first.
+                        let (copy, to_copy) = std::iter::once(&d.leader)
                             .chain(&d.replicas)
-                            .map(|p| rtt(r.lat, r.lon, &r.name, p))
-                            .min()
-                            .unwrap_or(0)
+                            .map(|p| (p, rtt(r.lat, r.lon, &r.name, p)))
+                            .min_by_key(|&(_, ns)| ns)
+                            .expect("a dependency has a leader");
+                        let strong = d.read_mode == ReadMode::Strong && copy.name != d.leader.name;
+                        to_copy + if strong { rtt(copy.lat, copy.lon, &copy.name, &d.leader) } else { 0 }
                     })
                     .collect(),
                 write_rtt_ns: sc.regions.iter().map(|r| rtt(r.lat, r.lon, &r.name, &d.leader)).collect(),

@@ -161,6 +161,21 @@ pub struct Dependency {
     pub writes: u32,
     /// The dependency's own time per call, on top of the round trip.
     pub latency: DistSpec,
+    /// How reads are served.
+    pub read_mode: ReadMode,
+}
+
+/// `dependency.read_mode`: what a read at a replica costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Spanner's default: a strong read at a replica outside the leader
+    /// region first makes a round trip to the leader region to agree on a
+    /// timestamp ("the replica serving the read contacts the instance's
+    /// leader read-write region", read-lease page).
+    Strong,
+    /// A stale read (15 s or more) or a read lease: the nearest replica
+    /// answers alone.
+    Stale,
 }
 
 /// An outage of a dependency: every region's calls to it are affected.

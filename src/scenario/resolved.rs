@@ -240,6 +240,11 @@ pub fn to_table(sc: &Scenario) -> Table {
                 t.insert("leader".into(), s(&dep.leader.name));
                 t.insert("replicas".into(), strings(dep.replicas.iter().map(|p| p.name.as_str())));
                 t.insert("reads".into(), i(dep.reads));
+                let mode = match dep.read_mode {
+                    ReadMode::Strong => "strong",
+                    ReadMode::Stale => "stale",
+                };
+                t.insert("read_mode".into(), s(mode));
                 t.insert("writes".into(), i(dep.writes));
                 t.insert("latency".into(), dep.latency.to_toml());
                 Value::Table(t)

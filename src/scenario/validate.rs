@@ -894,9 +894,14 @@ fn read_dependencies(root: &mut Section<'_>, regions: &[Region]) -> (Vec<Depende
         let reads = s.integer("reads", 1, 0, 1000) as u32;
         let writes = s.integer("writes", 0, 0, 1000) as u32;
         let latency = s.dist("latency", DistSpec::constant(NS_PER_MS));
+        let read_mode = s.choice(
+            "read_mode",
+            ReadMode::Strong,
+            &[("strong", ReadMode::Strong), ("stale", ReadMode::Stale)],
+        );
         s.finish();
         if let (Some(name), Some(leader)) = (name, leader) {
-            out.push(Dependency { name, leader, replicas, reads, writes, latency });
+            out.push(Dependency { name, leader, replicas, reads, writes, latency, read_mode });
         }
     }
     (out, declared)

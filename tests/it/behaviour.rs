@@ -351,15 +351,28 @@ writes = 1
 latency = "3ms"
 "#;
     let text = format!("{}{deps}", PHYSICS.replace("concurrency = 1", "concurrency = 50"));
-    let (res, _) = run(&scenario(&text));
     let iowa = (41.26, -95.86);
     let aus = (-33.87, 151.21);
     let region_rtt = geo::backbone_rtt_ms(geo::great_circle_km(aus.0, aus.1, iowa.0, iowa.1), 1.5, 200.0);
-    // Sydney's region holds a replica: the reads cost 3 ms each, the write
-    // a round trip to Iowa and 3 ms.
+    // Sydney's region holds a replica. Strong reads (Spanner's default):
+    // each asks the leader region for a timestamp first, a round trip to
+    // Iowa and 3 ms; the write too.
+    let (res, _) = run(&scenario(&text));
+    let sydney = row(&res.rows, ScopeKind::City, "Sydney").latency_mean_ms.unwrap();
+    let want = expected_ms((-33.87, 151.21), aus) + 3.0 * (region_rtt + 3.0);
+    assert!(
+        (sydney - want).abs() < 0.001,
+        "Sydney, strong reads: {sydney:.4} ms, the model says {want:.4} ms"
+    );
+    // Stale reads: the replica answers alone, 3 ms each.
+    let text = text.replace("latency = \"3ms\"", "latency = \"3ms\"\nread_mode = \"stale\"");
+    let (res, _) = run(&scenario(&text));
     let sydney = row(&res.rows, ScopeKind::City, "Sydney").latency_mean_ms.unwrap();
     let want = expected_ms((-33.87, 151.21), aus) + 2.0 * 3.0 + region_rtt + 3.0;
-    assert!((sydney - want).abs() < 0.001, "Sydney: {sydney:.4} ms, the model says {want:.4} ms");
+    assert!(
+        (sydney - want).abs() < 0.001,
+        "Sydney, stale reads: {sydney:.4} ms, the model says {want:.4} ms"
+    );
     // Los Angeles is served in Iowa, beside the leader: 9 ms in all.
     let la = row(&res.rows, ScopeKind::City, "Los Angeles").latency_mean_ms.unwrap();
     let want = expected_ms((34.05, -118.24), iowa) + 9.0;
