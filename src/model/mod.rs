@@ -190,6 +190,8 @@ struct Request {
     try_in_flight: bool,
     /// Arrived after the warmup: counts in the statistics.
     counted: bool,
+    /// Carries a body (POST, PUT): the built-in retry leaves it alone.
+    has_body: bool,
     /// The `[[attack]]` it belongs to, or `NONE` for a user's request.
     attack: u32,
 }
@@ -212,6 +214,8 @@ struct CityState {
     access: Ahead<(u64, u64)>,
     /// Backoff jitter.
     client: Rng,
+    /// Which requests carry a body (`client.body_share`).
+    body: Rng,
     /// Its edge: an index into `Simulation::edges` (several cities can share one).
     edge: u32,
     /// Cloud CDN and Cloud Armor decisions on its users' requests.
@@ -421,6 +425,7 @@ impl<'s> Simulation<'s> {
                 ),
                 access: Ahead::new(stream(seed, &format!("city/{}/access", c.name))),
                 client: stream(seed, &format!("city/{}/client", c.name)),
+                body: stream(seed, &format!("city/{}/body", c.name)),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
                 edge: c.edge as u32,
             })
@@ -583,6 +588,9 @@ impl<'s> Simulation<'s> {
     /// after the warmup) counts in the statistics.
     fn start_request(&mut self, q: &mut EventQueue<Event>, city: u32, counted: bool, attack: u32) {
         let now = q.now();
+        let share = self.sc.client.body_share;
+        let has_body = attack == NONE
+            && (share >= 1.0 || (share > 0.0 && self.cities[city as usize].body.random::<f64>() < share));
         let req = self.reqs.insert_with(|old| Request {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             city,
@@ -595,6 +603,7 @@ impl<'s> Simulation<'s> {
             tried: 0,
             try_in_flight: false,
             counted,
+            has_body,
             attack,
         });
         self.live += 1;
@@ -1061,6 +1070,7 @@ impl<'s> Simulation<'s> {
             }
         }
         if let Some(p) = &lb.retry
+            && !(p.bodiless_only && self.reqs[req].has_body)
             && self.reqs[req].lb_retries < p.num_retries
             && Self::retry_matches(p.conditions, answer)
         {

@@ -376,7 +376,8 @@ pub struct LoadBalancer {
     pub outlier: OutlierDetection,
     /// `[load_balancer.service_health]`.
     pub health: ServiceHealth,
-    /// `[load_balancer.retry_policy]`; `None` means the load balancer does not retry.
+    /// `[load_balancer.retry_policy]`, or without one the built-in retry
+    /// (`builtin_retry`); `None` means the load balancer does not retry.
     pub retry: Option<RetryPolicy>,
 }
 
@@ -447,6 +448,9 @@ pub struct RetryPolicy {
     pub conditions: RetryConditions,
     /// Timeout of each try.
     pub per_try_timeout_ns: u64,
+    /// Whether only requests without a body are retried: the load
+    /// balancer's built-in retry, when no policy is set.
+    pub bodiless_only: bool,
 }
 
 /// `retry_policy.retry_conditions` as flags.
@@ -479,6 +483,9 @@ pub struct Client {
     pub jitter: Jitter,
     /// Which outcomes are retried.
     pub retry_on: RetryOn,
+    /// Share of user requests that carry a body (POST, PUT): the load
+    /// balancer's built-in retry leaves them alone.
+    pub body_share: f64,
 }
 
 /// `client.jitter`.

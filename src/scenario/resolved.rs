@@ -105,6 +105,8 @@ pub fn to_table(sc: &Scenario) -> Table {
     };
     t.insert("routing".into(), s(routing));
     t.insert("timeout".into(), d(lb.timeout_ns));
+    let explicit = lb.retry.as_ref().filter(|r| !r.bodiless_only);
+    t.insert("builtin_retry".into(), Value::Boolean(lb.retry.is_some()));
     let o = &lb.outlier;
     let mut ot = Table::new();
     ot.insert("enabled".into(), Value::Boolean(o.enabled));
@@ -126,7 +128,7 @@ pub fn to_table(sc: &Scenario) -> Table {
     ht.insert("propagation".into(), d(h.propagation_ns));
     ht.insert("failback".into(), d(h.failback_ns));
     t.insert("service_health".into(), Value::Table(ht));
-    if let Some(r) = &lb.retry {
+    if let Some(r) = explicit {
         let mut rt = Table::new();
         rt.insert("num_retries".into(), i(r.num_retries));
         let c = r.conditions;
@@ -159,6 +161,7 @@ pub fn to_table(sc: &Scenario) -> Table {
     let on =
         [(c.retry_on.status_429, "429"), (c.retry_on.status_5xx, "5xx"), (c.retry_on.timeout, "timeout")];
     t.insert("retry_on".into(), strings(on.iter().filter(|(b, _)| *b).map(|(_, n)| *n)));
+    t.insert("body_share".into(), f(c.body_share));
     root.insert("client".into(), Value::Table(t));
 
     let mut t = Table::new();

@@ -438,11 +438,25 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
                 refused_stream: list.contains(&C::Refused),
             },
             per_try_timeout_ns: per_try_timeout_ns.min(timeout_ns),
+            bodiless_only: false,
         })
     } else {
         None
     };
     r.finish();
+    // Without a retry policy, "unsuccessful requests that have no HTTP body
+    // (for example, GET requests) that result in HTTP 502, 503, or 504
+    // responses are retried once. HTTP POST requests aren't retried"
+    // (load-balancing docs, Retries; read 2026-12-05).
+    let builtin = s.boolean("builtin_retry", true);
+    let retry = retry.or_else(|| {
+        builtin.then_some(RetryPolicy {
+            num_retries: 1,
+            conditions: RetryConditions { gateway_error: true, ..RetryConditions::default() },
+            per_try_timeout_ns: timeout_ns,
+            bodiless_only: true,
+        })
+    });
     s.finish();
     LoadBalancer { routing, timeout_ns, outlier, health, retry }
 }
@@ -456,6 +470,7 @@ fn read_client(mut s: Section<'_>) -> Client {
         s.error("backoff_max", format!("must be at least backoff ({})", human_duration(backoff_ns)));
     }
     let jitter = s.choice("jitter", Jitter::Full, &[("full", Jitter::Full), ("none", Jitter::None)]);
+    let body_share = s.number("body_share", 0.0, Rule::Between(0.0, 1.0));
     #[derive(Clone, Copy, PartialEq)]
     enum O {
         S429,
@@ -469,6 +484,7 @@ fn read_client(mut s: Section<'_>) -> Client {
     );
     s.finish();
     Client {
+        body_share,
         timeout_ns,
         retries,
         backoff_ns,

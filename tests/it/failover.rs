@@ -835,3 +835,56 @@ fn skipped_load_balancer_timers_are_the_same_with_and_without_shortcuts() {
     assert!(all.ok > 0 && all.errors > 0, "answers and load-balancer timeouts must both occur: {all:?}");
     assert_same_figures(&fast, &slow);
 }
+
+/// Without a retry policy, the load balancer retries a request that has
+/// no body once on 502, 503 or 504, and never one that has a body
+/// (Google's load-balancing docs, "Retries"). One region, down for the
+/// whole run, outlier detection off: every try fails with 502.
+#[test]
+fn the_load_balancer_retries_bodiless_requests_once_on_a_gateway_error() {
+    let text = |extra: &str| {
+        format!(
+            r#"
+[simulation]
+duration = "2m"
+warmup = "0s"
+[network]
+model = "none"
+[load_balancer]
+{extra}
+[load_balancer.outlier_detection]
+enabled = false
+[[region]]
+name = "us-central1"
+[[city]]
+name = "Chicago"
+rps = 20
+arrival = "uniform"
+[[outage]]
+region = "us-central1"
+start = "0s"
+duration = "2m"
+kind = "down"
+"#
+        )
+    };
+    let tries = |extra: &str, client: &str| {
+        let (res, _) = run(&scenario(&format!("{}{client}", text(extra))));
+        let r = row(&res.rows, ScopeKind::Region, "us-central1");
+        let c = row(&res.rows, ScopeKind::City, "Chicago");
+        assert_eq!(c.errors, c.requests, "every request fails: {c:?}");
+        (c.requests, r.attempts)
+    };
+    let (requests, attempts) = tries("", "");
+    assert_eq!(attempts, 2 * requests, "a GET is tried twice");
+    let (requests, attempts) = tries("", "[client]\nbody_share = 1.0\n");
+    assert_eq!(attempts, requests, "a POST once");
+    let (requests, attempts) = tries("builtin_retry = false", "");
+    assert_eq!(attempts, requests, "no retry when switched off");
+    // Half the requests carry a body: about 1.5 tries each.
+    let (requests, attempts) = tries("", "[client]\nbody_share = 0.5\n");
+    let ratio = attempts as f64 / requests as f64;
+    // 2,400 requests: the share with a body has a standard error of 1 %;
+    // the bound is four of them.
+    assert!((ratio - 1.5).abs() < 0.04, "{ratio}");
+}
