@@ -1314,6 +1314,8 @@ fn read_matrix(
     let known_region = |name: &str| {
         regions_in.iter().any(|r| r.name.eq_ignore_ascii_case(name)) || regions::find(name).is_some()
     };
+    let city_names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
+    let region_names: Vec<&str> = regions_in.iter().map(|r| r.name.as_str()).collect();
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
         if bad >= 20 {
@@ -1329,27 +1331,17 @@ fn read_matrix(
         };
         let field = |i: usize| record.get(i).unwrap_or("");
         let (from, to, value) = (field(from_i), field(to_i), field(rtt_i));
-        if !known_city(from) {
-            let names: Vec<&str> = cities_in.iter().map(|c| c.name.as_str()).collect();
+        let unknown = [
+            (!known_city(from)).then_some(("from", from, "city", &city_names)),
+            (!known_region(to)).then_some(("to", to, "region", &region_names)),
+        ];
+        if let Some((column, name, what, names)) = unknown.into_iter().flatten().next() {
             diag.error(
                 &key,
                 format!(
-                    "{file} line {line}: from = \"{}\" is neither a city of this scenario nor a built-in city{}",
-                    from.escape_debug(),
-                    hint(from, &names)
-                ),
-            );
-            bad += 1;
-            continue;
-        }
-        if !known_region(to) {
-            let names: Vec<&str> = regions_in.iter().map(|r| r.name.as_str()).collect();
-            diag.error(
-                &key,
-                format!(
-                    "{file} line {line}: to = \"{}\" is neither a region of this scenario nor a built-in region{}",
-                    to.escape_debug(),
-                    hint(to, &names)
+                    "{file} line {line}: {column} = \"{}\" is neither a {what} of this scenario nor a built-in {what}{}",
+                    name.escape_debug(),
+                    hint(name, names)
                 ),
             );
             bad += 1;
