@@ -141,6 +141,9 @@ pub struct Ejection {
     pub time: SimTime,
     /// The edge (an index into `Scenario::edge_locations`).
     pub edge: u32,
+    /// The proxy of the edge that decided it (`None`: every proxy, as
+    /// service health decides for the whole load balancer).
+    pub proxy: Option<u32>,
     /// The region.
     pub region: u32,
     /// `Some(until)` when the edge ejected the region until `until`;

@@ -6,15 +6,17 @@
 //! 1. **Arrival** at a city: the user sends attempt 1. The attempt crosses
 //!    the access network (half a sampled `access_rtt`, plus handshakes on a
 //!    new connection) to the city's edge: **EdgeIn**.
-//! 2. At the edge the load balancer picks the closest region that edge has
-//!    not ejected and sends a try over the backbone: **RegionIn**.
+//! 2. At the edge the attempt lands on one of its proxies, which picks the
+//!    closest region it has not ejected and sends a try over the backbone:
+//!    **RegionIn**.
 //! 3. The region answers at once if it is down (connection failure) or an
 //!    `errors` outage hits; otherwise the request takes a free slot on an
 //!    instance or waits in the pending queue, runs its CPU part (shared
 //!    with the instance's other requests beyond `cpu` vCPUs) and its I/O
 //!    part (**CpuDone**, **IoDone**), and the answer crosses back:
 //!    **EdgeBack**. Pending and request timeouts answer 429/500 and 504.
-//! 4. At the edge, outlier detection counts the answer; the retry policy
+//! 4. At the proxy, outlier detection counts the answer (and ejects the
+//!    region at the end of a failure streak); the retry policy
 //!    (if any) or `nearest-overflow` may send another try; otherwise the
 //!    answer goes back to the user: **ClientBack**.
 //! 5. The client retries 429/5xx/timeouts per `[client]` after a backoff
@@ -55,7 +57,7 @@ use crate::scenario::{Jitter, OutageKind, RetryConditions, Routing, Scenario};
 use ahead::Ahead;
 use billing::LbPrices;
 use deps::Deps;
-use lb::{Change, Edge, Verdict};
+use lb::{Edge, Ejected, Returned, Verdict};
 use network::Network;
 use rand::RngExt;
 use service::{Job, RegionState};
@@ -131,8 +133,8 @@ pub enum Event {
     JobTimer { list: JobList, region: u32 },
     /// A region's autoscaler evaluates.
     Autoscale { region: u32 },
-    /// An edge's outlier-detection sweep.
-    Sweep { edge: u32 },
+    /// A proxy's outlier-detection sweep that returns a region to service.
+    Sweep { edge: u32, proxy: u32 },
     /// A round of readiness probes in a region (service health).
     Probe { region: u32 },
     /// The load balancer learns a region's new health (service health).
@@ -183,7 +185,12 @@ struct Request {
     access_rtt_ns: u64,
     attempts: u32,
     /// Retry-policy retries used in the current attempt.
-    lb_retries: u32,
+    lb_retries: u16,
+    /// The proxy of its edge the current attempt landed on.
+    proxy: u16,
+    /// When a try routed ahead reaches the edge (see `edge_routes_ahead`;
+    /// earlier than now for any other try).
+    edge_at: SimTime,
     /// Regions tried in the current attempt (for `nearest-overflow`).
     tried: u64,
     /// Whether a try of the current attempt is at a region.
@@ -216,6 +223,8 @@ struct CityState {
     client: Rng,
     /// Which requests carry a body (`client.body_share`).
     body: Rng,
+    /// Which of its edge's proxies each attempt lands on.
+    proxy: Ahead<u16>,
     /// Its edge: an index into `Simulation::edges` (several cities can share one).
     edge: u32,
     /// Cloud CDN and Cloud Armor decisions on its users' requests.
@@ -230,6 +239,8 @@ struct AttackSource {
     access: Rng,
     /// Cloud Armor's decisions.
     armor: Rng,
+    /// Which of the edge's proxies each attempt lands on.
+    proxy: Rng,
 }
 
 impl AttackSource {
@@ -262,6 +273,7 @@ impl AttackSource {
             ),
             access: stream(seed, &format!("attack/{i}/access")),
             armor: stream(seed, &format!("attack/{i}/armor")),
+            proxy: stream(seed, &format!("attack/{i}/proxy")),
         }
     }
 }
@@ -341,13 +353,19 @@ pub struct Simulation<'s> {
     next_boundary: SimTime,
     /// Whether the warmup is over.
     measuring: bool,
-    changes: Vec<Change>,
-    /// Edges that have each region ejected.
+    /// Whether outlier detection can ever eject a region (`lb::can_eject`):
+    /// if not, answers need not be counted.
+    can_eject: bool,
+    /// Proxies at each edge (one when `can_eject` is false).
+    proxies: u32,
+    /// Scratch: regions a sweep returned to service.
+    returned: Vec<Returned>,
+    /// Edges that have each region ejected by every proxy.
     ejected_by: Vec<u64>,
     /// The latest instant a request ended (answers can be delivered ahead of the clock).
     last_end: SimTime,
-    /// Per (city, region) path: when the last failure sent back to the
-    /// city's edge arrives there (see `answer_to_edge`).
+    /// Per (edge, region) path: when the last failure sent back over it
+    /// arrives at the edge (see `answer_to_edge`).
     failures_on_path: Vec<SimTime>,
     /// Whether answers may be handled ahead of the clock when that is exact.
     shortcuts: bool,
@@ -426,18 +444,21 @@ impl<'s> Simulation<'s> {
                 access: Ahead::new(stream(seed, &format!("city/{}/access", c.name))),
                 client: stream(seed, &format!("city/{}/client", c.name)),
                 body: stream(seed, &format!("city/{}/body", c.name)),
+                proxy: Ahead::new(stream(seed, &format!("city/{}/proxy", c.name))),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
                 edge: c.edge as u32,
             })
             .collect();
+        let can_eject = lb::can_eject(&sc.load_balancer.outlier, n_regions);
         // With an edge in every city, each edge is named after its city, so
         // its random stream is the one negsim used before edge locations.
-        let mut edges: Vec<Edge> = sc
+        let edges: Vec<Edge> = sc
             .edge_locations
             .iter()
             .map(|e| {
                 Edge::new(
                     n_regions,
+                    if can_eject { sc.edge.proxies } else { 1 },
                     &sc.load_balancer.outlier,
                     stream(seed, &format!("edge/{}/outlier", e.name)),
                 )
@@ -476,12 +497,6 @@ impl<'s> Simulation<'s> {
         for (i, a) in attacks.iter_mut().enumerate() {
             if let Some(t) = a.traffic.next_arrival(SimTime::ZERO, end) {
                 q.schedule(t, Event::AttackArrival { attack: i as u32 });
-            }
-        }
-        if sc.load_balancer.outlier.enabled {
-            for (i, e) in edges.iter_mut().enumerate() {
-                let t = e.first_sweep(sc.load_balancer.outlier.interval_ns);
-                q.schedule(t, Event::Sweep { edge: i as u32 });
             }
         }
         for r in 0..n_regions {
@@ -542,10 +557,12 @@ impl<'s> Simulation<'s> {
             window_ns,
             next_boundary,
             measuring,
-            changes: Vec::new(),
+            can_eject,
+            proxies: if can_eject { sc.edge.proxies } else { 1 },
+            returned: Vec::new(),
             ejected_by: vec![0; n_regions],
             last_end: SimTime::ZERO,
-            failures_on_path: vec![SimTime::ZERO; sc.cities.len() * n_regions],
+            failures_on_path: vec![SimTime::ZERO; sc.edge_locations.len() * n_regions],
             shortcuts: true,
             cpu_done_at: (NONE, NONE),
             in_timer_loop: false,
@@ -600,6 +617,8 @@ impl<'s> Simulation<'s> {
             access_rtt_ns: 0,
             attempts: 0,
             lb_retries: 0,
+            proxy: 0,
+            edge_at: SimTime::ZERO,
             tried: 0,
             try_in_flight: false,
             counted,
@@ -633,7 +652,15 @@ impl<'s> Simulation<'s> {
             }
             a => self.net.sample_access(&mut self.attacks[a as usize].access, self.net.leg_ns(city)),
         };
+        let proxy = match (self.proxies, attack) {
+            (1, _) => 0,
+            (n, NONE) => {
+                u32::from(self.cities[city as usize].proxy.take(|rng| rng.random_range(0..n) as u16))
+            }
+            (n, a) => self.attacks[a as usize].proxy.random_range(0..n),
+        };
         let r = &mut self.reqs[req];
+        r.proxy = proxy as u16;
         r.epoch = r.epoch.wrapping_add(1);
         r.attempts += 1;
         r.lb_retries = 0;
@@ -650,7 +677,7 @@ impl<'s> Simulation<'s> {
         }
         // With no access delay, `hop` handles the edge in place anyway.
         let at = now.plus(to_edge);
-        if to_edge > 0 && self.edge_routes_ahead(city, due, at) && self.try_ahead(q, req, at) {
+        if to_edge > 0 && self.edge_routes_ahead(city, proxy, due, at) && self.try_ahead(q, req, at) {
             return;
         }
         self.hop(q, to_edge, Event::EdgeIn { req, epoch });
@@ -678,24 +705,27 @@ impl<'s> Simulation<'s> {
     /// (`routes_ahead`), and no load-balancer timer, since the client gives
     /// up first (see [`Self::client_gives_up_first`]; with the default
     /// timeouts, every attempt whose access delay is not zero). The route
-    /// depends only on which regions the edge has ejected, which changes
-    /// at its sweeps alone: with none due up to `at`, the edge would route
-    /// it then as it does now. Between now and `at` nothing else touches
-    /// the attempt: only its client timer could, and that is due later
-    /// (required: an attempt whose client gives up before it reaches the
-    /// edge never reaches a region, and goes by an `EdgeIn` that finds it
-    /// abandoned).
+    /// depends only on which regions the attempt's proxy has ejected. A
+    /// return to service happens at the proxy's sweeps, so none may be due
+    /// up to `at`; an ejection happens when an answer reaches the proxy,
+    /// which cannot be foreseen, so each try routed ahead is noted at its
+    /// proxy, and an ejection before `at` of the region it goes to sends it
+    /// back to be routed at the edge (`ejected`). Between now and `at`
+    /// nothing else touches the attempt: only its client timer could, and
+    /// that is due later (required: an attempt whose client gives up before
+    /// it reaches the edge never reaches a region, and goes by an `EdgeIn`
+    /// that finds it abandoned).
     ///
     /// Not a shortcut: [`run_event_by_event`] routes the same attempts
     /// ahead, and checks each route with an event at the edge. What
     /// changes against routing at the edge is only when the try's
     /// `RegionIn` is scheduled, and so which of two events due at the same
     /// nanosecond comes first.
-    fn edge_routes_ahead(&self, city: u32, due: SimTime, at: SimTime) -> bool {
+    fn edge_routes_ahead(&self, city: u32, proxy: u32, due: SimTime, at: SimTime) -> bool {
         self.routes_ahead
             && at < due
             && due < at.plus(self.sc.load_balancer.timeout_ns)
-            && at < self.edge_of(city).next_sweep()
+            && at < self.edge_of(city).next_return(proxy)
     }
 
     /// Routes the try of `req` that reaches its edge at `at` (see
@@ -703,11 +733,15 @@ impl<'s> Simulation<'s> {
     /// with nothing done, if the edge has every region ejected (the
     /// `EdgeIn` event then answers 503 at `at`).
     fn try_ahead(&mut self, q: &mut EventQueue<Event>, req: u32, at: SimTime) -> bool {
-        let city = self.reqs[req].city;
-        let Some(region) = self.edge_of(city).route(self.net.order(city), 0) else {
+        let (city, proxy) = (self.reqs[req].city, u32::from(self.reqs[req].proxy));
+        let Some(region) = self.edge_of(city).route(proxy, self.net.order(city), 0) else {
             return false;
         };
         let epoch = self.start_try(req, region);
+        self.reqs[req].edge_at = at;
+        if self.can_eject {
+            self.edge_of_mut(city).routed_ahead(proxy, at);
+        }
         if !self.shortcuts {
             q.schedule(at, Event::RouteCheck { req, epoch, region });
         }
@@ -719,15 +753,19 @@ impl<'s> Simulation<'s> {
     /// instant `now` it reaches the edge: nothing has touched the attempt
     /// since, `on_edge_in` would keep no load-balancer timer for it, and
     /// the edge routes it to the same region now. (That the edge does
-    /// nothing else is `routes_ahead`, fixed for the run.)
+    /// nothing else is `routes_ahead`, fixed for the run.) Or an ejection
+    /// sent it back to be routed here, by the `EdgeIn` that comes next.
     fn on_route_check(&self, now: SimTime, req: u32, epoch: u32, region: u32) {
         let r = &self.reqs[req];
+        if r.epoch == epoch.wrapping_add(1) && !r.try_in_flight && r.tried == 0 {
+            return;
+        }
         assert_eq!(r.epoch, epoch, "request {req} changed between its departure and the edge");
         assert!(
             self.client_gives_up_first(req, now.plus(self.sc.load_balancer.timeout_ns)),
             "request {req} routed ahead needs a load-balancer timer"
         );
-        let then = self.edge_of(r.city).route(self.net.order(r.city), 0);
+        let then = self.edge_of(r.city).route(u32::from(r.proxy), self.net.order(r.city), 0);
         assert_eq!(
             then,
             Some(region),
@@ -912,12 +950,12 @@ impl<'s> Simulation<'s> {
     /// balancer's retry goes to the closest region again.
     fn lb_try(&mut self, q: &mut EventQueue<Event>, req: u32, spill: bool) {
         let now = q.now();
-        let city = self.reqs[req].city;
+        let (city, proxy) = (self.reqs[req].city, u32::from(self.reqs[req].proxy));
         let mut skip = if spill { self.reqs[req].tried } else { 0 };
         if self.sc.load_balancer.health.enabled {
             skip |= self.health_skip(now);
         }
-        let Some(region) = self.edge_of(city).route(self.net.order(city), skip) else {
+        let Some(region) = self.edge_of(city).route(proxy, self.net.order(city), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
         let epoch = self.start_try(req, region);
@@ -947,10 +985,12 @@ impl<'s> Simulation<'s> {
     /// A success is handled at the edge at once, as of its arrival there,
     /// without an `EdgeBack` event, when nothing can tell the difference.
     /// At the edge a success only resets the consecutive-failure counters
-    /// of outlier detection for `region` (ejections happen at sweeps, from
-    /// flags a success does not touch), so handling it early is exact when
-    /// no failure of that path can be counted before it arrives: no
-    /// failure is on its way from `region` to this edge (the backbone's
+    /// of outlier detection for `region` at its proxy (it never ejects,
+    /// and a proxy that has the region ejected ignores it, as the return
+    /// to service resets the counters anyway), so handling it early is
+    /// exact when no failure of that path can be counted before it
+    /// arrives: no failure is on its way from `region` to this edge, for
+    /// any city entering there (the backbone's
     /// delay is constant, so answers arrive in the order they were sent:
     /// none sent later can overtake it; successes in flight reset the same
     /// counters, in either order), no load-balancer or per-try timer event
@@ -965,7 +1005,7 @@ impl<'s> Simulation<'s> {
         let now = q.now();
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
-        let path = city as usize * self.regions.len() + region as usize;
+        let path = self.cities[city as usize].edge as usize * self.regions.len() + region as usize;
         let at_user = self.reqs[req].reaches_user(at);
         let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
@@ -980,8 +1020,10 @@ impl<'s> Simulation<'s> {
         // What `on_edge_back` and `end_try` do for a success, and
         // `lb_answer` after them, as of `at`: the answer reaches the user
         // at `at_user`, where it settles (checked above).
-        if self.sc.load_balancer.outlier.enabled {
-            self.edge_of_mut(city).observe(region, Verdict::Success);
+        if self.can_eject {
+            let proxy = u32::from(self.reqs[req].proxy);
+            let ejected = self.edge_of_mut(city).observe(proxy, region, Verdict::Success, at);
+            debug_assert!(ejected.is_none());
         }
         let reaches = self.close_attempt(at, req);
         debug_assert_eq!(reaches, at_user);
@@ -1057,21 +1099,22 @@ impl<'s> Simulation<'s> {
     /// then retries, spills over or answers the user.
     fn end_try(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
         let (city, region) = (self.reqs[req].city, self.reqs[req].region);
+        let proxy = u32::from(self.reqs[req].proxy);
         self.try_timers.remove(req);
         self.reqs[req].try_in_flight = false;
-        if self.sc.load_balancer.outlier.enabled {
-            self.edge_of_mut(city).observe(region, Self::verdict(answer));
+        if self.can_eject {
+            self.observe(q, city, proxy, region, Self::verdict(answer));
         }
         let lb = &self.sc.load_balancer;
         if answer == 429 && lb.routing == Routing::NearestOverflow {
             let tried = self.reqs[req].tried;
-            if self.edge_of(city).route(self.net.order(city), tried).is_some() {
+            if self.edge_of(city).route(proxy, self.net.order(city), tried).is_some() {
                 return self.lb_try(q, req, true);
             }
         }
         if let Some(p) = &lb.retry
             && !(p.bodiless_only && self.reqs[req].has_body)
-            && self.reqs[req].lb_retries < p.num_retries
+            && u32::from(self.reqs[req].lb_retries) < p.num_retries
             && Self::retry_matches(p.conditions, answer)
         {
             self.reqs[req].lb_retries += 1;
@@ -1091,8 +1134,9 @@ impl<'s> Simulation<'s> {
     /// The route timeout fired: the load balancer answers 504.
     fn on_lb_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
         let r = &self.reqs[req];
-        if r.try_in_flight && self.sc.load_balancer.outlier.enabled {
-            self.edges[self.cities[r.city as usize].edge as usize].observe(r.region, Verdict::GatewayFailure);
+        if r.try_in_flight && self.can_eject {
+            let (city, proxy, region) = (r.city, u32::from(r.proxy), r.region);
+            self.observe(q, city, proxy, region, Verdict::GatewayFailure);
         }
         self.lb_answer(q, req, status::LB_TIMEOUT);
     }
@@ -1118,22 +1162,68 @@ impl<'s> Simulation<'s> {
 
     // ----- outlier detection, outages, windows ---------------------------
 
-    fn on_sweep(&mut self, q: &mut EventQueue<Event>, edge: u32) {
-        let cfg = &self.sc.load_balancer.outlier;
+    /// Counts an answer from `region` at `proxy` of `city`'s edge, now,
+    /// and acts on the ejection it makes, if any: the ejection is recorded,
+    /// the sweep that ends it scheduled, and each try routed ahead to the
+    /// region that has not reached the proxy yet goes back to be routed
+    /// when it does (see `edge_routes_ahead`).
+    fn observe(&mut self, q: &mut EventQueue<Event>, city: u32, proxy: u32, region: u32, verdict: Verdict) {
         let now = q.now();
-        self.changes.clear();
-        self.edges[edge as usize].sweep(now, cfg, &mut self.changes);
-        for i in 0..self.changes.len() {
-            let (region, delta, until) = match self.changes[i] {
-                Change::Ejected(r, until) => (r, 1i64, Some(until)),
-                Change::Returned(r) => (r, -1, None),
-            };
+        let edge = self.cities[city as usize].edge;
+        let Some(Ejected { until, returns_at, edge_wide }) =
+            self.edges[edge as usize].observe(proxy, region, verdict, now)
+        else {
+            return;
+        };
+        if edge_wide {
             let n = &mut self.ejected_by[region as usize];
-            *n = n.saturating_add_signed(delta);
+            *n += 1;
             self.metrics.ejected(region, *n);
-            self.sink.ejection(&Ejection { time: now, edge, region, until, health: false });
         }
-        q.schedule(self.edges[edge as usize].next_sweep(), Event::Sweep { edge });
+        let proxy_of = Some(proxy);
+        self.sink.ejection(&Ejection {
+            time: now,
+            edge,
+            proxy: proxy_of,
+            region,
+            until: Some(until),
+            health: false,
+        });
+        q.schedule(returns_at, Event::Sweep { edge, proxy });
+        if !self.edges[edge as usize].any_ahead(proxy, now) {
+            return;
+        }
+        // Tries routed ahead through this proxy to the region that have
+        // not reached it yet. A request slot that is free held a request
+        // whose attempts are over, so its try is not in flight.
+        for req in self.reqs.slots() {
+            let r = &mut self.reqs[req];
+            if !(r.try_in_flight && r.edge_at > now && r.region == region && u32::from(r.proxy) == proxy)
+                || self.cities[r.city as usize].edge != edge
+            {
+                continue;
+            }
+            r.epoch = r.epoch.wrapping_add(1);
+            r.try_in_flight = false;
+            r.tried = 0;
+            q.schedule(r.edge_at, Event::EdgeIn { req, epoch: r.epoch });
+        }
+    }
+
+    /// A sweep of `proxy` at `edge` that returns regions to service.
+    fn on_sweep(&mut self, now: SimTime, edge: u32, proxy: u32) {
+        self.returned.clear();
+        self.edges[edge as usize].sweep(proxy, now, &mut self.returned);
+        for i in 0..self.returned.len() {
+            let Returned { region, was_edge_wide } = self.returned[i];
+            if was_edge_wide {
+                let n = &mut self.ejected_by[region as usize];
+                *n = n.saturating_sub(1);
+                self.metrics.ejected(region, *n);
+            }
+            let proxy = Some(proxy);
+            self.sink.ejection(&Ejection { time: now, edge, proxy, region, until: None, health: false });
+        }
     }
 
     /// Service health: the regions a try must skip now: the unhealthy ones,
@@ -1174,7 +1264,7 @@ impl<'s> Simulation<'s> {
         self.metrics.ejected(region, n);
         for edge in 0..edges {
             let until = (!healthy).then_some(SimTime::NEVER);
-            self.sink.ejection(&Ejection { time: now, edge, region, until, health: true });
+            self.sink.ejection(&Ejection { time: now, edge, proxy: None, region, until, health: true });
         }
     }
 
@@ -1252,7 +1342,7 @@ impl Model for Simulation<'_> {
             Event::ReqTimer { list } => self.on_req_timer(q, list),
             Event::JobTimer { list, region } => self.on_job_timer(q, list, region),
             Event::Autoscale { region } => self.on_autoscale(q, region),
-            Event::Sweep { edge } => self.on_sweep(q, edge),
+            Event::Sweep { edge, proxy } => self.on_sweep(q.now(), edge, proxy),
             Event::Probe { region } => self.on_probe(q, region),
             Event::HealthSeen { region, healthy } => self.on_health_seen(q.now(), region, healthy),
             Event::OutageStart { idx } => self.on_outage(q, idx, true),

@@ -43,6 +43,12 @@ impl<T> Slab<T> {
         self.items.len()
     }
 
+    /// The indices of every slot, free or in use (a free one holds what
+    /// its last entity left).
+    pub fn slots(&self) -> std::ops::Range<u32> {
+        0..self.items.len() as u32
+    }
+
     /// Number of slots in use.
     pub fn live(&self) -> usize {
         self.items.len() - self.free.len()

@@ -424,7 +424,7 @@ pub fn findings(res: &Results) -> Vec<String> {
                         span(t - t1)
                     ),
                     Some(t) if t > t1 => format!(
-                        "; it came back at {}, {} after the region recovered, when its edge's ejection ran out",
+                        "; it came back at {}, {} after the region recovered, when the ejections at its edge ran out",
                         clock(t),
                         span(t - t1)
                     ),

@@ -178,7 +178,7 @@ impl<W: Write> TimeseriesWriter<W> {
         let mut flows = csv::Writer::from_writer(flows);
         flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;
         let mut ejections = csv::Writer::from_writer(ejections);
-        ejections.write_record(["time_s", "edge", "region", "event", "ejected_until_s"])?;
+        ejections.write_record(["time_s", "edge", "proxy", "region", "event", "ejected_until_s"])?;
         Ok(TimeseriesWriter { rows, flows, ejections, cities, regions, edges, error: None })
     }
 
@@ -202,6 +202,7 @@ impl<W: Write> TimeseriesWriter<W> {
         self.ejections.write_record([
             format!("{:.3}", e.time.as_secs_f64()),
             self.edges[e.edge as usize].clone(),
+            e.proxy.map_or(String::new(), |p| p.to_string()),
             self.regions[e.region as usize].clone(),
             event.to_string(),
             until,

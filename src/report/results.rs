@@ -197,13 +197,14 @@ impl Results {
         )?;
 
         let mut ejections = Vec::new();
-        each_record(dir, "ejections.csv", "a row is not time_s,edge,region,event,ejected_until_s", |r| {
+        let columns = "time_s,edge,proxy,region,event,ejected_until_s";
+        each_record(dir, "ejections.csv", &format!("a row is not {columns}"), |r| {
             ejections.push((
                 num(r.first()?)?,
                 r.get(1)?.to_string(),
-                r.get(2)?.to_string(),
+                r.get(3)?.to_string(),
                 // Service health's "unhealthy" lasts until further notice.
-                if *r.get(3)? == "unhealthy" { Some(f64::INFINITY) } else { r.get(4).and_then(|s| num(s)) },
+                if *r.get(4)? == "unhealthy" { Some(f64::INFINITY) } else { r.get(5).and_then(|s| num(s)) },
             ));
             Some(())
         })?;

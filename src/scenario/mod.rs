@@ -99,6 +99,9 @@ pub struct EdgeFeatures {
     pub armor_false_positive: f64,
     /// Share of attack requests Cloud Armor blocks (403).
     pub armor_efficacy: f64,
+    /// Proxies (GFEs) at each edge location, each running outlier
+    /// detection on its own; each attempt lands on one at random.
+    pub proxies: u32,
 }
 
 impl Default for EdgeFeatures {
@@ -108,6 +111,7 @@ impl Default for EdgeFeatures {
             cdn_hit_latency: DistSpec::constant(crate::engine::time::NS_PER_MS),
             armor_false_positive: 0.0,
             armor_efficacy: 0.0,
+            proxies: 16,
         }
     }
 }

@@ -339,6 +339,7 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("cdn_hit_latency".into(), e.cdn_hit_latency.to_toml());
     t.insert("armor_false_positive".into(), f(e.armor_false_positive));
     t.insert("armor_efficacy".into(), f(e.armor_efficacy));
+    t.insert("proxies".into(), i(e.proxies));
     root.insert("edge".into(), Value::Table(t));
     if !sc.attacks.is_empty() {
         let attacks = sc

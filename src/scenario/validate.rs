@@ -1172,6 +1172,8 @@ fn read_edge(mut s: Section<'_>) -> EdgeFeatures {
             Rule::Between(0.0, 1.0),
         ),
         armor_efficacy: s.number("armor_efficacy", d.armor_efficacy, Rule::Between(0.0, 1.0)),
+        // Google publishes no count of proxies per edge: an assumption (README).
+        proxies: s.integer("proxies", i64::from(d.proxies), 1, 1024) as u32,
     };
     s.finish();
     e
