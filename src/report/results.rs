@@ -126,6 +126,22 @@ fn each_record(
     }
 }
 
+/// Checks that the CSV file `name` in `dir` has exactly `columns` (comma
+/// separated): a file whose columns moved (one from an older negsim, say)
+/// must not be read by position.
+fn expect_columns(dir: &Path, name: &str, columns: &str) -> Result<(), ResultsError> {
+    let file = dir.join(name);
+    let fail = |message: String| ResultsError { file: file.clone(), message };
+    let mut reader = csv::Reader::from_path(&file).map_err(|e| fail(e.to_string()))?;
+    let found = reader.headers().map_err(|e| fail(e.to_string()))?.iter().collect::<Vec<_>>().join(",");
+    if found != columns {
+        return Err(fail(format!(
+            "its columns are {found}, not {columns}: written by another version of negsim? Run the scenario again"
+        )));
+    }
+    Ok(())
+}
+
 impl Results {
     /// Reads the output folder `dir` of a finished run.
     pub fn load(dir: &Path) -> Result<Results, ResultsError> {
@@ -198,6 +214,7 @@ impl Results {
 
         let mut ejections = Vec::new();
         let columns = "time_s,edge,proxy,region,event,ejected_until_s";
+        expect_columns(dir, "ejections.csv", columns)?;
         each_record(dir, "ejections.csv", &format!("a row is not {columns}"), |r| {
             ejections.push((
                 num(r.first()?)?,

@@ -179,8 +179,24 @@ fn a_damaged_output_folder_is_named_in_the_error() {
     assert!(!res.status.success());
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(err.contains("timeseries.csv"), "{err}");
-    // Put right, the same folder renders.
     fs::copy(drill().join("timeseries.csv"), out.join("timeseries.csv")).unwrap();
+    // An ejections.csv of an older negsim (no proxy column): its region
+    // would be read from the event column, so it is refused.
+    let text = fs::read_to_string(drill().join("ejections.csv")).unwrap();
+    let old: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(2);
+            f.join(",") + "\n"
+        })
+        .collect();
+    fs::write(out.join("ejections.csv"), old).unwrap();
+    let res = negsim(&["report", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!res.status.success() && err.contains("ejections.csv") && err.contains("columns"), "{err}");
+    // Put right, the same folder renders.
+    fs::copy(drill().join("ejections.csv"), out.join("ejections.csv")).unwrap();
     let res = negsim(&["report", out.to_str().unwrap()]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
 }
