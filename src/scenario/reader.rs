@@ -164,6 +164,12 @@ impl<'a> Section<'a> {
     /// An optional duration that must meet `rule`; `None` when absent or wrong.
     pub fn opt_duration_rule(&mut self, key: &'static str, rule: Rule) -> Option<u64> {
         self.diag.note(&self.path, key, Ty::Duration { default: None, rule: Some(rule) });
+        self.duration_meeting(key, rule)
+    }
+
+    /// The duration at `key` if it is there and meets `rule`; records a
+    /// problem if it is there and does not.
+    fn duration_meeting(&mut self, key: &'static str, rule: Rule) -> Option<u64> {
         let ns = self.opt_duration(key)?;
         match rule.check_duration(ns) {
             Ok(()) => Some(ns),
@@ -181,14 +187,7 @@ impl<'a> Section<'a> {
             self.missing(key, "a duration such as \"2h\"");
             return None;
         }
-        let ns = self.opt_duration(key)?;
-        match rule.check_duration(ns) {
-            Ok(()) => Some(ns),
-            Err(msg) => {
-                self.error(key, format!("must be {msg}, found \"{}\"", human_duration(ns)));
-                None
-            }
-        }
+        self.duration_meeting(key, rule)
     }
 
     /// A number (integer or float); `None` when absent or wrong.
