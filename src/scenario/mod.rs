@@ -1,4 +1,5 @@
-//! Scenarios: the file format of `../shared/SCENARIO.md`, read in two stages.
+//! Scenarios: the file format (the README's model sections and `negsim
+//! schema` describe every key), read in two stages.
 //!
 //! 1. **Raw**: the file is parsed as TOML into a value tree, and the span of
 //!    every key is indexed so a problem can be placed at its line and column
