@@ -20,6 +20,29 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+/// `println!` that hands back a failure to write (a closed pipe, a full
+/// disk) instead of panicking: see [`Failure::Output`].
+macro_rules! say {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($t)*).map_err(Failure::Output)
+    };
+}
+
+/// `eprintln!` that gives up quietly when standard error is closed (as in
+/// `negsim validate F 2>&1 | head -1`): there is nowhere left to say it.
+macro_rules! note {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
+/// `eprint!`, likewise.
+macro_rules! note_raw {
+    ($($t:tt)*) => {{
+        let _ = write!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 const EXAMPLES: &str = "\
 Examples:
   negsim run scenarios/global-three-region.toml
@@ -159,6 +182,10 @@ fn parse_duration_arg(text: &str) -> Result<u64, String> {
 enum Failure {
     BadInput(anyhow::Error),
     RunFailed(anyhow::Error),
+    /// Standard output could not be written: a closed pipe (`| head`)
+    /// ends quietly, as other Unix tools do; anything else (a full disk)
+    /// is an error.
+    Output(std::io::Error),
 }
 
 pub fn main() -> ExitCode {
@@ -175,26 +202,28 @@ pub fn main() -> ExitCode {
         }
         Command::Merge { shards, output } => merge(&shards, &output),
         Command::Report { dir } => report::files::write_report(&dir)
-            .map(|()| println!("{}", dir.join("report.html").display()))
-            .map_err(|e| Failure::BadInput(e.into())),
+            .map_err(|e| Failure::BadInput(e.into()))
+            .and_then(|()| say!("{}", dir.join("report.html").display())),
         Command::Init { file, force } => init(&file, force),
-        Command::Schema => {
-            println!("{}", scenario::schema::json_schema());
-            Ok(())
-        }
-        Command::Regions => list_regions().map_err(|e| Failure::RunFailed(e.into())),
-        Command::Cities => list_cities().map_err(|e| Failure::RunFailed(e.into())),
-        Command::Edges => quiet_on_closed_pipe(list_edges()).map_err(|e| Failure::RunFailed(e.into())),
+        Command::Schema => say!("{}", scenario::schema::json_schema()),
+        Command::Regions => list_regions().map_err(Failure::Output),
+        Command::Cities => list_cities().map_err(Failure::Output),
+        Command::Edges => list_edges().map_err(Failure::Output),
         Command::Latency { from, model } => latency(&from, &model),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BadInput(e)) => {
-            eprintln!("{e:#}");
+            note!("{e:#}");
             ExitCode::from(2)
         }
         Err(Failure::RunFailed(e)) => {
-            eprintln!("error: {e:#}");
+            note!("error: {e:#}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            note!("error: cannot write to standard output: {e}");
             ExitCode::from(1)
         }
     }
@@ -203,7 +232,7 @@ pub fn main() -> ExitCode {
 fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Failure> {
     let loaded = scenario::load(path, overrides).map_err(|e: InputError| Failure::BadInput(e.into()))?;
     if !loaded.warnings.items.is_empty() {
-        eprintln!("{}", loaded.warnings);
+        note!("{}", loaded.warnings);
     }
     Ok(loaded.scenario)
 }
@@ -213,8 +242,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let text = scenario::resolved::to_string(&sc);
     let routes = routing_summary(&sc);
-    write!(out, "{text}\n{routes}").map_err(|e| Failure::RunFailed(e.into()))?;
-    Ok(())
+    write!(out, "{text}\n{routes}").and_then(|()| out.flush()).map_err(Failure::Output)
 }
 
 /// Each city's nearest region and backbone round trip, as TOML comments.
@@ -269,7 +297,7 @@ fn run(
             )));
         }
         if !quiet {
-            eprintln!("{} is a sweep file: running it as `negsim sweep {0}`", path.display());
+            note!("{} is a sweep file: running it as `negsim sweep {0}`", path.display());
         }
         let how = SweepArgs {
             output,
@@ -330,7 +358,7 @@ fn warn_if_enormous(requests_per_run: f64, runs: usize) {
     if total > 1e9 {
         // About 1.2 M requests per second per core on the development machine.
         let secs = total / 1.2e6;
-        eprintln!(
+        note!(
             "note: this asks for about {:.1e} simulated requests: about {} of wall time on one core (memory stays small: it does not grow with the number of requests)",
             total,
             format_secs(secs)
@@ -370,7 +398,7 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
             let secs = started.elapsed().as_secs_f64();
             let left = if done > 0.0 { secs / done - secs } else { f64::NAN };
             let bar: String = (0..30).map(|i| if (i as f64) < done * 30.0 { '#' } else { '.' }).collect();
-            eprint!(
+            note_raw!(
                 "\r  [{bar}] {:>3.0}%  simulated {} of {}  {} left   ",
                 done * 100.0,
                 scenario::units::human_duration(now.ns() / 1_000_000_000 * 1_000_000_000),
@@ -382,7 +410,7 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
     };
     let outcome = report::files::run_into_observed(sc, dir, &mut progress);
     if show {
-        eprint!("\r{:100}\r", "");
+        note_raw!("\r{:100}\r", "");
     }
     let Some((result, info)) = outcome? else {
         anyhow::bail!(
@@ -463,7 +491,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     }
     let show = !quiet && std::io::stderr().is_terminal();
     if !quiet {
-        eprintln!(
+        note!(
             "sweep: {} points x {} replications = {} runs{} on {} threads",
             owned,
             sw.replications,
@@ -491,7 +519,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         let secs = started.elapsed().as_secs_f64();
         let rate = done as f64 / secs.max(1e-9);
         let left = (total - done) as f64 / rate.max(1e-9);
-        eprint!(
+        note_raw!(
             "\r  points {}/{}  {:.2} points/s  {} left   ",
             done / reps,
             total / reps,
@@ -499,7 +527,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
             format_secs(left)
         );
         if done == total {
-            eprintln!();
+            note!();
         }
     };
     let opts = sweep::RunOptions {
@@ -513,7 +541,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         Ok(r) => r,
         Err(sweep::SweepError::Interrupted(n)) => {
             if show {
-                eprintln!();
+                note!();
             }
             let kept = if keep_runs {
                 format!(" (the {n} finished runs are kept under {})", dir.join("runs").display())
@@ -553,14 +581,14 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         sweep_pictures(&dir, &text, &meta).map_err(fail)?;
     }
     if !quiet {
-        print_sweep(&sw, &results).map_err(|e| fail(e.into()))?;
-        println!(
+        print_sweep(&sw, &results).map_err(Failure::Output)?;
+        say!(
             "\n{} runs in {:.1} s ({:.2} points/s); results in {}",
             results.len() * reps,
             wall_s,
             results.len() as f64 / wall_s.max(1e-9),
             dir.join("sweep.csv").display()
-        );
+        )?;
     }
     Ok(())
 }
@@ -585,8 +613,7 @@ fn init(file: &Path, force: bool) -> Result<(), Failure> {
     report::atomic::write_file(file, |w| w.write_all(scenario::STARTER.as_bytes()))
         .with_context(|| format!("cannot write {}", file.display()))
         .map_err(Failure::RunFailed)?;
-    println!("wrote {}; next: negsim validate {0}, then negsim run {0}", file.display());
-    Ok(())
+    say!("wrote {}; next: negsim validate {0}, then negsim run {0}", file.display())
 }
 
 fn write_meta(dir: &Path, meta: &sweep::shard::SweepMeta) -> Result<()> {
@@ -661,8 +688,7 @@ fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
         .map_err(fail)?;
     write_meta(dir, &meta).map_err(fail)?;
     sweep_pictures(dir, &text, &meta).map_err(fail)?;
-    println!("{} shards, {} points: {}", shards.len(), meta.points, dir.join("sweep.csv").display());
-    Ok(())
+    say!("{} shards, {} points: {}", shards.len(), meta.points, dir.join("sweep.csv").display())
 }
 
 fn list_regions() -> std::io::Result<()> {
@@ -753,16 +779,7 @@ fn latency(from: &str, model: &str) -> Result<(), Failure> {
         }
         Ok(())
     };
-    quiet_on_closed_pipe(write(&mut out)).map_err(|e| Failure::RunFailed(e.into()))
-}
-
-/// A listing cut short by a closed pipe (`| head`) ends quietly, as other
-/// Unix tools do.
-fn quiet_on_closed_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
-    match r {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
+    write(&mut out).map_err(Failure::Output)
 }
 
 fn list_cities() -> std::io::Result<()> {

@@ -287,3 +287,44 @@ fn latency_prints_each_regions_round_trip_and_its_source() {
         );
     }
 }
+
+/// Runs negsim with `args`, its standard output going to `out` and its
+/// standard error to `err` (piped when `None`); returns the exit code and
+/// what it said on standard error.
+#[cfg(unix)]
+fn negsim_into(
+    args: &[&str],
+    out: std::process::Stdio,
+    err: Option<std::process::Stdio>,
+) -> (Option<i32>, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_negsim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR")).stdout(out);
+    cmd.stderr(err.unwrap_or(std::process::Stdio::piped()));
+    let res = cmd.output().expect("negsim runs");
+    (res.status.code(), String::from_utf8_lossy(&res.stderr).into_owned())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_or_full_standard_output_is_an_exit_code_not_a_panic() {
+    // Closed: a reader that has gone (`negsim schema | head -c1`) ends it quietly.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let (code, err) = negsim_into(&["schema"], writer.into(), None);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    // Full: the error is named, exit 1 (it used to panic, exit 101).
+    for args in [&["schema"][..], &["validate", "scenarios/outage-drill.toml"], &["edges"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let (code, err) = negsim_into(args, full.into(), None);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot write to standard output"), "{args:?}: {err}");
+    }
+    // Standard error closed too (`negsim validate F 2>&1 | head -c1`): an
+    // input error keeps its exit code 2.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let both = writer.try_clone().unwrap();
+    let (code, _) =
+        negsim_into(&["validate", "tests/bad/matrix-bad-values.toml"], writer.into(), Some(both.into()));
+    assert_eq!(code, Some(2));
+}
