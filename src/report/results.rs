@@ -51,8 +51,19 @@ impl fmt::Display for ResultsError {
 
 impl std::error::Error for ResultsError {}
 
+/// An optional figure of a CSV negsim wrote: `Some(None)` when empty,
+/// `None` (the row is malformed) when it does not parse or is not finite,
+/// as negsim writes no such figure.
+fn opt_num(s: &str) -> Option<Option<f64>> {
+    if s.is_empty() {
+        return Some(None);
+    }
+    s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some)
+}
+
+/// A required figure: `None` (malformed) when empty too.
 fn num(s: &str) -> Option<f64> {
-    if s.is_empty() { None } else { s.parse().ok() }
+    opt_num(s).flatten()
 }
 
 /// A summary or time-series row from CSV fields in [`COLUMNS`] order.
@@ -75,25 +86,25 @@ fn parse_row(f: &[&str]) -> Option<Row> {
         rejected: int(4)?,
         errors: int(5)?,
         timeouts: int(6)?,
-        availability: num(f[7]),
+        availability: opt_num(f[7])?,
         attempts: int(8)?,
-        latency_mean_ms: num(f[9]),
-        latency_p50_ms: num(f[10]),
-        latency_p90_ms: num(f[11]),
-        latency_p99_ms: num(f[12]),
-        latency_p999_ms: num(f[13]),
-        queue_wait_mean_ms: num(f[14]),
+        latency_mean_ms: opt_num(f[9])?,
+        latency_p50_ms: opt_num(f[10])?,
+        latency_p90_ms: opt_num(f[11])?,
+        latency_p99_ms: opt_num(f[12])?,
+        latency_p999_ms: opt_num(f[13])?,
+        queue_wait_mean_ms: opt_num(f[14])?,
         cold_starts: int(15),
-        instances_mean: num(f[16]),
+        instances_mean: opt_num(f[16])?,
         instances_max: int(17),
-        cross_region_share: num(f[18]),
-        cost_usd: num(f[19]),
-        queued_share: num(f[20]),
+        cross_region_share: opt_num(f[18])?,
+        cost_usd: opt_num(f[19])?,
+        queued_share: opt_num(f[20])?,
         ejected_by_edges: int(21),
-        instances_starting_mean: num(f[22]),
-        cost_month_usd: num(f[23]),
+        instances_starting_mean: opt_num(f[22])?,
+        cost_month_usd: opt_num(f[23])?,
         slo_met: int(24),
-        error_budget_burned: num(f[25]),
+        error_budget_burned: opt_num(f[25])?,
         cdn_hits: int(26),
         blocked: int(27),
         attack_requests: int(28)?,
@@ -158,31 +169,41 @@ impl Results {
             .scenario;
 
         let mut summary = Vec::new();
-        each_record(dir, "summary.csv", "a row does not have the summary columns", |f| {
-            summary.push(parse_row(f)?);
-            Some(())
-        })?;
+        each_record(
+            dir,
+            "summary.csv",
+            "a row does not have the summary columns, each figure a finite number or empty",
+            |f| {
+                summary.push(parse_row(f)?);
+                Some(())
+            },
+        )?;
 
         let mut window_starts: Vec<f64> = Vec::new();
         let mut series: BTreeMap<(String, String), Vec<Row>> = BTreeMap::new();
         let mut key = (String::new(), String::new());
-        each_record(dir, "timeseries.csv", "a row does not have window_start_s and the columns", |f| {
-            let start = num(f.first()?)?;
-            let row = parse_row(&f[1..])?;
-            if window_starts.last() != Some(&start) {
-                window_starts.push(start);
-            }
-            if (key.0.as_str(), key.1.as_str()) != (row.scope.as_str(), row.name.as_str()) {
-                key = (row.scope.as_str().to_string(), row.name.clone());
-            }
-            match series.get_mut(&key) {
-                Some(rows) => rows.push(row),
-                None => {
-                    series.insert(key.clone(), vec![row]);
+        each_record(
+            dir,
+            "timeseries.csv",
+            "a row does not have window_start_s and the columns, each figure a finite number or empty",
+            |f| {
+                let start = num(f.first()?)?;
+                let row = parse_row(&f[1..])?;
+                if window_starts.last() != Some(&start) {
+                    window_starts.push(start);
                 }
-            }
-            Some(())
-        })?;
+                if (key.0.as_str(), key.1.as_str()) != (row.scope.as_str(), row.name.as_str()) {
+                    key = (row.scope.as_str().to_string(), row.name.clone());
+                }
+                match series.get_mut(&key) {
+                    Some(rows) => rows.push(row),
+                    None => {
+                        series.insert(key.clone(), vec![row]);
+                    }
+                }
+                Some(())
+            },
+        )?;
 
         let mut flows = Vec::new();
         each_record(dir, "flows.csv", "a row is not city,region,requests,share,latency_p50_ms", |r| {
@@ -191,7 +212,7 @@ impl Results {
                 r.get(1)?.to_string(),
                 r.get(2)?.parse().ok()?,
                 num(r.get(3)?)?,
-                r.get(4).and_then(|s| num(s)),
+                r.get(4).map_or(Some(None), |s| opt_num(s))?,
             ));
             Some(())
         })?;

@@ -1227,10 +1227,16 @@ fn read_attacks(root: &mut Section<'_>, cities_in: &[City], h: Horizon) -> Vec<A
 }
 
 /// Reads `[pricing]`; every key defaults to the list price.
+/// The highest price negsim accepts for any unit, in dollars.
+const MAX_PRICE_USD: f64 = 1e6;
+
 fn read_pricing(mut s: Section<'_>) -> Pricing {
     let d = Pricing::default();
-    let price =
-        |s: &mut Section<'_>, key: &'static str, default: f64| s.number(key, default, Rule::AtLeast(0.0));
+    // A million dollars per unit is far above any real price and keeps
+    // every cost finite (1e308 made `cost_usd` infinite, and charts of it hang).
+    let price = |s: &mut Section<'_>, key: &'static str, default: f64| {
+        s.number(key, default, Rule::Between(0.0, MAX_PRICE_USD))
+    };
     let p = Pricing {
         request_vcpu_s: price(&mut s, "request_vcpu_s", d.request_vcpu_s),
         request_gib_s: price(&mut s, "request_gib_s", d.request_gib_s),

@@ -180,6 +180,26 @@ fn a_damaged_output_folder_is_named_in_the_error() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(err.contains("timeseries.csv"), "{err}");
     fs::copy(drill().join("timeseries.csv"), out.join("timeseries.csv")).unwrap();
+    // A figure that is not finite (negsim writes none): charting it once
+    // hung for ever.
+    let text = fs::read_to_string(out.join("summary.csv")).unwrap();
+    let column = text.lines().next().unwrap().split(',').position(|c| c == "availability").unwrap();
+    let inf: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            if i > 0 {
+                f[column] = "-inf";
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    fs::write(out.join("summary.csv"), inf).unwrap();
+    let res = negsim(&["report", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!res.status.success() && err.contains("summary.csv") && err.contains("finite"), "{err}");
+    fs::copy(drill().join("summary.csv"), out.join("summary.csv")).unwrap();
     // An ejections.csv of an older negsim (no proxy column): its region
     // would be read from the event column, so it is refused.
     let text = fs::read_to_string(drill().join("ejections.csv")).unwrap();
