@@ -201,9 +201,12 @@ pub fn main() -> ExitCode {
             run_sweep(&sweep, how)
         }
         Command::Merge { shards, output } => merge(&shards, &output),
-        Command::Report { dir } => report::files::write_report(&dir)
-            .map_err(|e| Failure::BadInput(e.into()))
-            .and_then(|()| say!("{}", dir.join("report.html").display())),
+        Command::Report { dir } => {
+            hold_for_tests("report");
+            report::files::write_report(&dir)
+                .map_err(|e| Failure::BadInput(e.into()))
+                .and_then(|()| say!("{}", dir.join("report.html").display()))
+        }
         Command::Init { file, force } => init(&file, force),
         Command::Schema => say!("{}", scenario::schema::json_schema()),
         Command::Regions => list_regions().map_err(Failure::Output),
@@ -369,11 +372,38 @@ fn warn_if_enormous(requests_per_run: f64, runs: usize) {
 /// Set by Ctrl-C (SIGINT) or SIGTERM: runs stop cleanly and write nothing.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Whether the phase under way polls [`INTERRUPTED`] (a simulation, a
+/// sweep's runs). In any other phase (a report, a merge, charts) nothing
+/// would, so a signal ends the process at once: every file is written
+/// under a temporary name and renamed when complete, so none is left
+/// half-written.
+static POLLED: AtomicBool = AtomicBool::new(false);
+
+/// Runs `phase` with signals left to it (see [`POLLED`]).
+fn polling_signals<T>(phase: impl FnOnce() -> T) -> T {
+    POLLED.store(true, Ordering::SeqCst);
+    let out = phase();
+    POLLED.store(false, Ordering::SeqCst);
+    out
+}
+
+/// A test hook: `NEGSIM_TEST_HOLD=PHASE` holds the process at the start of
+/// that phase (`report`) until a signal ends it, so that a test can signal
+/// it exactly there.
+fn hold_for_tests(phase: &str) {
+    if std::env::var_os("NEGSIM_TEST_HOLD").is_some_and(|v| v == phase) {
+        note!("held at {phase} (NEGSIM_TEST_HOLD)");
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
 #[cfg(unix)]
 fn install_interrupt_handler() {
     extern "C" fn on_signal(_: libc::c_int) {
-        // A second signal ends the process at once.
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        // A second signal, or one that nothing would poll, ends the process at once.
+        if INTERRUPTED.swap(true, Ordering::SeqCst) || !POLLED.load(Ordering::SeqCst) {
             unsafe { libc::_exit(130) };
         }
     }
@@ -408,7 +438,7 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
         }
         !INTERRUPTED.load(Ordering::Relaxed)
     };
-    let outcome = report::files::run_into_observed(sc, dir, &mut progress);
+    let outcome = polling_signals(|| report::files::run_into_observed(sc, dir, &mut progress));
     if show {
         note_raw!("\r{:100}\r", "");
     }
@@ -537,7 +567,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         keep_runs: keep_runs.then_some(dir.as_path()),
         stop: &INTERRUPTED,
     };
-    let results = match sweep::run(&sw, &opts) {
+    let results = match polling_signals(|| sweep::run(&sw, &opts)) {
         Ok(r) => r,
         Err(sweep::SweepError::Interrupted(n)) => {
             if show {

@@ -220,3 +220,37 @@ fn a_damaged_output_folder_is_named_in_the_error() {
     let res = negsim(&["report", out.to_str().unwrap()]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
 }
+
+#[cfg(unix)]
+#[test]
+fn one_sigterm_ends_a_report_at_once() {
+    // Signals used to be honoured only by a simulation: the first one
+    // during a report (or a merge, or charts) was ignored, so a batch
+    // system's single SIGTERM could not stop a hung draw. The process is
+    // held at the start of the report by a test hook, then signalled.
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_negsim"))
+        .args(["report", drill().to_str().unwrap()])
+        .env("NEGSIM_TEST_HOLD", "report")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("held at report"), "{line}");
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed().as_secs() > 10 {
+            child.kill().unwrap();
+            panic!("a single SIGTERM did not end the report");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+}
