@@ -160,12 +160,6 @@ impl Edge {
         self.proxies[proxy as usize].next_return
     }
 
-    /// Whether `proxy` has `region` ejected.
-    #[inline]
-    pub fn is_ejected(&self, proxy: u32, region: u32) -> bool {
-        self.outliers[proxy as usize * self.n_regions + region as usize].ejected
-    }
-
     /// The closest region in `order` that `proxy` has not ejected and that
     /// is not in `skip` (a bit mask of region indices below 64).
     #[inline]
