@@ -450,6 +450,7 @@ impl<'s> Simulation<'s> {
             })
             .collect();
         let can_eject = lb::can_eject(&sc.load_balancer.outlier, n_regions);
+        let proxies = if can_eject { sc.edge.proxies } else { 1 };
         // With an edge in every city, each edge is named after its city, so
         // its random stream is the one negsim used before edge locations.
         let edges: Vec<Edge> = sc
@@ -458,7 +459,7 @@ impl<'s> Simulation<'s> {
             .map(|e| {
                 Edge::new(
                     n_regions,
-                    if can_eject { sc.edge.proxies } else { 1 },
+                    proxies,
                     &sc.load_balancer.outlier,
                     stream(seed, &format!("edge/{}/outlier", e.name)),
                 )
@@ -558,7 +559,7 @@ impl<'s> Simulation<'s> {
             next_boundary,
             measuring,
             can_eject,
-            proxies: if can_eject { sc.edge.proxies } else { 1 },
+            proxies,
             returned: Vec::new(),
             ejected_by: vec![0; n_regions],
             last_end: SimTime::ZERO,
@@ -1180,11 +1181,10 @@ impl<'s> Simulation<'s> {
             *n += 1;
             self.metrics.ejected(region, *n);
         }
-        let proxy_of = Some(proxy);
         self.sink.ejection(&Ejection {
             time: now,
             edge,
-            proxy: proxy_of,
+            proxy: Some(proxy),
             region,
             until: Some(until),
             health: false,
@@ -1221,8 +1221,14 @@ impl<'s> Simulation<'s> {
                 *n = n.saturating_sub(1);
                 self.metrics.ejected(region, *n);
             }
-            let proxy = Some(proxy);
-            self.sink.ejection(&Ejection { time: now, edge, proxy, region, until: None, health: false });
+            self.sink.ejection(&Ejection {
+                time: now,
+                edge,
+                proxy: Some(proxy),
+                region,
+                until: None,
+                health: false,
+            });
         }
     }
 
