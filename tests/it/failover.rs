@@ -911,8 +911,9 @@ fn cities_that_share_an_edge_count_for_its_outlier_detection_in_arrival_order() 
     // from australia-southeast1 to either city reach that edge by the same
     // path, and a success handled ahead of the clock must not reset a
     // streak that a failure for the other city, already on its way, would
-    // have counted first (the check once looked at the city's own path
-    // only, and the two runs disagreed).
+    // have counted first: the check looks at the (edge, region) path. (It
+    // once looked at the city's own path; this scenario did not show a
+    // difference then, so it guards the rule rather than reproduce a bug.)
     let text = r#"
 [simulation]
 duration = "3m"

@@ -157,6 +157,19 @@ fn a_headless_browser_renders_every_chart_with_no_error_and_no_network() {
     );
 }
 
+/// Writes `from` to `to` with each line's fields (the header is line 0)
+/// changed by `change`. For files whose fields hold no commas.
+fn rewrite_csv(from: &Path, to: &Path, mut change: impl FnMut(usize, &mut Vec<&str>)) {
+    let text = fs::read_to_string(from).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        change(i, &mut fields);
+        out += &(fields.join(",") + "\n");
+    }
+    fs::write(to, out).unwrap();
+}
+
 #[test]
 fn a_damaged_output_folder_is_named_in_the_error() {
     let out = temp_dir("report-damaged");
@@ -182,36 +195,22 @@ fn a_damaged_output_folder_is_named_in_the_error() {
     fs::copy(drill().join("timeseries.csv"), out.join("timeseries.csv")).unwrap();
     // A figure that is not finite (negsim writes none): charting it once
     // hung for ever.
-    let text = fs::read_to_string(out.join("summary.csv")).unwrap();
-    let column = text.lines().next().unwrap().split(',').position(|c| c == "availability").unwrap();
-    let inf: String = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            if i > 0 {
-                f[column] = "-inf";
-            }
-            f.join(",") + "\n"
-        })
-        .collect();
-    fs::write(out.join("summary.csv"), inf).unwrap();
+    let header = fs::read_to_string(out.join("summary.csv")).unwrap();
+    let column = header.lines().next().unwrap().split(',').position(|c| c == "availability").unwrap();
+    rewrite_csv(&drill().join("summary.csv"), &out.join("summary.csv"), |i, f| {
+        if i > 0 {
+            f[column] = "-inf";
+        }
+    });
     let res = negsim(&["report", out.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(!res.status.success() && err.contains("summary.csv") && err.contains("finite"), "{err}");
     fs::copy(drill().join("summary.csv"), out.join("summary.csv")).unwrap();
     // An ejections.csv of an older negsim (no proxy column): its region
     // would be read from the event column, so it is refused.
-    let text = fs::read_to_string(drill().join("ejections.csv")).unwrap();
-    let old: String = text
-        .lines()
-        .map(|l| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            f.remove(2);
-            f.join(",") + "\n"
-        })
-        .collect();
-    fs::write(out.join("ejections.csv"), old).unwrap();
+    rewrite_csv(&drill().join("ejections.csv"), &out.join("ejections.csv"), |_, f| {
+        f.remove(2);
+    });
     let res = negsim(&["report", out.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(!res.status.success() && err.contains("ejections.csv") && err.contains("columns"), "{err}");
