@@ -10,6 +10,7 @@ use negsim::engine::time::NS_PER_MS;
 use negsim::geo;
 use negsim::model;
 use negsim::report;
+use negsim::report::folder::{FolderError, Kind, Staging};
 use negsim::scenario::{self, InputError, Overrides, Scenario};
 use negsim::sweep;
 use std::io::IsTerminal;
@@ -201,12 +202,7 @@ pub fn main() -> ExitCode {
             run_sweep(&sweep, how)
         }
         Command::Merge { shards, output } => merge(&shards, &output),
-        Command::Report { dir } => {
-            hold_for_tests("report");
-            report::files::write_report(&dir)
-                .map_err(|e| Failure::BadInput(e.into()))
-                .and_then(|()| say!("{}", dir.join("report.html").display()))
-        }
+        Command::Report { dir } => redraw(&dir),
         Command::Init { file, force } => init(&file, force),
         Command::Schema => say!("{}", scenario::schema::json_schema()),
         Command::Regions => list_regions().map_err(Failure::Output),
@@ -316,42 +312,33 @@ fn run(
     }
     let sc = load(path, &overrides)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&sc.simulation.name));
-    check_output_folder(&dir, force)?;
+    let staging = stage(&dir, Kind::Run, force)?;
     if !quiet {
         warn_if_enormous(sc.expected_requests(), 1);
     }
-    let fail = |e: anyhow::Error| Failure::RunFailed(e);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))
-        .map_err(fail)?;
-    write_outputs(&sc, &dir, quiet).map_err(fail)
+    write_outputs(&sc, staging, &dir, quiet).map_err(Failure::RunFailed)
 }
 
-/// Names negsim writes into an output folder (and folders it makes there).
-const OURS: &[&str] = &["plots", "runs", "sweep.csv", "sweep.json"];
+/// Starts a result for `dir` (see [`report::folder`]).
+fn stage(dir: &Path, kind: Kind, force: bool) -> Result<Staging, Failure> {
+    Staging::begin(dir, kind, force).map_err(folder_failure)
+}
 
-/// Refuses an output folder holding files negsim did not write, unless `force`.
-fn check_output_folder(dir: &Path, force: bool) -> Result<(), Failure> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
-    let foreign: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| {
-            !(report::files::RUN_FILES.contains(&n.as_str())
-                || OURS.contains(&n.as_str())
-                || n.contains(".tmp-"))
-        })
-        .collect();
-    if foreign.is_empty() || force {
-        return Ok(());
+fn folder_failure(e: FolderError) -> Failure {
+    match e {
+        FolderError::Refused(_) => Failure::BadInput(e.into()),
+        FolderError::Io { .. } => Failure::RunFailed(anyhow::anyhow!("cannot write the results: {e}")),
     }
-    let shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
-    Err(Failure::BadInput(anyhow::anyhow!(
-        "{} holds files negsim did not write ({}{}); give another folder with -o, or --force to write there anyway",
-        dir.display(),
-        shown.join(", "),
-        if foreign.len() > 3 { ", ..." } else { "" }
-    )))
+}
+
+/// `negsim report DIR`: the charts and page of a finished run drawn again
+/// from its files, which are checked against its manifest first.
+fn redraw(dir: &Path) -> Result<(), Failure> {
+    let (staging, manifest) = Staging::renew(dir, Kind::Run).map_err(folder_failure)?;
+    negsim::hold_for_tests("report");
+    report::files::draw_report(dir, staging.path()).map_err(|e| Failure::BadInput(e.into()))?;
+    staging.publish(&manifest.fingerprint).map_err(folder_failure)?;
+    say!("{}", dir.join("report.html").display())
 }
 
 /// Says so before a run of more than a billion requests starts, with an
@@ -387,18 +374,6 @@ fn polling_signals<T>(phase: impl FnOnce() -> T) -> T {
     out
 }
 
-/// A test hook: `NEGSIM_TEST_HOLD=PHASE` holds the process at the start of
-/// that phase (`report`) until a signal ends it, so that a test can signal
-/// it exactly there.
-fn hold_for_tests(phase: &str) {
-    if std::env::var_os("NEGSIM_TEST_HOLD").is_some_and(|v| v == phase) {
-        note!("held at {phase} (NEGSIM_TEST_HOLD)");
-        loop {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-    }
-}
-
 #[cfg(unix)]
 fn install_interrupt_handler() {
     extern "C" fn on_signal(_: libc::c_int) {
@@ -418,7 +393,7 @@ fn install_interrupt_handler() {
 #[cfg(not(unix))]
 fn install_interrupt_handler() {}
 
-fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
+fn write_outputs(sc: &Scenario, staging: Staging, dir: &Path, quiet: bool) -> Result<()> {
     let show = !quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
     let total = sc.simulation.duration_ns as f64;
@@ -438,16 +413,14 @@ fn write_outputs(sc: &Scenario, dir: &Path, quiet: bool) -> Result<()> {
         }
         !INTERRUPTED.load(Ordering::Relaxed)
     };
-    let outcome = polling_signals(|| report::files::run_into_observed(sc, dir, &mut progress));
+    let outcome = polling_signals(|| report::files::run_into_observed(sc, staging.path(), &mut progress));
     if show {
         note_raw!("\r{:100}\r", "");
     }
     let Some((result, info)) = outcome? else {
-        anyhow::bail!(
-            "interrupted: nothing was written; {} keeps the files of any earlier run, complete",
-            dir.display()
-        );
+        anyhow::bail!("interrupted: nothing was written; {} keeps what it held", dir.display());
     };
+    staging.publish(&info.fingerprint)?;
     if !quiet {
         let mut out = std::io::stdout().lock();
         report::table::print(&mut out, &result.rows)?;
@@ -492,6 +465,9 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
     let overrides = Overrides { seed: None, duration_ns: duration };
     let mut sw = sweep::load(path, &overrides).map_err(|e| bad(e.into()))?;
+    for w in &sw.warnings {
+        note!("{w}");
+    }
     if let Some(n) = replications {
         if n == 0 {
             return Err(bad(anyhow::anyhow!("--replications must be at least 1")));
@@ -510,10 +486,8 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
-    check_output_folder(&dir, force)?;
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))
-        .map_err(fail)?;
+    let staging = stage(&dir, Kind::Sweep, force)?;
+    let at = staging.path();
     let owned = sw.points.iter().filter(|p| shard.owns(p.index)).count();
     if !quiet {
         let per_run = sw.points.iter().map(|p| p.scenario.expected_requests()).fold(0.0, f64::max);
@@ -564,7 +538,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         threads,
         shard,
         progress: &progress,
-        keep_runs: keep_runs.then_some(dir.as_path()),
+        keep_runs: keep_runs.then_some(at),
         stop: &INTERRUPTED,
     };
     let results = match polling_signals(|| sweep::run(&sw, &opts)) {
@@ -573,14 +547,10 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
             if show {
                 note!();
             }
-            let kept = if keep_runs {
-                format!(" (the {n} finished runs are kept under {})", dir.join("runs").display())
-            } else {
-                String::new()
-            };
             return Err(fail(anyhow::anyhow!(
-                "interrupted after {n} of {} runs: no sweep.csv was written{kept}",
-                owned * reps
+                "interrupted after {n} of {} runs: nothing was written; {} keeps what it held",
+                owned * reps,
+                dir.display()
             )));
         }
         Err(e) => return Err(fail(e.into())),
@@ -590,12 +560,14 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     for r in &results {
         text.push_str(&sweep::line(&sw, r));
     }
-    report::atomic::write_file(&dir.join("sweep.csv"), |w| w.write_all(text.as_bytes()))
+    report::atomic::write_file(&at.join("sweep.csv"), |w| w.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", dir.join("sweep.csv").display()))
         .map_err(fail)?;
     let meta = sweep::shard::SweepMeta {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        fingerprint: sw.fingerprint.clone(),
+        version: negsim::digest::VERSION.to_string(),
+        build: negsim::digest::BUILD.to_string(),
+        fingerprint: sw.fingerprint(),
+        duration: sw.duration_override.map(scenario::units::format_duration),
         sweep: sw.file.display().to_string(),
         points: sw.points.len(),
         replications: sw.replications,
@@ -605,11 +577,12 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         wall_s,
         metrics: sw.metrics.clone(),
     };
-    write_meta(&dir, &meta).map_err(fail)?;
+    write_meta(at, &meta).map_err(fail)?;
     // A shard's points are not the whole grid: its charts would mislead.
     if shard == sweep::Shard::ALL {
-        sweep_pictures(&dir, &text, &meta).map_err(fail)?;
+        sweep_pictures(at, &text, &meta).map_err(fail)?;
     }
+    staging.publish(&meta.fingerprint).map_err(folder_failure)?;
     if !quiet {
         print_sweep(&sw, &results).map_err(Failure::Output)?;
         say!(
@@ -708,16 +681,28 @@ fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Re
 
 fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
     let (text, meta) = sweep::shard::merge(shards).map_err(|e| Failure::BadInput(e.into()))?;
-    check_output_folder(dir, false)?;
+    if let Ok(out) = std::fs::canonicalize(dir) {
+        for f in shards {
+            let folder =
+                if f.is_dir() { f.clone() } else { f.parent().unwrap_or(Path::new(".")).to_path_buf() };
+            if std::fs::canonicalize(&folder).is_ok_and(|s| s == out) {
+                return Err(Failure::BadInput(anyhow::anyhow!(
+                    "-o {} is the folder of the shard {}: the merge goes into a folder of its own",
+                    dir.display(),
+                    f.display()
+                )));
+            }
+        }
+    }
+    let staging = stage(dir, Kind::Sweep, false)?;
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output folder {}", dir.display()))
-        .map_err(fail)?;
-    report::atomic::write_file(&dir.join("sweep.csv"), |w| w.write_all(text.as_bytes()))
+    let at = staging.path();
+    report::atomic::write_file(&at.join("sweep.csv"), |w| w.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", dir.join("sweep.csv").display()))
         .map_err(fail)?;
-    write_meta(dir, &meta).map_err(fail)?;
-    sweep_pictures(dir, &text, &meta).map_err(fail)?;
+    write_meta(at, &meta).map_err(fail)?;
+    sweep_pictures(at, &text, &meta).map_err(fail)?;
+    staging.publish(&meta.fingerprint).map_err(folder_failure)?;
     say!("{} shards, {} points: {}", shards.len(), meta.points, dir.join("sweep.csv").display())
 }
 

@@ -20,6 +20,7 @@
 //! give byte-identical outputs (apart from the wall-clock fields of
 //! `run.json`).
 
+pub mod digest;
 pub mod engine;
 pub mod geo;
 pub mod metrics;
@@ -27,3 +28,22 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+
+/// A test hook: with `NEGSIM_TEST_HOLD=PHASE` in the environment, the
+/// process stops at the start of that phase, says `held at PHASE` on
+/// standard error, and waits until the file named by `NEGSIM_TEST_RESUME`
+/// exists (or, without it, until a signal ends the process), so that a test
+/// can kill, signal or race it exactly there rather than after a sleep.
+/// Phases: `write` (a run's files half written), `report` (before a report
+/// is drawn). Without the variable it costs one environment look-up.
+pub fn hold_for_tests(phase: &str) {
+    if std::env::var_os("NEGSIM_TEST_HOLD").is_none_or(|v| v != phase) {
+        return;
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "held at {phase} (NEGSIM_TEST_HOLD)");
+    let resume = std::env::var_os("NEGSIM_TEST_RESUME").map(std::path::PathBuf::from);
+    while !resume.as_ref().is_some_and(|f| f.exists()) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

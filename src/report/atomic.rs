@@ -3,7 +3,9 @@
 //! A result file is written to a hidden temporary name in the same folder
 //! and renamed over the final name only once it is complete and flushed, so
 //! an interrupted run leaves the previous complete file or none, never a
-//! truncated one (rename is atomic within a file system on POSIX).
+//! truncated one (rename is atomic within a file system on POSIX). The
+//! temporary name is unpredictable and created with `O_EXCL`, so a file
+//! or link planted under it makes the write fail rather than follow it.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -21,8 +23,9 @@ impl AtomicFile {
     pub fn create(target: &Path) -> io::Result<Self> {
         let name =
             target.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-        let tmp = target.with_file_name(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-        let file = File::create(&tmp)?;
+        let tmp =
+            target.with_file_name(format!(".{}.tmp-{}", name.to_string_lossy(), super::folder::random_hex()));
+        let file = File::options().write(true).create_new(true).open(&tmp)?;
         Ok(AtomicFile {
             tmp,
             target: target.to_path_buf(),
@@ -62,19 +65,6 @@ impl Drop for AtomicFile {
         // Not committed: remove the partial file.
         if self.writer.is_some() || self.tmp.exists() {
             let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-/// Removes temporary files that an earlier, killed run left in `dir` for
-/// any of `names` (a process that dies hard never gets to remove them).
-pub fn remove_stale(dir: &Path, names: &[&str]) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let stale = names.iter().any(|n| name.starts_with(&format!(".{n}.tmp-")));
-        if stale {
-            let _ = fs::remove_file(e.path());
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The files of one run, written into an output folder.
 //!
-//! Every file is written under a temporary name and renamed when complete.
-//! The time series (`timeseries.csv`, `timeseries_flows.csv`,
+//! The folder is a fresh one (a [`super::folder::Staging`] folder, or a kept
+//! run's own folder inside one), published whole by the caller. The time series (`timeseries.csv`, `timeseries_flows.csv`,
 //! `ejections.csv`) are streamed while the run goes on, so their size never
 //! sits in memory, and are renamed into place only after the run finished.
 
@@ -24,6 +24,7 @@ pub const RUN_FILES: &[&str] = &[
     "summary.csv",
     "flows.csv",
     "scenario.resolved.toml",
+    resolved::MATRIX_COPY,
     "run.json",
     "report.html",
 ];
@@ -50,20 +51,20 @@ impl std::error::Error for OutputError {
     }
 }
 
-/// Runs `sc` and writes every file of the run into `dir` (which must exist).
+/// Runs `sc` and writes every file of the run into `dir` (which must exist
+/// and be empty: a staging folder).
 pub fn run_into(sc: &Scenario, dir: &Path) -> Result<(RunResult, RunInfo), OutputError> {
     Ok(run_into_observed(sc, dir, &mut |_| true)?.expect("a run that is never stopped finishes"))
 }
 
 /// [`run_into`], calling `observe` with the simulated time now and then.
-/// When `observe` returns `false` the run stops, nothing is written (files
-/// of an earlier run in `dir` stay as they were) and `None` is returned.
+/// When `observe` returns `false` the run stops, the files written so far
+/// are removed and `None` is returned.
 pub fn run_into_observed(
     sc: &Scenario,
     dir: &Path,
     observe: &mut dyn FnMut(SimTime) -> bool,
 ) -> Result<Option<(RunResult, RunInfo)>, OutputError> {
-    atomic::remove_stale(dir, RUN_FILES);
     let at = |name: &str| dir.join(name);
     let fail = |name: &str| {
         let file = at(name);
@@ -101,13 +102,23 @@ pub fn run_into_observed(
     }
     atomic::write_file(&at("summary.csv"), |w| write_summary(w, &result.rows))
         .map_err(fail("summary.csv"))?;
+    crate::hold_for_tests("write");
     atomic::write_file(&at("flows.csv"), |w| write_flows(w, &result.flows, &city_names, &region_names))
         .map_err(fail("flows.csv"))?;
-    let text = resolved::to_string(sc);
+    let (text, matrix) = resolved::for_folder(sc);
     atomic::write_file(&at("scenario.resolved.toml"), |w| w.write_all(text.as_bytes()))
         .map_err(fail("scenario.resolved.toml"))?;
+    if let Some(m) = &matrix {
+        atomic::write_file(&at(resolved::MATRIX_COPY), |w| w.write_all(m.as_bytes()))
+            .map_err(fail(resolved::MATRIX_COPY))?;
+    }
     let info = RunInfo {
-        version: env!("CARGO_PKG_VERSION").to_string(),
+        version: crate::digest::VERSION.to_string(),
+        build: crate::digest::BUILD.to_string(),
+        fingerprint: crate::digest::fingerprint(&[
+            text.as_bytes(),
+            matrix.as_deref().unwrap_or_default().as_bytes(),
+        ]),
         name: sc.simulation.name.clone(),
         scenario: sc.file.display().to_string(),
         seed: sc.simulation.seed,
@@ -159,12 +170,18 @@ impl From<ReportError> for OutputError {
 /// Draws the charts under `dir/plots/` and writes `dir/report.html` from
 /// the files of a finished run in `dir`.
 pub fn write_report(dir: &Path) -> Result<(), ReportError> {
-    let results = Results::load(dir).map_err(ReportError::Results)?;
-    let plots = dir.join("plots");
+    draw_report(dir, dir)
+}
+
+/// Draws the charts and `report.html` of the run in `from` into `into`
+/// (`negsim report` reads the published folder and draws into a staging one).
+pub fn draw_report(from: &Path, into: &Path) -> Result<(), ReportError> {
+    let results = Results::load(from).map_err(ReportError::Results)?;
+    let plots = into.join("plots");
     let charts = super::plots::draw_all(&plots, &results)
         .map_err(|source| ReportError::Output(OutputError { file: plots, source }))?;
     let page = super::html::render(&results, &charts);
-    let file = dir.join("report.html");
+    let file = into.join("report.html");
     atomic::write_file(&file, |w| w.write_all(page.as_bytes()))
         .map_err(|source| ReportError::Output(OutputError { file, source }))
 }

@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod files;
+pub mod folder;
 pub mod html;
 pub mod plots;
 pub mod results;
@@ -245,6 +246,13 @@ impl<W: Write> WindowSink for TimeseriesWriter<W> {
 pub struct RunInfo {
     /// negsim's version.
     pub version: String,
+    /// The build id: a digest of the sources negsim was built from.
+    #[serde(default)]
+    pub build: String,
+    /// Digest of the resolved scenario (every input after overrides, the
+    /// round trips of a matrix), the version and the build.
+    #[serde(default)]
+    pub fingerprint: String,
     /// The scenario's name.
     pub name: String,
     /// The scenario file.

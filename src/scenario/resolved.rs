@@ -391,6 +391,35 @@ pub fn to_string(sc: &Scenario) -> String {
     )
 }
 
+/// The name of the copy of an RTT matrix in a run's output folder.
+pub const MATRIX_COPY: &str = "rtt-matrix.csv";
+
+/// The files that reproduce `sc` from an output folder alone:
+/// `scenario.resolved.toml`'s text and, for `network.model = "matrix"`,
+/// the round trips as read, as [`MATRIX_COPY`] (which the text names), so
+/// the folder does not depend on the matrix file staying where it was.
+pub fn for_folder(sc: &Scenario) -> (String, Option<String>) {
+    let NetworkModel::Matrix(m) = &sc.network.model else { return (to_string(sc), None) };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut rows = vec![["from".to_string(), "to".to_string(), "rtt_ms".to_string()]];
+    for (city, row) in sc.cities.iter().zip(&m.city_region_ms) {
+        for (region, ms) in sc.regions.iter().zip(row) {
+            // `{}` writes the shortest text that reads back as the same f64.
+            rows.push([city.name.clone(), region.name.clone(), format!("{ms}")]);
+        }
+    }
+    for r in &rows {
+        w.write_record(r).expect("writing to memory does not fail");
+    }
+    let csv = String::from_utf8(w.into_inner().expect("writing to memory does not fail"))
+        .expect("the fields are UTF-8");
+    let mut copy = sc.clone();
+    if let NetworkModel::Matrix(m) = &mut copy.network.model {
+        m.path = MATRIX_COPY.into();
+    }
+    (to_string(&copy), Some(csv))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,9 +74,13 @@ pub struct Sweep {
     pub axes: Vec<Axis>,
     /// Every point, in grid order.
     pub points: Vec<Point>,
-    /// A digest of the inputs (negsim version, sweep and scenario files),
-    /// so shards of different sweeps are not merged.
-    pub fingerprint: String,
+    /// A digest of the inputs after overrides (the sweep and scenario
+    /// files, point 0's resolved scenario); see [`Sweep::fingerprint`].
+    inputs: String,
+    /// `--duration`, when it shortens every point.
+    pub duration_override: Option<u64>,
+    /// The scenario's warnings, at every point, each said once.
+    pub warnings: Vec<String>,
     /// The metrics to chart (`[sweep] metrics`).
     pub metrics: Vec<String>,
 }
@@ -163,6 +167,19 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
 
     // The base scenario must be valid on its own: its problems are its own.
     scenario::from_table(&scenario_file, &scenario_text, &base, overrides)?;
+    if let Some(ns) = overrides.duration_ns
+        && let Some((axis, _)) = axes.iter().find(|(a, _)| a.key == "simulation.duration")
+    {
+        let at = scenario::diag::join_key(&grid_path, &axis.key);
+        return Err(diag_error(
+            &source,
+            &at,
+            format!(
+                "the sweep varies simulation.duration, and --duration {} would replace every value of it: drop one of the two",
+                scenario::units::format_duration(ns)
+            ),
+        ));
+    }
 
     // Each axis value on its own, on the base scenario: whatever it breaks is
     // reported at the axis, with the value.
@@ -204,6 +221,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
     // Every point: combinations can break rules no single value breaks.
     let dims: Vec<usize> = axes.iter().map(|(a, _)| a.values.len()).collect();
     let mut points = Vec::with_capacity(n_points.unwrap_or(0));
+    let mut warnings: Vec<String> = Vec::new();
     for index in 0..n_points.unwrap_or(0) {
         let coords = coords_of(index, &dims);
         let mut t = base.clone();
@@ -212,7 +230,14 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
                 .map_err(|e| diag_error(&source, &grid_path, e))?;
         }
         match scenario::from_table(&scenario_file, &scenario_text, &t, overrides) {
-            Ok(loaded) => points.push(Point { index, coords, scenario: loaded.scenario }),
+            Ok(loaded) => {
+                for w in loaded.warnings.to_string().lines() {
+                    if !warnings.iter().any(|x| x == w) && warnings.len() < 20 {
+                        warnings.push(w.to_string());
+                    }
+                }
+                points.push(Point { index, coords, scenario: loaded.scenario })
+            }
             Err(e) => {
                 let values =
                     describe_point(&axes.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>(), &coords);
@@ -233,10 +258,14 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
         return Err(InputError { file: path.to_path_buf(), problems });
     }
     let seed = seed.unwrap_or_else(|| points.first().map_or(1, |p| p.scenario.simulation.seed));
-    let fingerprint = format!(
-        "{:016x}",
-        fnv(&[env!("CARGO_PKG_VERSION").as_bytes(), text.as_bytes(), scenario_text.as_bytes()])
-    );
+    let (resolved, matrix) =
+        points.first().map(|p| scenario::resolved::for_folder(&p.scenario)).unwrap_or_default();
+    let inputs = crate::digest::Digest::new()
+        .part(text.as_bytes())
+        .part(scenario_text.as_bytes())
+        .part(resolved.as_bytes())
+        .part(matrix.unwrap_or_default().as_bytes())
+        .hex();
     Ok(Sweep {
         file: path.to_path_buf(),
         scenario_file,
@@ -244,9 +273,24 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
         seed,
         axes: axes.into_iter().map(|(a, _)| a).collect(),
         points,
-        fingerprint,
+        inputs,
+        duration_override: overrides.duration_ns,
+        warnings,
         metrics,
     })
+}
+
+impl Sweep {
+    /// The digest of everything that shaped the sweep's results: the
+    /// inputs after overrides, the replications and seed, negsim's version
+    /// and build. Shards merge only when theirs agree.
+    pub fn fingerprint(&self) -> String {
+        crate::digest::fingerprint(&[
+            self.inputs.as_bytes(),
+            &self.replications.to_le_bytes(),
+            &self.seed.to_le_bytes(),
+        ])
+    }
 }
 
 /// Whether a problem at scenario path `p` concerns the value set at `concrete`.
@@ -285,19 +329,6 @@ pub fn describe_point(axes: &[Axis], coords: &[usize]) -> String {
         .map(|(a, &c)| format!("{} = {}", a.key, grid::cell(&a.values[c])))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn fnv(parts: &[&[u8]]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for part in parts {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// The global metrics reported per point, with their decimals in `sweep.csv`.
@@ -454,7 +485,18 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
                             })
                         })?;
                         match crate::report::files::run_into_observed(&sc, &dir, &mut go_on) {
-                            Ok(Some((r, _))) => r.rows,
+                            Ok(Some((r, info))) => {
+                                let kind = crate::report::folder::Kind::Run;
+                                crate::report::folder::seal(&dir, kind, &info.fingerprint).map_err(
+                                    |source| {
+                                        SweepError::Output(crate::report::files::OutputError {
+                                            file: dir.join(crate::report::folder::MANIFEST),
+                                            source,
+                                        })
+                                    },
+                                )?;
+                                r.rows
+                            }
                             Ok(None) => return Err(interrupted()),
                             Err(e) => return Err(SweepError::Output(e)),
                         }

@@ -105,7 +105,11 @@ impl std::error::Error for MergeError {}
 pub struct SweepMeta {
     /// negsim's version.
     pub version: String,
-    /// Digest of the inputs.
+    /// The build id (a digest of the sources negsim was built from).
+    #[serde(default)]
+    pub build: String,
+    /// Digest of everything that shaped the results: the inputs after
+    /// overrides, replications, seed, version and build.
     pub fingerprint: String,
     /// The sweep file.
     pub sweep: String,
@@ -115,6 +119,9 @@ pub struct SweepMeta {
     pub replications: u32,
     /// Seed of replication 0.
     pub seed: u64,
+    /// `--duration`, when it shortened every point (`"5m"`), else absent.
+    #[serde(default)]
+    pub duration: Option<String>,
     /// `I/N`, or absent for the whole grid.
     pub shard: Option<String>,
     /// Threads used.
@@ -126,15 +133,59 @@ pub struct SweepMeta {
     pub metrics: Vec<String>,
 }
 
-/// Joins shard files (each a `sweep.csv` with a `sweep.json` beside it) into
-/// the text of the unsharded `sweep.csv` and its metadata.
+/// Why shard `m` does not belong with `first`, naming what differs.
+fn mismatch(first: &SweepMeta, m: &SweepMeta) -> Option<String> {
+    let differ = |what: &str, a: &dyn fmt::Display, b: &dyn fmt::Display| {
+        Some(format!("was run with {what} {b}, the first shard with {a}"))
+    };
+    let none = || "none".to_string();
+    if first.version != m.version || first.build != m.build {
+        let (a, b) = (
+            format!("{} (build {})", first.version, first.build),
+            format!("{} (build {})", m.version, m.build),
+        );
+        return differ("negsim", &a, &b);
+    }
+    if first.points != m.points {
+        return differ("a grid of", &format!("{} points", first.points), &format!("{} points", m.points));
+    }
+    if first.replications != m.replications {
+        return differ("--replications", &first.replications, &m.replications);
+    }
+    if first.duration != m.duration {
+        let (a, b) = (first.duration.clone().unwrap_or_else(none), m.duration.clone().unwrap_or_else(none));
+        return differ("--duration", &a, &b);
+    }
+    if first.seed != m.seed {
+        return differ("seed", &first.seed, &m.seed);
+    }
+    if first.fingerprint != m.fingerprint {
+        return Some(
+            "comes from other inputs (the sweep file, the scenario or a file it reads differ)".into(),
+        );
+    }
+    None
+}
+
+/// Joins shard files (each a `sweep.csv` with a `sweep.json` beside it, in
+/// a folder negsim wrote whole: its manifest is checked) into the text of
+/// the unsharded `sweep.csv` and its metadata. Every shard and every row is
+/// checked before anything is returned: shards of one sweep (same inputs,
+/// overrides, replications, version and build), rows with the header's
+/// columns, each point of the grid exactly once and in the shard that owns it.
 pub fn merge(files: &[PathBuf]) -> Result<(String, SweepMeta), MergeError> {
     let fail = |f: &Path, msg: String| MergeError(format!("{}: {msg}", f.display()));
     let mut header: Option<String> = None;
     let mut meta: Option<SweepMeta> = None;
     let mut lines: BTreeMap<usize, (String, PathBuf)> = BTreeMap::new();
+    let mut shards: BTreeMap<(usize, usize), PathBuf> = BTreeMap::new();
     let mut wall = 0.0;
-    for f in files {
+    for given in files {
+        let f = if given.is_dir() { given.join("sweep.csv") } else { given.clone() };
+        let f = &f;
+        let folder = f.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        crate::report::folder::verify(folder, crate::report::folder::Kind::Sweep)
+            .map_err(|e| MergeError(e.to_string()))?;
         let text = std::fs::read_to_string(f).map_err(|e| fail(f, format!("cannot read: {e}")))?;
         let json = f.with_file_name("sweep.json");
         let m: SweepMeta = std::fs::read_to_string(&json)
@@ -143,32 +194,71 @@ pub fn merge(files: &[PathBuf]) -> Result<(String, SweepMeta), MergeError> {
                 serde_json::from_str(&t).map_err(|e| fail(&json, format!("not sweep metadata: {e}")))
             })?;
         wall += m.wall_s;
+        let shard = match &m.shard {
+            Some(s) => Shard::parse(s).map_err(|e| fail(&json, format!("shard: {e}")))?,
+            None => Shard::ALL,
+        };
         match &meta {
-            None => meta = Some(m),
-            Some(first) if first.fingerprint != m.fingerprint || first.points != m.points => {
-                return Err(fail(
-                    f,
-                    format!(
-                        "comes from another sweep than {} (different inputs or version)",
-                        files[0].display()
-                    ),
-                ));
+            None => meta = Some(m.clone()),
+            Some(first) => {
+                if let Some(why) = mismatch(first, &m) {
+                    return Err(fail(
+                        f,
+                        format!("is not a shard of the same sweep as {}: it {why}", files[0].display()),
+                    ));
+                }
             }
-            Some(_) => {}
         }
-        let mut it = text.split_inclusive('\n');
-        let h = it.next().ok_or_else(|| fail(f, "is empty".into()))?;
+        if let Some(other) = shards.insert((shard.index, shard.count), f.clone()) {
+            return Err(fail(f, format!("is shard {shard}, as {} is", other.display())));
+        }
+        // Records by position in the text, so each line is kept byte for byte.
+        if !text.is_empty() && !text.ends_with('\n') {
+            return Err(fail(f, "its last line is cut off (no newline at the end)".into()));
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut starts: Vec<(usize, usize)> = Vec::new(); // (byte offset, field count)
+        loop {
+            let at = reader.position().byte() as usize;
+            match reader.read_record(&mut record) {
+                Ok(true) => starts.push((at, record.len())),
+                Ok(false) => break,
+                Err(e) => return Err(fail(f, format!("not a CSV file: {e}"))),
+            }
+        }
+        let Some(&(_, columns)) = starts.first() else { return Err(fail(f, "is empty".into())) };
+        let line_of = |k: usize| {
+            let end = starts.get(k + 1).map_or(text.len(), |&(b, _)| b);
+            &text[starts[k].0..end]
+        };
         match &header {
-            None => header = Some(h.to_string()),
-            Some(first) if first != h => {
+            None => header = Some(line_of(0).to_string()),
+            Some(first) if first != line_of(0) => {
                 return Err(fail(f, "has other columns than the first shard".into()));
             }
             Some(_) => {}
         }
-        for line in it {
+        let points = meta.as_ref().map_or(0, |m| m.points);
+        for (k, &(_, fields)) in starts.iter().enumerate().skip(1) {
+            let line = line_of(k);
+            let row = k + 1;
+            if fields != columns {
+                return Err(fail(f, format!("line {row} has {fields} fields, the header {columns}")));
+            }
             let point: usize = line.split(',').next().and_then(|p| p.parse().ok()).ok_or_else(|| {
-                fail(f, format!("a line does not start with a point number: {}", line.trim_end()))
+                fail(f, format!("line {row} does not start with a point number: {}", line.trim_end()))
             })?;
+            if point >= points {
+                return Err(fail(
+                    f,
+                    format!("line {row}: point {point} is outside the grid of {points} points"),
+                ));
+            }
+            if !shard.owns(point) {
+                return Err(fail(f, format!("line {row}: point {point} does not belong to shard {shard}")));
+            }
             if let Some((_, other)) = lines.insert(point, (line.to_string(), f.clone())) {
                 return Err(fail(f, format!("point {point} is also in {}", other.display())));
             }

@@ -2,6 +2,7 @@
 //! rendered by a real browser with the network off.
 
 use crate::support::{negsim, temp_dir};
+use negsim::report::folder::{Kind, seal};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -184,14 +185,28 @@ fn a_damaged_output_folder_is_named_in_the_error() {
     for name in files {
         fs::copy(drill().join(name), out.join(name)).unwrap();
     }
-    // A row cut short, as by a disk that filled up.
+    let report = || negsim(&["report", out.to_str().unwrap()]);
+    // Files put together by hand, with no manifest: not a result negsim wrote.
+    let res = report();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.code() == Some(2) && err.contains("has no manifest.json"), "{err}");
+    // Below, each damage is sealed into a new manifest, as if negsim had
+    // written it, so that the reader's own checks are what is tested.
+    let seal = || seal(&out, Kind::Run, "test").unwrap();
+    seal();
+    // A row cut short, as by a disk that filled up. Unsealed, the manifest
+    // catches it; sealed, the reader does.
     let text = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let cut = text.lines().take(5).collect::<Vec<_>>().join("\n") + "\n300.000,city,Tokyo,12\n";
     fs::write(out.join("timeseries.csv"), cut).unwrap();
-    let res = negsim(&["report", out.to_str().unwrap()]);
+    let res = report();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("timeseries.csv is not the file this result wrote"), "{err}");
+    seal();
+    let res = report();
     assert!(!res.status.success());
     let err = String::from_utf8_lossy(&res.stderr);
-    assert!(err.contains("timeseries.csv"), "{err}");
+    assert!(err.contains(&format!("{}: CSV error", out.join("timeseries.csv").display())), "{err}");
     fs::copy(drill().join("timeseries.csv"), out.join("timeseries.csv")).unwrap();
     // A figure that is not finite (negsim writes none): charting it once
     // hung for ever.
@@ -202,7 +217,8 @@ fn a_damaged_output_folder_is_named_in_the_error() {
             f[column] = "-inf";
         }
     });
-    let res = negsim(&["report", out.to_str().unwrap()]);
+    seal();
+    let res = report();
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(!res.status.success() && err.contains("summary.csv") && err.contains("finite"), "{err}");
     fs::copy(drill().join("summary.csv"), out.join("summary.csv")).unwrap();
@@ -211,12 +227,14 @@ fn a_damaged_output_folder_is_named_in_the_error() {
     rewrite_csv(&drill().join("ejections.csv"), &out.join("ejections.csv"), |_, f| {
         f.remove(2);
     });
-    let res = negsim(&["report", out.to_str().unwrap()]);
+    seal();
+    let res = report();
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(!res.status.success() && err.contains("ejections.csv") && err.contains("columns"), "{err}");
     // Put right, the same folder renders.
     fs::copy(drill().join("ejections.csv"), out.join("ejections.csv")).unwrap();
-    let res = negsim(&["report", out.to_str().unwrap()]);
+    seal();
+    let res = report();
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
 }
 
@@ -252,4 +270,29 @@ fn one_sigterm_ends_a_report_at_once() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn a_run_folder_does_not_depend_on_the_matrix_file_staying_put() {
+    // `scenario.resolved.toml` named the matrix file where it was read, so
+    // `negsim report` failed once that file moved. The folder now holds the
+    // round trips as read (`rtt-matrix.csv`).
+    let dir = temp_dir("matrix-moved");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    for f in ["lb-timer-ties.toml", "lb-timer-ties-rtt.csv"] {
+        fs::copy(repo.join(f), dir.join(f)).unwrap();
+    }
+    let out = dir.join("out");
+    let res =
+        negsim(&["run", dir.join("lb-timer-ties.toml").to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    fs::remove_file(dir.join("lb-timer-ties-rtt.csv")).unwrap();
+    let res = negsim(&["report", out.to_str().unwrap()]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    // Run again from the folder alone: the same figures.
+    let again = dir.join("again");
+    let resolved = out.join("scenario.resolved.toml");
+    let res = negsim(&["run", resolved.to_str().unwrap(), "-o", again.to_str().unwrap(), "-q"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert_eq!(fs::read(out.join("summary.csv")).unwrap(), fs::read(again.join("summary.csv")).unwrap());
 }

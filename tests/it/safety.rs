@@ -85,7 +85,7 @@ fn an_interrupted_sweep_writes_no_sweep_csv() {
         "-INT",
     );
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("no sweep.csv was written"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
     assert!(!out.join("sweep.csv").exists());
 }
 
@@ -111,4 +111,162 @@ fn a_folder_with_other_files_is_refused_unless_forced() {
         let res = negsim(&["run", "scenarios/mmc-validation.toml", "--duration", "3m", "-o", o, "--quiet"]);
         assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     }
+}
+
+/// Starts `negsim ARGS` held at `phase` by the test hook, and returns it
+/// once it says so (with its standard error still open).
+fn held(args: &[&str], phase: &str, resume: Option<&Path>) -> std::process::Child {
+    use std::io::BufRead;
+    let mut c = bin();
+    c.args(args).env("NEGSIM_TEST_HOLD", phase);
+    if let Some(r) = resume {
+        c.env("NEGSIM_TEST_RESUME", r);
+    }
+    let mut child = c.spawn().unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("held at") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "the child ended before it was held");
+    }
+    child
+}
+
+fn hidden_entries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_kill_while_files_are_written_leaves_the_previous_run_whole() {
+    // The old way wrote file after file into the folder: killed half-way,
+    // it left seed 2's time series beside seed 1's summary and report.
+    let root = temp_dir("kill-mid-write");
+    let dir = root.join("out");
+    let d = dir.to_str().unwrap();
+    let run = |seed: &'static str| {
+        ["run", "scenarios/mmc-validation.toml", "--duration", "3m", "-o", d, "--quiet", "--seed", seed]
+    };
+    assert!(negsim(&run("1")).status.success());
+    let before: Vec<Vec<u8>> = ["timeseries.csv", "summary.csv", "run.json"]
+        .iter()
+        .map(|f| fs::read(dir.join(f)).unwrap())
+        .collect();
+    for signals in [&["-KILL"][..], &["-INT", "-INT"][..]] {
+        let mut child = held(&run("2"), "write", None);
+        for s in signals {
+            Command::new("kill").args([*s, &child.id().to_string()]).status().unwrap();
+        }
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{signals:?}");
+        let after: Vec<Vec<u8>> = ["timeseries.csv", "summary.csv", "run.json"]
+            .iter()
+            .map(|f| fs::read(dir.join(f)).unwrap())
+            .collect();
+        assert!(before == after, "{signals:?}: the folder still holds seed 1's run, whole");
+        // What the killed run left beside the folder, the next negsim to
+        // write there removes (here a report, which checks the folder first).
+        assert!(!hidden_entries(&root).is_empty(), "a killed run leaves its staging folder");
+        let res = negsim(&["report", d]);
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        assert!(hidden_entries(&root).is_empty(), "{:?}", hidden_entries(&root));
+    }
+    assert!(negsim(&run("3")).status.success());
+    assert!(fs::read_to_string(dir.join("run.json")).unwrap().contains("\"seed\": 3"));
+}
+
+#[cfg(unix)]
+#[test]
+fn two_runs_into_one_folder_both_finish_and_the_folder_is_one_of_them() {
+    // The second run used to delete the first one's temporary files, and
+    // the first then failed at the end.
+    let root = temp_dir("two-writers");
+    let dir = root.join("out");
+    let d = dir.to_str().unwrap();
+    let resume = root.join("resume");
+    let first = held(
+        &["run", "scenarios/mmc-validation.toml", "--duration", "3m", "-o", d, "--quiet", "--seed", "1"],
+        "write",
+        Some(&resume),
+    );
+    let second = negsim(&[
+        "run",
+        "scenarios/mmc-validation.toml",
+        "--duration",
+        "3m",
+        "-o",
+        d,
+        "--quiet",
+        "--seed",
+        "2",
+    ]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    fs::write(&resume, "").unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(fs::read_to_string(dir.join("run.json")).unwrap().contains("\"seed\": 1"), "the last to finish");
+    negsim::report::folder::verify(&dir, negsim::report::folder::Kind::Run).unwrap();
+    assert!(hidden_entries(&root).is_empty(), "{:?}", hidden_entries(&root));
+}
+
+#[test]
+fn a_run_never_replaces_a_sweep_nor_a_merge_a_shard() {
+    let root = temp_dir("kinds");
+    fs::write(
+        root.join("sweep.toml"),
+        "[sweep]\nscenario = \"base.toml\"\n[sweep.grid]\n\"client.retries\" = [0, 1]\n",
+    )
+    .unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc-validation.toml"),
+        root.join("base.toml"),
+    )
+    .unwrap();
+    let sweep = root.join("sweep");
+    let s = sweep.to_str().unwrap();
+    let res =
+        negsim(&["sweep", root.join("sweep.toml").to_str().unwrap(), "--duration", "2m", "-o", s, "--quiet"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let page = fs::read(sweep.join("report.html")).unwrap();
+    for force in [false, true] {
+        let mut args = vec!["run", "scenarios/mmc-validation.toml", "--duration", "2m", "-o", s, "--quiet"];
+        if force {
+            args.push("--force");
+        }
+        let res = negsim(&args);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{err}");
+        assert!(err.contains("holds a negsim sweep: a run goes into a folder of its own"), "{err}");
+    }
+    assert_eq!(fs::read(sweep.join("report.html")).unwrap(), page, "the sweep's page is untouched");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_planted_under_temporary_names_are_never_followed() {
+    // Temporary files were named `.NAME.tmp-PID`: links planted under
+    // those names made a report overwrite whatever they pointed to.
+    let root = temp_dir("planted-links");
+    let dir = root.join("out");
+    let d = dir.to_str().unwrap();
+    let res = negsim(&["run", "scenarios/mmc-validation.toml", "--duration", "2m", "-o", d, "--quiet"]);
+    assert!(res.status.success());
+    let victim = root.join("victim.txt");
+    fs::write(&victim, "precious").unwrap();
+    let resume = root.join("resume");
+    let child = held(&["report", d], "report", Some(&resume));
+    let pid = child.id();
+    for name in ["plots/.latency.svg", "plots/.map.png", ".report.html"] {
+        let link = dir.join(format!("{name}.tmp-{pid}"));
+        std::os::unix::fs::symlink(&victim, link).unwrap();
+    }
+    fs::write(&resume, "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
 }

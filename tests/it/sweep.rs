@@ -230,3 +230,104 @@ fn bad_axes_are_errors_that_name_them() {
             .contains("sweep.replicatons: unknown key (did you mean \"replications\"?)")
     );
 }
+
+/// Runs shard `i` of 2 of the sweep in `dir` into `dir/NAME`, with `extra`
+/// options, and returns its `sweep.csv` path.
+fn shard(dir: &Path, name: &str, i: usize, extra: &[&str]) -> String {
+    let mut args = vec!["--shard".to_string(), format!("{i}/2"), "--threads".into(), "1".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_sweep(dir, name, &args);
+    dir.join(name).join("sweep.csv").to_str().unwrap().to_string()
+}
+
+fn merge_fails(shards: &[&str], out: &Path, expect: &str) {
+    let mut args = vec!["merge"];
+    args.extend(shards);
+    let o = out.to_str().unwrap();
+    args.extend(["-o", o]);
+    let res = negsim(&args);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains(expect), "expected {expect:?} in: {err}");
+}
+
+#[test]
+fn merge_refuses_shards_that_do_not_belong_together() {
+    use negsim::report::folder::{Kind, seal};
+    let dir = setup("sweep-merge-refuses", GRID);
+    let out = dir.join("merged");
+    let a = shard(&dir, "a", 0, &["--duration", "2m"]);
+    let b = shard(&dir, "b", 1, &["--duration", "2m"]);
+    // Another --duration, other --replications: once merged without a word.
+    let b3 = shard(&dir, "b3", 1, &["--duration", "3m"]);
+    merge_fails(&[&a, &b3], &out, "was run with --duration 3m, the first shard with 2m");
+    let r3 = shard(&dir, "r3", 1, &["--duration", "2m", "--replications", "3"]);
+    merge_fails(&[&a, &r3], &out, "was run with --replications 3, the first shard with 2");
+    // Another build of the same version: shown by editing its build id.
+    let other = dir.join("b-other-build");
+    fs::create_dir_all(&other).unwrap();
+    for f in ["sweep.csv", "sweep.json"] {
+        fs::copy(dir.join("b").join(f), other.join(f)).unwrap();
+    }
+    let json = fs::read_to_string(other.join("sweep.json")).unwrap();
+    let build = negsim::digest::BUILD;
+    fs::write(other.join("sweep.json"), json.replace(build, "0123456789abcdef")).unwrap();
+    seal(&other, Kind::Sweep, "x").unwrap();
+    let o = other.join("sweep.csv");
+    merge_fails(&[&a, o.to_str().unwrap()], &out, "(build 0123456789abcdef), the first shard with");
+    // A shard cut off mid-line: its manifest says so ...
+    let cut = dir.join("b-cut");
+    fs::create_dir_all(&cut).unwrap();
+    fs::copy(dir.join("b/sweep.json"), cut.join("sweep.json")).unwrap();
+    let text = fs::read_to_string(&b).unwrap();
+    fs::write(cut.join("sweep.csv"), &text[..text.len() - 40]).unwrap();
+    let c = cut.join("sweep.csv");
+    let c = c.to_str().unwrap();
+    seal(&cut, Kind::Sweep, "x").unwrap();
+    fs::write(cut.join("sweep.csv"), &text[..text.len() - 41]).unwrap();
+    merge_fails(&[&a, c], &out, "sweep.csv is not the file this result wrote");
+    // ... and sealed as it is, the rows themselves do.
+    seal(&cut, Kind::Sweep, "x").unwrap();
+    merge_fails(&[&a, c], &out, "its last line is cut off");
+    // An extra point outside the grid.
+    let last = text.lines().last().unwrap();
+    let extra = format!("{text}999{}\n", &last[last.find(',').unwrap()..]);
+    fs::write(cut.join("sweep.csv"), extra).unwrap();
+    seal(&cut, Kind::Sweep, "x").unwrap();
+    merge_fails(&[&a, c], &out, "point 999 is outside the grid of 6 points");
+    assert!(!out.exists(), "nothing was written");
+    // A merge into a shard's own folder would overwrite that shard.
+    let before = fs::read(&a).unwrap();
+    merge_fails(&[&a, &b], &dir.join("a"), "is the folder of the shard");
+    assert_eq!(fs::read(&a).unwrap(), before);
+    // The right shards still merge.
+    let res = negsim(&["merge", &a, &b, "-o", out.to_str().unwrap()]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(fs::read_to_string(out.join("sweep.json")).unwrap().contains("\"duration\": \"2m\""));
+}
+
+#[test]
+fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_duration_axis() {
+    let dir = setup("sweep-duration", GRID);
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    let sweep = dir.join("sweep.toml");
+    let s = sweep.to_str().unwrap();
+    // The outage starts at 1m: a 30-second run leaves it out, and says so.
+    let res = negsim(&["sweep", s, "--duration", "30s", "--replications", "1", "-o", o, "--quiet"]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{err}");
+    assert!(err.contains("this outage is left out of the shortened run"), "{err}");
+    assert!(fs::read_to_string(out.join("sweep.json")).unwrap().contains("\"duration\": \"30s\""));
+    // A sweep that varies the duration: --duration would replace every value.
+    fs::write(
+        &sweep,
+        GRID.replace("[sweep.grid]", "[sweep.grid]\n\"simulation.duration\" = [\"2m\", \"3m\"]"),
+    )
+    .unwrap();
+    let res = negsim(&["sweep", s, "--duration", "1m", "-o", o, "--quiet"]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("sweep.grid.\"simulation.duration\": the sweep varies simulation.duration, and --duration 1m would replace every value of it"), "{err}");
+}
