@@ -312,6 +312,7 @@ fn run(
     }
     let sc = load(path, &overrides)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&sc.simulation.name));
+    check_needs(report::files::estimate(&sc), 1, &dir)?;
     let staging = stage(&dir, Kind::Run, force)?;
     if !quiet {
         warn_if_enormous(sc.expected_requests(), 1);
@@ -339,6 +340,61 @@ fn redraw(dir: &Path) -> Result<(), Failure> {
     report::files::draw_report(dir, staging.path()).map_err(|e| Failure::BadInput(e.into()))?;
     staging.publish(&manifest.fingerprint).map_err(folder_failure)?;
     say!("{}", dir.join("report.html").display())
+}
+
+/// Refuses, before anything runs, a run whose estimated memory (per
+/// thread, `threads` at once) or output (`disk_runs` folders) exceeds what
+/// this machine has: it would otherwise fail, or fill the disk, at the end.
+fn check_needs(needs: report::files::Needs, threads: usize, dir: &Path) -> Result<(), Failure> {
+    let gb = |b: u64| b as f64 / 1e9;
+    let memory = needs.memory_bytes.saturating_mul(threads as u64);
+    if let Some(free) = available_memory()
+        && memory > free
+    {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "this needs about {:.1} GB of memory ({} at {:.2} GB each) and {:.1} GB is available: use fewer cities, a longer simulation.window or fewer --threads",
+            gb(memory),
+            if threads == 1 { "one run".to_string() } else { format!("{threads} runs") },
+            gb(needs.memory_bytes),
+            gb(free)
+        )));
+    }
+    let parent = dir.ancestors().find(|p| p.is_dir()).unwrap_or(Path::new("."));
+    if let Some(free) = available_disk(parent)
+        && needs.disk_bytes > free
+    {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "this writes about {:.2} GB into {} and {:.2} GB is free there: use a longer simulation.window, fewer cities or another folder",
+            gb(needs.disk_bytes),
+            dir.display(),
+            gb(free)
+        )));
+    }
+    Ok(())
+}
+
+/// `MemAvailable` of `/proc/meminfo`, where there is one.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Free space for an unprivileged user on the file system of `dir`.
+#[cfg(unix)]
+fn available_disk(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` a valid statvfs to fill.
+    let r = unsafe { libc::statvfs(path.as_ptr(), &mut st) };
+    (r == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn available_disk(_: &Path) -> Option<u64> {
+    None
 }
 
 /// Says so before a run of more than a billion requests starts, with an
@@ -472,6 +528,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         if n == 0 {
             return Err(bad(anyhow::anyhow!("--replications must be at least 1")));
         }
+        sweep::check_seeds(sw.seed, n).map_err(|m| bad(anyhow::anyhow!("--replications {n}: {m}")))?;
         sw.replications = n;
     }
     let shard = match shard {
@@ -486,6 +543,19 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
+    let needs = sw.points.iter().map(|p| report::files::estimate(&p.scenario)).fold(
+        report::files::Needs { memory_bytes: 0, disk_bytes: 0 },
+        |a, b| report::files::Needs {
+            memory_bytes: a.memory_bytes.max(b.memory_bytes),
+            disk_bytes: a.disk_bytes.saturating_add(if keep_runs {
+                b.disk_bytes * u64::from(sw.replications)
+            } else {
+                0
+            }),
+        },
+    );
+    let runs_at_once = threads.min(sw.points.len() * sw.replications as usize).max(1);
+    check_needs(needs, runs_at_once, &dir)?;
     let staging = stage(&dir, Kind::Sweep, force)?;
     let at = staging.path();
     let owned = sw.points.iter().filter(|p| shard.owns(p.index)).count();

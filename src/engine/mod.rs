@@ -41,6 +41,13 @@ pub trait Model {
     /// see their events). Checked after every event, so periodic events
     /// (autoscaler ticks, sweeps) cannot keep a finished run alive.
     fn finish_line(&self, now: SimTime) -> Option<SimTime>;
+
+    /// Whether the run must stop early for a reason of the model's own (its
+    /// output failed: a full disk). Checked with the observer, so it costs
+    /// nothing per event.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `model` until [`Model::finish_line`] says the run is over or no event is left.
@@ -90,7 +97,7 @@ pub fn run_observed<M: Model>(
         if handled.is_multiple_of(SAMPLE_EVERY) {
             pending_sum += queue.len() as u64;
             samples += 1;
-            if handled.is_multiple_of(OBSERVE_EVERY) && !observe(queue.now()) {
+            if handled.is_multiple_of(OBSERVE_EVERY) && (model.stopped() || !observe(queue.now())) {
                 interrupted = true;
                 break;
             }

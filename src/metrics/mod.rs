@@ -162,6 +162,12 @@ pub trait WindowSink {
 
     /// Called when an edge ejects a region or returns it to service.
     fn ejection(&mut self, _ejection: &Ejection) {}
+
+    /// Whether the sink can no longer take windows (its file could not be
+    /// written): the run stops at once rather than simulate for nothing.
+    fn failed(&self) -> bool {
+        false
+    }
 }
 
 /// A sink that keeps every window and ejection in memory (for tests and small runs).

@@ -1319,6 +1319,10 @@ impl<'s> Simulation<'s> {
 impl Model for Simulation<'_> {
     type Event = Event;
 
+    fn stopped(&self) -> bool {
+        self.sink.failed()
+    }
+
     fn handle(&mut self, event: Event, q: &mut EventQueue<Event>) {
         if q.now() >= self.next_boundary {
             self.cross_boundaries(q.now());

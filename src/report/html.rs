@@ -276,11 +276,30 @@ fn glance(h: &mut String, res: &Results) {
     );
 }
 
+/// Most cities the summary table shows (the busiest).
+pub const TABLE_CITIES: usize = 100;
+
 fn table(h: &mut String, res: &Results) {
     h.push_str("<h2>Summary</h2>\n<table>\n<thead><tr><th>scope</th><th>name</th><th>requests</th><th>availability</th><th>p50</th><th>p99</th><th>p99.9</th><th>429</th><th>5xx</th><th>timeouts</th><th>instances (mean / max)</th><th>cold starts</th><th>cost $ (per month at this rate)</th></tr></thead>\n<tbody>\n");
     let target = res.scenario.slo.as_ref().and_then(|s| s.availability).unwrap_or(0.999);
     let mut last: Option<ScopeKind> = None;
+    // A table of thousands of cities is no use on a page (20,000 cities once
+    // made a 170 MB report): the busiest are shown, the rest are counted.
+    let shown: std::collections::HashSet<&str> =
+        res.busiest_cities().iter().take(TABLE_CITIES).map(|r| r.name.as_str()).collect();
+    let hidden =
+        res.summary.iter().filter(|r| r.scope == ScopeKind::City).count().saturating_sub(TABLE_CITIES);
     for r in &res.summary {
+        if r.scope == ScopeKind::City && !shown.contains(r.name.as_str()) {
+            continue;
+        }
+        if last == Some(ScopeKind::City) && r.scope != ScopeKind::City && hidden > 0 {
+            let _ = writeln!(
+                h,
+                "<tr><td colspan=\"13\">and {} less busy cities: every city is in summary.csv</td></tr>",
+                count(hidden as u64)
+            );
+        }
         if last != Some(r.scope) && r.scope != ScopeKind::Global {
             let _ = writeln!(
                 h,

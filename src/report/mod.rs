@@ -239,6 +239,10 @@ impl<W: Write> WindowSink for TimeseriesWriter<W> {
             self.error = Some(err);
         }
     }
+
+    fn failed(&self) -> bool {
+        self.error.is_some()
+    }
 }
 
 /// `run.json`: what was run and how fast.

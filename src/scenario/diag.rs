@@ -31,11 +31,31 @@ impl Problem {
             write!(f, ":{line}:{col}")?;
         }
         if self.path.is_empty() {
-            write!(f, ": {}", self.message)
+            write!(f, ": {}", echo(&self.message, 2000))
         } else {
-            write!(f, ": {}: {}", self.path, self.message)
+            write!(f, ": {}: {}", echo(&self.path, 200), echo(&self.message, 2000))
         }
     }
+}
+
+/// Text from the input made safe to print: control characters (an escape
+/// sequence would act on the terminal) written as `\u{1b}`, and anything
+/// beyond `max` characters cut, saying how long it was (a 50 MB name is
+/// not echoed whole).
+pub fn echo(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max + 40));
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push_str(&format!("... ({} characters in all)", text.chars().count()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// An input file that could not be used, with every problem found in it.
@@ -329,7 +349,15 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
             let mut problems: Vec<Problem> = errors
                 .iter()
                 .map(|e| {
-                    let loc = e.span().map(|s| positions.line_col(s.start));
+                    let mut loc = e.span().map(|s| positions.line_col(s.start));
+                    if loc.is_none() && e.message().contains("recursion") {
+                        // The parser gives no place for its recursion limit
+                        // (deeply dotted keys): the first deeply nested line.
+                        loc = text
+                            .lines()
+                            .position(|l| l.chars().filter(|c| matches!(c, '[' | '{' | '.')).count() > 64)
+                            .map(|i| (i + 1, 1));
+                    }
                     Problem {
                         line: loc.map(|l| l.0),
                         col: loc.map(|l| l.1),
@@ -370,6 +398,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    // No name negsim knows is this long: the edit distance (quadratic in
+    // the lengths) of a 50 MB value would take a minute to say nothing.
+    if word.len() > 100 {
+        return None;
+    }
     let folded = word.to_lowercase();
     candidates
         .into_iter()

@@ -708,10 +708,25 @@ pub struct Loaded {
     pub warnings: Warnings,
 }
 
+/// Reads an input file (`what`: "scenario", "sweep") whole, with a
+/// message that says what to do when it cannot: `-` (standard input) is
+/// not read, as relative files such as a matrix are found beside the file.
+pub fn read_input(path: &Path, what: &str) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        let message = if path == Path::new("-") && !path.exists() {
+            format!(
+                "negsim reads a {what} from a file, not from standard input (`-`): save it to a file and give its path (files it names, such as a matrix, are found beside it)"
+            )
+        } else {
+            format!("cannot read the {what}: {e}")
+        };
+        InputError::whole_file(path, message)
+    })
+}
+
 /// Reads and validates the scenario file at `path`.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Loaded, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::whole_file(path, format!("cannot read the scenario: {e}")))?;
+    let text = read_input(path, "scenario")?;
     from_str(path, &text, overrides)
 }
 

@@ -89,8 +89,7 @@ pub struct Sweep {
 /// (a shorter duration, for quick looks) apply to every point after its
 /// axis values.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::whole_file(path, format!("cannot read the sweep: {e}")))?;
+    let text = scenario::read_input(path, "sweep")?;
     let table = parse_toml(path, &text)?;
     let source = Source::new(path, &text);
     let diag = Diag::new(&source);
@@ -105,6 +104,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
     }
     let replications = s.integer("replications", 1, 1, 10_000) as u32;
     let seed = s.opt_integer("seed", 0, i64::MAX).map(|x| x as u64);
+    let s_has_seed = s.has("seed");
     let names: Vec<(&str, &str)> = METRICS.iter().map(|&(n, _)| (n, n)).collect();
     let defaults: Vec<&str> = charts::DEFAULT_METRICS.to_vec();
     let metrics: Vec<String> =
@@ -258,6 +258,10 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
         return Err(InputError { file: path.to_path_buf(), problems });
     }
     let seed = seed.unwrap_or_else(|| points.first().map_or(1, |p| p.scenario.simulation.seed));
+    if let Err(message) = check_seeds(seed, replications) {
+        let at = if s_has_seed { "sweep.seed" } else { "sweep.replications" };
+        return Err(diag_error(&source, at, message));
+    }
     let (resolved, matrix) =
         points.first().map(|p| scenario::resolved::for_folder(&p.scenario)).unwrap_or_default();
     let inputs = crate::digest::Digest::new()
@@ -278,6 +282,19 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
         warnings,
         metrics,
     })
+}
+
+/// Replication `k` runs with seed `seed + k`; every seed must be one a
+/// scenario accepts (0 to 2^63 - 1).
+pub fn check_seeds(seed: u64, replications: u32) -> Result<(), String> {
+    let last = seed.checked_add(u64::from(replications.max(1)) - 1);
+    match last {
+        Some(l) if l <= i64::MAX as u64 => Ok(()),
+        _ => Err(format!(
+            "replication k runs with seed {seed} + k: with {replications} replications the last seed would exceed {}, the largest a scenario takes; give a smaller seed",
+            i64::MAX
+        )),
+    }
 }
 
 impl Sweep {

@@ -492,3 +492,44 @@ arrival = "uniform"
     let r = row(&res.rows, ScopeKind::City, "Chicago");
     assert!(r.errors + r.rejected > 0, "{r:?}");
 }
+
+#[test]
+fn a_time_series_that_cannot_be_written_stops_the_run_at_once() {
+    // A full disk was reported only after the whole simulation had run.
+    struct Full(usize);
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 < buf.len() {
+                return Err(std::io::Error::other("no space left on device"));
+            }
+            self.0 -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sc = crate::support::example("global-three-region.toml");
+    let names = |v: Vec<String>| v;
+    let mut sink = negsim::report::TimeseriesWriter::new(
+        std::io::BufWriter::with_capacity(64, Full(4_000)),
+        std::io::BufWriter::with_capacity(64, Full(1 << 30)),
+        std::io::BufWriter::with_capacity(64, Full(1 << 30)),
+        names(sc.cities.iter().map(|c| c.name.clone()).collect()),
+        names(sc.regions.iter().map(|r| r.name.clone()).collect()),
+        names(sc.edge_locations.iter().map(|e| e.name.clone()).collect()),
+    )
+    .unwrap();
+    let result = negsim::model::run_observed(&sc, &mut sink, &mut |_| true);
+    assert!(result.interrupted, "the run stopped");
+    let whole = negsim::model::run(&sc, &mut negsim::metrics::NoWindows);
+    // The failure comes at the first window's end (1 of 120 minutes); the
+    // run stops at the next check, every 4.2 million events.
+    assert!(
+        result.events * 5 < whole.events,
+        "stopped at once: {} of {} events",
+        result.events,
+        whole.events
+    );
+    assert!(sink.finish().is_err());
+}

@@ -270,3 +270,95 @@ fn links_planted_under_temporary_names_are_never_followed() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
 }
+
+#[test]
+fn messages_about_odd_input_are_short_placed_and_say_what_to_do() {
+    let dir = temp_dir("odd-input");
+    // A 5 MB name: once echoed whole after a minute of did-you-mean.
+    let long = "x".repeat(5 << 20);
+    let file = dir.join("long.toml");
+    fs::write(
+        &file,
+        format!(
+            "[simulation]\nduration = \"10m\"\n[[region]]\nname = \"{long}\"\n[[city]]\nname = \"Chicago\"\n"
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let res = negsim(&["validate", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.len() < 1_000 && err.contains("is 5242880 characters long"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    // An escape sequence in a value is shown, not sent to the terminal.
+    let file = dir.join("escape.toml");
+    fs::write(&file, "[simulation]\nduration = \"10m\"\n[network]\nmodel = \"geo\\u001b[2J\"\n[[region]]\nname = \"us-central1\"\n[[city]]\nname = \"Chicago\"\n").unwrap();
+    let err = String::from_utf8_lossy(&negsim(&["validate", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{err}");
+    // `-` is not standard input.
+    let res = negsim(&["run", "-"]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(err.contains("not from standard input (`-`): save it to a file"), "{err}");
+    // Dotted keys nested past the parser's limit: the line is given.
+    let file = dir.join("deep.toml");
+    fs::write(&file, format!("[simulation]\nduration = \"10m\"\n{}b = 1\n", "a.".repeat(5000))).unwrap();
+    let err = String::from_utf8_lossy(&negsim(&["validate", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(
+        err.starts_with(&format!("{}:3:1: TOML syntax", file.display())),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    // A sweep seed whose replications would pass 2^63 - 1: said at once, at the key.
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc-validation.toml"),
+        dir.join("base.toml"),
+    )
+    .unwrap();
+    let sweep = dir.join("sweep.toml");
+    fs::write(&sweep, "[sweep]\nscenario = \"base.toml\"\nreplications = 3\nseed = 9223372036854775806\n[sweep.grid]\n\"client.retries\" = [0]\n").unwrap();
+    let res = negsim(&["sweep", sweep.to_str().unwrap(), "-o", dir.join("out").to_str().unwrap(), "--quiet"]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("sweep.toml:4:8: sweep.seed: replication k runs with seed 9223372036854775806 + k: with 3 replications"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sweep_that_would_exhaust_memory_is_refused_before_it_starts() {
+    // 5,000 cities take about 2.3 GB per run; 256 runs at once cannot fit.
+    let dir = temp_dir("too-much-memory");
+    let mut text = String::from("[simulation]\nduration = \"2m\"\n[[region]]\nname = \"us-central1\"\n");
+    for i in 0..5_000 {
+        text.push_str(&format!(
+            "[[city]]\nname = \"c{i}\"\nlat = {}\nlon = {}\nrps = 0.01\n",
+            i % 60,
+            i % 170
+        ));
+    }
+    fs::write(dir.join("base.toml"), text).unwrap();
+    let sweep = dir.join("sweep.toml");
+    fs::write(
+        &sweep,
+        "[sweep]\nscenario = \"base.toml\"\nreplications = 256\n[sweep.grid]\n\"client.retries\" = [0]\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let res = negsim(&[
+        "sweep",
+        sweep.to_str().unwrap(),
+        "--threads",
+        "256",
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("GB of memory (256 runs at 2.3") && err.contains("fewer --threads"), "{err}");
+    assert!(!out.exists());
+}
