@@ -46,7 +46,10 @@ pub(super) fn parse(csv_text: &str) -> io::Result<Table> {
         let mut m = BTreeMap::new();
         let mut i = first_metric;
         while i + 1 < header.len() {
-            let num = |j: usize| rec.get(j).and_then(|s| s.parse::<f64>().ok());
+            // A figure that is not finite (negsim writes none, but a
+            // merged or edited file might hold one) is left out: an
+            // infinite axis range once hung the drawing for ever.
+            let num = |j: usize| rec.get(j).and_then(|s| s.parse::<f64>().ok()).filter(|x| x.is_finite());
             m.insert(header[i].clone(), (num(i), num(i + 1)));
             i += 2;
         }
@@ -151,7 +154,8 @@ fn by_axis<DB: DrawingBackend>(
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let xs = levels(t, axis);
-    let numeric: Option<Vec<f64>> = xs.iter().map(|v| v.parse::<f64>().ok()).collect();
+    let numeric: Option<Vec<f64>> =
+        xs.iter().map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite())).collect();
     let x_of = |v: &str| match &numeric {
         Some(_) => v.parse::<f64>().unwrap_or(0.0),
         None => xs.iter().position(|x| x == v).unwrap_or(0) as f64,

@@ -157,6 +157,16 @@ pub fn cell(value: &Value) -> String {
     }
 }
 
+/// A value as messages and the terminal show it: numbers short (`1e308`,
+/// not 309 digits), strings cut and with control characters escaped.
+pub fn shown(value: &Value) -> String {
+    match value {
+        Value::Float(x) => crate::scenario::reader::show_number(*x),
+        Value::String(s) => crate::scenario::diag::echo(s, 60),
+        other => crate::scenario::diag::echo(&other.to_string(), 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,7 +205,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
                     problems.push(locate(
                         &source,
                         &format!("{at}[{i}]"),
-                        format!("value {}: {}: {}", grid::cell(value), p.path, p.message),
+                        format!("value {}: {}: {}", grid::shown(value), p.path, p.message),
                     ));
                 }
                 if unknown_key {
@@ -343,7 +343,7 @@ fn coords_of(mut index: usize, dims: &[usize]) -> Vec<usize> {
 pub fn describe_point(axes: &[Axis], coords: &[usize]) -> String {
     axes.iter()
         .zip(coords)
-        .map(|(a, &c)| format!("{} = {}", a.key, grid::cell(&a.values[c])))
+        .map(|(a, &c)| format!("{} = {}", a.key, grid::shown(&a.values[c])))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -200,6 +200,11 @@ fn bad_axes_are_errors_that_name_them() {
             "sweep.grid.\"service.min_instances\"[1]: value 30: service.max_instances: min_instances (30) must be at most max_instances (20)",
         ),
         (
+            // Once echoed as 309 digits.
+            "\"pricing.request_vcpu_s\" = [0.00001, 1e308]",
+            "sweep.grid.\"pricing.request_vcpu_s\"[1]: value 1e308: pricing.request_vcpu_s: must be between 0 and 1000000, found 1e308",
+        ),
+        (
             "\"service.min_instances\" = [1, 15]\n\"service.max_instances\" = [10, 20]",
             "point 2 (service.min_instances = 15, service.max_instances = 10): service.max_instances: min_instances (15) must be at most max_instances (10)",
         ),
@@ -330,4 +335,35 @@ fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_duration_axis(
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(err.contains("sweep.grid.\"simulation.duration\": the sweep varies simulation.duration, and --duration 1m would replace every value of it"), "{err}");
+}
+
+#[test]
+fn charts_of_a_sweep_with_infinite_figures_finish() {
+    // Infinite costs once made chart drawing hang for ever.
+    let mut header = vec!["point".to_string(), "client.retries".to_string()];
+    for (name, _) in negsim::sweep::METRICS {
+        header.push(name.to_string());
+        header.push(format!("{name}_ci95"));
+    }
+    let mut text = header.join(",") + "\n";
+    for p in 0..3 {
+        let mut row = vec![p.to_string(), p.to_string()];
+        for (name, _) in negsim::sweep::METRICS {
+            let v = match *name {
+                "cost_usd" => "inf",
+                "availability" if p == 1 => "-inf",
+                _ => "1",
+            };
+            row.extend([v.to_string(), "NaN".to_string()]);
+        }
+        text += &(row.join(",") + "\n");
+    }
+    let dir = temp_dir("sweep-infinite");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let metrics = vec!["cost_usd".to_string(), "availability".to_string()];
+        tx.send(negsim::sweep::charts::draw(&dir.join("plots"), &text, &metrics).is_ok()).unwrap();
+    });
+    let done = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the charts finish");
+    assert!(done);
 }
