@@ -541,6 +541,9 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     if threads == 0 {
         return Err(bad(anyhow::anyhow!("--threads must be at least 1")));
     }
+    // The charts at the end are drawn on rayon's global pool: as many
+    // threads as the runs had, no more.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
     let needs = sw.points.iter().map(|p| report::files::estimate(&p.scenario)).fold(

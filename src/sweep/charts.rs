@@ -13,6 +13,7 @@ use crate::report::plots::{FONT, GRID, INK, PALETTE, err, render, title_style, t
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
@@ -103,35 +104,44 @@ pub fn draw(dir: &Path, csv_text: &str, metrics: &[String]) -> io::Result<Vec<St
             v.len() > 1
         })
         .collect();
-    let mut written = Vec::new();
+    // Every chart is independent: drawn in parallel (rayon's threads), so
+    // that the end of a sweep is not one core's work while the other idles.
+    let mut jobs: Vec<(String, &str, Option<usize>)> = Vec::new();
     for metric in metrics {
         if !t.metrics.first().is_some_and(|m| m.contains_key(metric)) {
             continue;
         }
         for &a in &varying {
-            let name = format!("{}-vs-{}", file_part(metric), file_part(&t.axes[a]));
-            render(
-                dir,
-                &name,
-                (1000, 560),
-                |root| by_axis(root, &t, metric, a, &varying),
-                |root| by_axis(root, &t, metric, a, &varying),
-            )?;
-            written.push(name);
+            jobs.push((format!("{}-vs-{}", file_part(metric), file_part(&t.axes[a])), metric, Some(a)));
         }
-        if let [x, y] = varying[..] {
-            let name = format!("{}-map", file_part(metric));
-            render(
-                dir,
-                &name,
-                (1000, 560),
-                |root| heat_map(root, &t, metric, x, y),
-                |root| heat_map(root, &t, metric, x, y),
-            )?;
-            written.push(name);
+        if let [_, _] = varying[..] {
+            jobs.push((format!("{}-map", file_part(metric)), metric, None));
         }
     }
-    Ok(written)
+    jobs.par_iter()
+        .map(|(name, metric, axis)| {
+            let _svg = match *axis {
+                Some(a) => render(
+                    dir,
+                    name,
+                    (1000, 560),
+                    |root| by_axis(root, &t, metric, a, &varying),
+                    |root| by_axis(root, &t, metric, a, &varying),
+                )?,
+                None => {
+                    let (x, y) = (varying[0], varying[1]);
+                    render(
+                        dir,
+                        name,
+                        (1000, 560),
+                        |root| heat_map(root, &t, metric, x, y),
+                        |root| heat_map(root, &t, metric, x, y),
+                    )?
+                }
+            };
+            Ok(name.clone())
+        })
+        .collect()
 }
 
 /// Distinct values of axis `a`, in the grid's order.
