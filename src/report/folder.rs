@@ -164,10 +164,18 @@ fn files_under(dir: &Path) -> io::Result<Vec<String>> {
     Ok(out)
 }
 
+/// Where a sweep keeps its runs (`--keep-runs`): each run there has its
+/// own manifest, which `negsim report` on that run rewrites, so the
+/// sweep's manifest leaves them to it.
+const KEPT_RUNS: &str = "runs/";
+
 /// Writes the manifest of the files now in `dir`.
 pub fn seal(dir: &Path, kind: Kind, fingerprint: &str) -> io::Result<Manifest> {
     let mut files = Vec::new();
     for path in files_under(dir)? {
+        if kind == Kind::Sweep && path.starts_with(KEPT_RUNS) {
+            continue;
+        }
         let (digest, bytes) = Digest::of_file(&dir.join(&path))?;
         files.push(Entry { path, bytes, digest });
     }
@@ -261,7 +269,9 @@ fn inspect(target: &Path) -> Result<Found, FolderError> {
     }
     if let Some(m) = read_manifest(target) {
         let listed: std::collections::HashSet<&str> = m.files.iter().map(|e| e.path.as_str()).collect();
-        let foreign: Vec<String> = all.iter().filter(|p| !listed.contains(p.as_str())).cloned().collect();
+        let kept = |p: &str| m.kind == Kind::Sweep.as_str() && p.starts_with(KEPT_RUNS);
+        let foreign: Vec<String> =
+            all.iter().filter(|p| !listed.contains(p.as_str()) && !kept(p)).cloned().collect();
         if !foreign.is_empty() {
             return Ok(Found::Foreign(foreign));
         }

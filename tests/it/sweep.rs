@@ -367,3 +367,21 @@ fn charts_of_a_sweep_with_infinite_figures_finish() {
     let done = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the charts finish");
     assert!(done);
 }
+
+#[test]
+fn kept_runs_are_runs_of_their_own_inside_a_whole_sweep() {
+    use negsim::report::folder::{Kind, verify};
+    let dir = setup("sweep-kept-runs", GRID);
+    let out = dir.join("out");
+    run_sweep(&dir, "out", &["--keep-runs", "--duration", "2m"]);
+    let run = out.join("runs/point-1/rep-0");
+    verify(&run, Kind::Run).unwrap();
+    verify(&out, Kind::Sweep).unwrap();
+    // A kept run's report drawn again leaves the sweep whole.
+    let res = negsim(&["report", run.to_str().unwrap()]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    verify(&out, Kind::Sweep).unwrap();
+    // And the sweep's folder is still its own: run again without --force.
+    run_sweep(&dir, "out", &["--duration", "2m"]);
+    assert!(!out.join("runs").exists(), "the new sweep kept no runs");
+}
