@@ -362,3 +362,43 @@ fn a_sweep_that_would_exhaust_memory_is_refused_before_it_starts() {
     assert!(err.contains("GB of memory (256 runs at 2.3") && err.contains("fewer --threads"), "{err}");
     assert!(!out.exists());
 }
+
+/// A scenario of `n` made-up cities in one region, `duration` long.
+fn many_cities(n: usize, duration: &str) -> String {
+    let mut text = format!(
+        "[simulation]\nduration = \"{duration}\"\nwarmup = \"0s\"\n[[region]]\nname = \"us-central1\"\n"
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "[[city]]\nname = \"c{i}\"\nlat = {}\nlon = {}\nrps = 0.5\n",
+            i % 60,
+            i % 170
+        ));
+    }
+    text
+}
+
+#[test]
+fn thousands_of_cities_are_bounded_in_the_input_and_in_the_report() {
+    let dir = temp_dir("many-cities");
+    // 20,000 cities once took 8.3 GB and drew a 680,140-pixel chart.
+    let file = dir.join("too-many.toml");
+    fs::write(&file, many_cities(5_001, "1m")).unwrap();
+    let res = negsim(&["validate", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("city: 5001 cities given; at most 5000 are supported"), "{err}");
+    // 120 cities: the table shows the 100 busiest, the heat map 40.
+    let file = dir.join("many.toml");
+    fs::write(&file, many_cities(120, "1m")).unwrap();
+    let out = dir.join("out");
+    let res = negsim(&["run", file.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("and 20 less busy cities: every city is in summary.csv"));
+    let png =
+        png::Decoder::new(std::io::BufReader::new(fs::File::open(out.join("plots/flows.png")).unwrap()));
+    let info = png.read_info().unwrap();
+    let (_, height) = info.info().size();
+    assert_eq!(height, 140 + 34 * 40, "rows for the 40 busiest cities");
+}
