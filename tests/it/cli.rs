@@ -56,6 +56,7 @@ fn every_example_scenario_runs_at_a_short_duration() {
             assert!(res.status.success(), "{name}: {}", String::from_utf8_lossy(&res.stderr));
             let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
             assert!(csv.lines().count() >= 3, "{name}: {csv}");
+            crate::golden::check(name.trim_end_matches(".toml"), "sweep.csv", csv.as_bytes());
             let page = fs::read_to_string(out.join("report.html")).unwrap();
             assert!(page.contains("<h2>Findings</h2>") && page.contains("<svg"), "{name}: report.html");
             continue;

@@ -5,6 +5,7 @@
 mod behaviour;
 mod cli;
 mod failover;
+mod golden;
 mod properties;
 mod queueing;
 mod report;
