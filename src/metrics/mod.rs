@@ -40,9 +40,10 @@ pub enum Outcome {
 }
 
 /// What a row describes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ScopeKind {
     /// Every request.
+    #[default]
     Global,
     /// The requests of one city.
     City,
@@ -63,7 +64,7 @@ impl ScopeKind {
 
 /// One row of `summary.csv` or `timeseries.csv`. Columns that do not apply
 /// to a scope, or have no data, are `None` and written empty.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Row {
     pub scope: ScopeKind,
     pub name: String,

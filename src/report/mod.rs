@@ -6,6 +6,7 @@
 //! always give the same bytes.
 
 pub mod atomic;
+pub mod columns;
 pub mod files;
 pub mod folder;
 pub mod html;
@@ -17,92 +18,13 @@ use crate::metrics::{Ejection, Flow, Row, WindowReport, WindowSink};
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// Columns of `summary.csv`, in order (`timeseries.csv` adds
-/// `window_start_s` in front). The first twenty are SCENARIO.md's contract;
-/// `queued_share`, `ejected_by_edges`, `instances_starting_mean`,
-/// `cost_month_usd`, `slo_met`, `error_budget_burned`, `cdn_hits`,
-/// `blocked`, `attack_requests` and `attack_blocked` are additions.
-pub const COLUMNS: &[&str] = &[
-    "scope",
-    "name",
-    "requests",
-    "ok",
-    "rejected",
-    "errors",
-    "timeouts",
-    "availability",
-    "attempts",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "queue_wait_mean_ms",
-    "cold_starts",
-    "instances_mean",
-    "instances_max",
-    "cross_region_share",
-    "cost_usd",
-    "queued_share",
-    "ejected_by_edges",
-    "instances_starting_mean",
-    "cost_month_usd",
-    "slo_met",
-    "error_budget_burned",
-    "cdn_hits",
-    "blocked",
-    "attack_requests",
-    "attack_blocked",
-];
-
-fn opt(x: Option<f64>, decimals: usize) -> String {
-    x.map_or(String::new(), |v| format!("{v:.decimals$}"))
-}
-
-fn opt_int(x: Option<u64>) -> String {
-    x.map_or(String::new(), |v| v.to_string())
-}
-
-/// A row's fields as strings, in [`COLUMNS`] order.
-pub fn fields(r: &Row) -> Vec<String> {
-    vec![
-        r.scope.as_str().to_string(),
-        r.name.clone(),
-        r.requests.to_string(),
-        r.ok.to_string(),
-        r.rejected.to_string(),
-        r.errors.to_string(),
-        r.timeouts.to_string(),
-        opt(r.availability, 6),
-        r.attempts.to_string(),
-        opt(r.latency_mean_ms, 3),
-        opt(r.latency_p50_ms, 3),
-        opt(r.latency_p90_ms, 3),
-        opt(r.latency_p99_ms, 3),
-        opt(r.latency_p999_ms, 3),
-        opt(r.queue_wait_mean_ms, 3),
-        opt_int(r.cold_starts),
-        opt(r.instances_mean, 3),
-        opt_int(r.instances_max),
-        opt(r.cross_region_share, 6),
-        opt(r.cost_usd, 6),
-        opt(r.queued_share, 6),
-        opt_int(r.ejected_by_edges),
-        opt(r.instances_starting_mean, 3),
-        opt(r.cost_month_usd, 2),
-        opt_int(r.slo_met),
-        opt(r.error_budget_burned, 4),
-        opt_int(r.cdn_hits),
-        opt_int(r.blocked),
-        r.attack_requests.to_string(),
-        opt_int(r.attack_blocked),
-    ]
-}
+use columns::figure as opt;
+pub use columns::{COLUMNS, fields};
 
 /// Writes `summary.csv`.
 pub fn write_summary(w: impl Write, rows: &[Row]) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(COLUMNS)?;
+    out.write_record(columns::names())?;
     for r in rows {
         out.write_record(fields(r))?;
     }
@@ -174,7 +96,7 @@ impl<W: Write> TimeseriesWriter<W> {
     ) -> io::Result<Self> {
         let mut rows = csv::Writer::from_writer(rows);
         let mut header = vec!["window_start_s"];
-        header.extend_from_slice(COLUMNS);
+        header.extend(columns::names());
         rows.write_record(&header)?;
         let mut flows = csv::Writer::from_writer(flows);
         flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;

@@ -4,7 +4,8 @@
 //! engine state, so they can be drawn again from an output folder alone
 //! (`negsim report DIR`).
 
-use super::{COLUMNS, RunInfo};
+use super::RunInfo;
+use super::columns::{num, opt_num, parse as parse_row};
 use crate::metrics::{Row, ScopeKind};
 use crate::scenario::{self, Overrides, Scenario};
 use std::collections::BTreeMap;
@@ -50,67 +51,6 @@ impl fmt::Display for ResultsError {
 }
 
 impl std::error::Error for ResultsError {}
-
-/// An optional figure of a CSV negsim wrote: `Some(None)` when empty,
-/// `None` (the row is malformed) when it does not parse or is not finite,
-/// as negsim writes no such figure.
-fn opt_num(s: &str) -> Option<Option<f64>> {
-    if s.is_empty() {
-        return Some(None);
-    }
-    s.parse::<f64>().ok().filter(|x| x.is_finite()).map(Some)
-}
-
-/// A required figure: `None` (malformed) when empty too.
-fn num(s: &str) -> Option<f64> {
-    opt_num(s).flatten()
-}
-
-/// A summary or time-series row from CSV fields in [`COLUMNS`] order.
-fn parse_row(f: &[&str]) -> Option<Row> {
-    if f.len() < COLUMNS.len() {
-        return None;
-    }
-    let int = |i: usize| f[i].parse::<u64>().ok();
-    let scope = match f[0] {
-        "global" => ScopeKind::Global,
-        "city" => ScopeKind::City,
-        "region" => ScopeKind::Region,
-        _ => return None,
-    };
-    Some(Row {
-        scope,
-        name: f[1].to_string(),
-        requests: int(2)?,
-        ok: int(3)?,
-        rejected: int(4)?,
-        errors: int(5)?,
-        timeouts: int(6)?,
-        availability: opt_num(f[7])?,
-        attempts: int(8)?,
-        latency_mean_ms: opt_num(f[9])?,
-        latency_p50_ms: opt_num(f[10])?,
-        latency_p90_ms: opt_num(f[11])?,
-        latency_p99_ms: opt_num(f[12])?,
-        latency_p999_ms: opt_num(f[13])?,
-        queue_wait_mean_ms: opt_num(f[14])?,
-        cold_starts: int(15),
-        instances_mean: opt_num(f[16])?,
-        instances_max: int(17),
-        cross_region_share: opt_num(f[18])?,
-        cost_usd: opt_num(f[19])?,
-        queued_share: opt_num(f[20])?,
-        ejected_by_edges: int(21),
-        instances_starting_mean: opt_num(f[22])?,
-        cost_month_usd: opt_num(f[23])?,
-        slo_met: int(24),
-        error_budget_burned: opt_num(f[25])?,
-        cdn_hits: int(26),
-        blocked: int(27),
-        attack_requests: int(28)?,
-        attack_blocked: int(29),
-    })
-}
 
 /// Reads the CSV file `name` of `dir` record by record, handing each
 /// record's fields to `each`, which returns `None` for a malformed one.

@@ -29,7 +29,6 @@ use crate::scenario::diag::{Diag, InputError, Problem, Source, parse_toml};
 use crate::scenario::reader::{Section, describe};
 use crate::scenario::{self, Overrides, Scenario};
 use rayon::prelude::*;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use toml::Value;
@@ -348,68 +347,20 @@ pub fn describe_point(axes: &[Axis], coords: &[usize]) -> String {
         .join(", ")
 }
 
-/// The global metrics reported per point, with their decimals in `sweep.csv`.
-pub const METRICS: &[(&str, usize)] = &[
-    ("requests", 3),
-    ("ok", 3),
-    ("rejected", 3),
-    ("errors", 3),
-    ("timeouts", 3),
-    ("availability", 6),
-    ("attempts", 3),
-    ("latency_mean_ms", 3),
-    ("latency_p50_ms", 3),
-    ("latency_p90_ms", 3),
-    ("latency_p99_ms", 3),
-    ("latency_p999_ms", 3),
-    ("queue_wait_mean_ms", 3),
-    ("cold_starts", 3),
-    ("instances_mean", 3),
-    ("instances_max", 3),
-    ("cross_region_share", 6),
-    ("cost_usd", 6),
-    ("queued_share", 6),
-    ("cost_month_usd", 2),
-    ("slo_met", 3),
-    ("error_budget_burned", 4),
-    ("cdn_hits", 3),
-    ("blocked", 3),
-    ("attack_requests", 3),
-    ("attack_blocked", 3),
-];
+/// The global metrics reported per point, with their decimals in
+/// `sweep.csv`: the columns of [`crate::report::columns`] a sweep reports,
+/// in their order.
+pub static METRICS: std::sync::LazyLock<Vec<(&'static str, usize)>> = std::sync::LazyLock::new(|| {
+    crate::report::columns::COLUMNS
+        .iter()
+        .filter(|c| c.in_sweep)
+        .map(|c| (c.name, c.sweep_decimals()))
+        .collect()
+});
 
 /// The value of metric `name` in a summary row.
 pub fn metric(row: &Row, name: &str) -> Option<f64> {
-    let n = |x: u64| Some(x as f64);
-    match name {
-        "requests" => n(row.requests),
-        "ok" => n(row.ok),
-        "rejected" => n(row.rejected),
-        "errors" => n(row.errors),
-        "timeouts" => n(row.timeouts),
-        "availability" => row.availability,
-        "attempts" => n(row.attempts),
-        "latency_mean_ms" => row.latency_mean_ms,
-        "latency_p50_ms" => row.latency_p50_ms,
-        "latency_p90_ms" => row.latency_p90_ms,
-        "latency_p99_ms" => row.latency_p99_ms,
-        "latency_p999_ms" => row.latency_p999_ms,
-        "queue_wait_mean_ms" => row.queue_wait_mean_ms,
-        "cold_starts" => row.cold_starts.map(|x| x as f64),
-        "instances_mean" => row.instances_mean,
-        "instances_max" => row.instances_max.map(|x| x as f64),
-        "cross_region_share" => row.cross_region_share,
-        "cost_usd" => row.cost_usd,
-        "queued_share" => row.queued_share,
-        "cost_month_usd" => row.cost_month_usd,
-        "slo_met" => row.slo_met.map(|x| x as f64),
-        "error_budget_burned" => row.error_budget_burned,
-        "cdn_hits" => row.cdn_hits.map(|x| x as f64),
-        "blocked" => row.blocked.map(|x| x as f64),
-        "attack_requests" => n(row.attack_requests),
-        "attack_blocked" => row.attack_blocked.map(|x| x as f64),
-        _ => None,
-    }
+    crate::report::columns::find(name).and_then(|c| c.value(row))
 }
 
 /// The aggregated results of one point.
@@ -547,7 +498,7 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
 pub fn header(axes: &[Axis]) -> String {
     let mut cols: Vec<String> = vec!["point".into()];
     cols.extend(axes.iter().map(|a| a.key.clone()));
-    for (name, _) in METRICS {
+    for (name, _) in METRICS.iter() {
         cols.push((*name).to_string());
         cols.push(format!("{name}_ci95"));
     }
@@ -573,19 +524,9 @@ pub fn line(sweep: &Sweep, r: &PointResult) -> String {
 }
 
 fn csv_line(cols: &[String]) -> String {
-    let mut out = String::new();
-    for (i, c) in cols.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if c.contains([',', '"', '\n', '\r']) {
-            let _ = write!(out, "\"{}\"", c.replace('"', "\"\""));
-        } else {
-            out.push_str(c);
-        }
-    }
-    out.push('\n');
-    out
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cols).expect("writing to memory does not fail");
+    String::from_utf8(w.into_inner().expect("writing to memory does not fail")).expect("the fields are UTF-8")
 }
 
 #[cfg(test)]

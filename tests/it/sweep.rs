@@ -341,14 +341,14 @@ fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_duration_axis(
 fn charts_of_a_sweep_with_infinite_figures_finish() {
     // Infinite costs once made chart drawing hang for ever.
     let mut header = vec!["point".to_string(), "client.retries".to_string()];
-    for (name, _) in negsim::sweep::METRICS {
+    for (name, _) in negsim::sweep::METRICS.iter() {
         header.push(name.to_string());
         header.push(format!("{name}_ci95"));
     }
     let mut text = header.join(",") + "\n";
     for p in 0..3 {
         let mut row = vec![p.to_string(), p.to_string()];
-        for (name, _) in negsim::sweep::METRICS {
+        for (name, _) in negsim::sweep::METRICS.iter() {
             let v = match *name {
                 "cost_usd" => "inf",
                 "availability" if p == 1 => "-inf",
