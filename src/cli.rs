@@ -407,7 +407,7 @@ fn warn_if_enormous(requests_per_run: f64, runs: usize) {
         note!(
             "note: this asks for about {:.1e} simulated requests: about {} of wall time on one core (memory stays small: it does not grow with the number of requests)",
             total,
-            format_secs(secs)
+            negsim::format::span_or_unknown(secs)
         );
     }
 }
@@ -464,7 +464,7 @@ fn write_outputs(sc: &Scenario, staging: Staging, dir: &Path, quiet: bool) -> Re
                 done * 100.0,
                 scenario::units::human_duration(now.ns() / 1_000_000_000 * 1_000_000_000),
                 scenario::units::human_duration(sc.simulation.duration_ns),
-                format_secs(left)
+                negsim::format::span_or_unknown(left)
             );
         }
         !INTERRUPTED.load(Ordering::Relaxed)
@@ -601,7 +601,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
             done / reps,
             total / reps,
             rate / reps as f64,
-            format_secs(left)
+            negsim::format::span_or_unknown(left)
         );
         if done == total {
             note!();
@@ -698,14 +698,6 @@ fn write_meta(dir: &Path, meta: &sweep::shard::SweepMeta) -> Result<()> {
         writeln!(w)
     })
     .with_context(|| format!("cannot write {}", dir.join("sweep.json").display()))
-}
-
-fn format_secs(s: f64) -> String {
-    if !s.is_finite() {
-        return "?".into();
-    }
-    let s = s.round() as u64;
-    if s >= 3600 { format!("{}h{:02}m", s / 3600, s / 60 % 60) } else { format!("{}m{:02}s", s / 60, s % 60) }
 }
 
 /// A short table of the sweep: each point's values and its charted

@@ -22,6 +22,7 @@
 
 pub mod digest;
 pub mod engine;
+pub mod format;
 pub mod geo;
 pub mod metrics;
 pub mod model;

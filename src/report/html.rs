@@ -7,6 +7,7 @@
 
 use super::plots::Chart;
 use super::results::Results;
+use crate::format::{clock, count, ms, pct, share, span};
 use crate::metrics::{Row, ScopeKind};
 use crate::scenario::units::human_duration;
 use crate::scenario::{DependencyOutageKind, OutageKind, Profile, Routing};
@@ -15,62 +16,6 @@ use std::fmt::Write as _;
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// A percentage with the decimals it needs: "98.7 %", "99.833 %", "99.9 %".
-fn pct(x: f64) -> String {
-    let p = x * 100.0;
-    let text = if p > 99.0 && p < 100.0 { format!("{p:.3}") } else { format!("{p:.1}") };
-    let text =
-        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
-    let text = if text.contains('.') || p >= 100.0 || p == 0.0 { text } else { format!("{text}.0") };
-    format!("{text} %")
-}
-
-/// A share: "99.4 %".
-fn share(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
-}
-
-/// A whole number with thousands separators.
-pub(crate) fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A span of seconds for people: "2m38s", "45s", "1h05m".
-fn span(secs: f64) -> String {
-    let s = secs.round() as u64;
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, s / 60 % 60)
-    } else if s >= 60 && s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
-    }
-}
-
-fn ms(x: f64) -> String {
-    if x >= 1000.0 { format!("{:.1} s", x / 1000.0) } else { format!("{x:.0} ms") }
-}
-
-/// `h:mm` (or `h:mm:ss`) since the start of the run.
-fn clock(s: f64) -> String {
-    let t = s.round() as i64;
-    if t % 60 == 0 {
-        format!("{}:{:02}", t / 3600, t / 60 % 60)
-    } else {
-        format!("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
-    }
 }
 
 pub(crate) const STYLE: &str = r#"

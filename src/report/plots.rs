@@ -221,11 +221,6 @@ fn x_range(res: &Results) -> std::ops::Range<f64> {
     start..end.max(start + 1.0 / 60.0)
 }
 
-fn clock(m: &f64) -> String {
-    let total = m.round() as i64;
-    format!("{}:{:02}", total.div_euclid(60), total.rem_euclid(60))
-}
-
 /// Outages as (start min, end min, label), clipped to the run.
 fn outages(res: &Results) -> Vec<(f64, f64, String)> {
     let sc = &res.scenario;
@@ -332,7 +327,7 @@ fn latency<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results) -> 
             .label_style((FONT, 12))
             .x_labels(6)
             .y_labels(6)
-            .x_label_formatter(&clock)
+            .x_label_formatter(&crate::format::clock_minutes)
             .y_label_formatter(&|v| {
                 if *v >= 1000.0 { format!("{:.0}s", v / 1000.0) } else { format!("{v:.0}") }
             })
@@ -394,7 +389,7 @@ fn availability<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results
         .axis_style(INK.mix(0.6))
         .label_style((FONT, 13))
         .x_labels(10)
-        .x_label_formatter(&clock)
+        .x_label_formatter(&crate::format::clock_minutes)
         .y_label_formatter(&|v| format!("{}%", trim(*v)))
         .x_desc("time since start (h:mm)")
         .y_desc("availability")
@@ -469,7 +464,7 @@ fn instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results) -
             .label_style((FONT, 12))
             .x_labels(6)
             .y_labels(6)
-            .x_label_formatter(&clock)
+            .x_label_formatter(&crate::format::clock_minutes)
             .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
@@ -547,7 +542,7 @@ fn requests<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results) ->
         .axis_style(INK.mix(0.6))
         .label_style((FONT, 13))
         .x_labels(10)
-        .x_label_formatter(&clock)
+        .x_label_formatter(&crate::format::clock_minutes)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .x_desc("time since start (h:mm)")
         .y_desc("requests per second")
@@ -619,7 +614,7 @@ fn flows<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results) -> Re
             .map_err(err)?;
             if let Some(f) = flow {
                 let text = match f.4 {
-                    Some(ms) => format!("{:.1}%  {}", f.3 * 100.0, ms_text(ms)),
+                    Some(ms) => format!("{:.1}%  {}", f.3 * 100.0, crate::format::ms(ms)),
                     None => format!("{:.1}%", f.3 * 100.0),
                 };
                 let color = if share > 0.55 { WHITE } else { INK };
@@ -634,10 +629,6 @@ fn flows<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results) -> Re
         }
     }
     Ok(())
-}
-
-fn ms_text(ms: f64) -> String {
-    if ms >= 1000.0 { format!("{:.1} s", ms / 1000.0) } else { format!("{ms:.0} ms") }
 }
 
 fn map<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, res: &Results) -> Result<(), String> {

@@ -6,6 +6,7 @@
 //! number is not a duration: the unit is always required.
 
 use crate::engine::time::{NS_PER_MS, NS_PER_S, NS_PER_US};
+pub use crate::format::{format_duration, human_duration};
 
 const NS_PER_MIN: u64 = 60 * NS_PER_S;
 const NS_PER_HOUR: u64 = 60 * NS_PER_MIN;
@@ -78,55 +79,6 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 /// Longest duration accepted anywhere (100 years), far below `u64` overflow.
 pub const MAX_DURATION_NS: u64 = 100 * 365 * NS_PER_DAY;
 
-/// Formats nanoseconds as the shortest exact duration string, the inverse of
-/// [`parse_duration`]: `1_500_000_000` gives `"1500ms"`, `7_200 s` gives `"2h"`.
-pub fn format_duration(ns: u64) -> String {
-    if ns == 0 {
-        return "0s".to_string();
-    }
-    for (name, unit) in [
-        ("d", NS_PER_DAY),
-        ("h", NS_PER_HOUR),
-        ("m", NS_PER_MIN),
-        ("s", NS_PER_S),
-        ("ms", NS_PER_MS),
-        ("us", NS_PER_US),
-    ] {
-        if ns.is_multiple_of(unit) {
-            return format!("{}{name}", ns / unit);
-        }
-    }
-    format!("{ns}ns")
-}
-
-/// Formats nanoseconds for people: `"1.5s"`, `"250ms"`, `"20m"`, `"1h30m"`.
-pub fn human_duration(ns: u64) -> String {
-    if ns >= NS_PER_HOUR && ns.is_multiple_of(NS_PER_MIN) {
-        let (h, m) = (ns / NS_PER_HOUR, (ns % NS_PER_HOUR) / NS_PER_MIN);
-        return if m == 0 { format!("{h}h") } else { format!("{h}h{m}m") };
-    }
-    if ns >= NS_PER_MIN && ns.is_multiple_of(NS_PER_S) {
-        let (m, s) = (ns / NS_PER_MIN, (ns % NS_PER_MIN) / NS_PER_S);
-        return if s == 0 { format!("{m}m") } else { format!("{m}m{s}s") };
-    }
-    if ns >= NS_PER_S {
-        return trim_decimal(ns as f64 / NS_PER_S as f64, "s");
-    }
-    if ns >= NS_PER_MS {
-        return trim_decimal(ns as f64 / NS_PER_MS as f64, "ms");
-    }
-    if ns >= NS_PER_US {
-        return trim_decimal(ns as f64 / NS_PER_US as f64, "us");
-    }
-    format!("{ns}ns")
-}
-
-fn trim_decimal(value: f64, unit: &str) -> String {
-    let text = format!("{value:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}{unit}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,24 +102,5 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse_duration("250").unwrap_err().contains("no unit"));
-    }
-
-    #[test]
-    fn format_is_the_exact_inverse_of_parse() {
-        for ns in
-            [0, 1, 999, 1_000, 1_500_000_000, 20 * NS_PER_MS, 2 * NS_PER_HOUR, 90 * NS_PER_S, NS_PER_DAY]
-        {
-            assert_eq!(parse_duration(&format_duration(ns)), Ok(ns), "{ns}");
-        }
-        assert_eq!(format_duration(2 * NS_PER_HOUR), "2h");
-        assert_eq!(format_duration(1_500 * NS_PER_MS), "1500ms");
-    }
-
-    #[test]
-    fn human_durations_read_naturally() {
-        assert_eq!(human_duration(1_500 * NS_PER_MS), "1.5s");
-        assert_eq!(human_duration(20 * NS_PER_MIN), "20m");
-        assert_eq!(human_duration(90 * NS_PER_MIN), "1h30m");
-        assert_eq!(human_duration(250 * NS_PER_MS), "250ms");
     }
 }

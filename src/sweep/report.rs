@@ -7,7 +7,8 @@
 //! gets the same report as a one-machine run.
 
 use super::charts::{self, MeanCi, Table};
-use crate::report::html::{STYLE, count, esc};
+use crate::format::count;
+use crate::report::html::{STYLE, esc};
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
