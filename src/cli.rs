@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use negsim::engine::time::NS_PER_MS;
 use negsim::geo;
 use negsim::model;
+use negsim::pipeline;
 use negsim::report;
 use negsim::report::folder::{FolderError, Kind, Staging};
 use negsim::scenario::{self, InputError, Overrides, Scenario};
@@ -312,7 +313,7 @@ fn run(
     }
     let sc = load(path, &overrides)?;
     let dir = output.unwrap_or_else(|| Path::new("output").join(&sc.simulation.name));
-    check_needs(report::files::estimate(&sc), 1, &dir)?;
+    check_needs(pipeline::estimate(&sc), 1, &dir)?;
     let staging = stage(&dir, Kind::Run, force)?;
     if !quiet {
         warn_if_enormous(sc.expected_requests(), 1);
@@ -345,7 +346,7 @@ fn redraw(dir: &Path) -> Result<(), Failure> {
 /// Refuses, before anything runs, a run whose estimated memory (per
 /// thread, `threads` at once) or output (`disk_runs` folders) exceeds what
 /// this machine has: it would otherwise fail, or fill the disk, at the end.
-fn check_needs(needs: report::files::Needs, threads: usize, dir: &Path) -> Result<(), Failure> {
+fn check_needs(needs: pipeline::Needs, threads: usize, dir: &Path) -> Result<(), Failure> {
     let gb = |b: u64| b as f64 / 1e9;
     let memory = needs.memory_bytes.saturating_mul(threads as u64);
     if let Some(free) = available_memory()
@@ -469,7 +470,7 @@ fn write_outputs(sc: &Scenario, staging: Staging, dir: &Path, quiet: bool) -> Re
         }
         !INTERRUPTED.load(Ordering::Relaxed)
     };
-    let outcome = polling_signals(|| report::files::run_into_observed(sc, staging.path(), &mut progress));
+    let outcome = polling_signals(|| pipeline::run_into_observed(sc, staging.path(), &mut progress));
     if show {
         note_raw!("\r{:100}\r", "");
     }
@@ -546,9 +547,9 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
-    let needs = sw.points.iter().map(|p| report::files::estimate(&p.scenario)).fold(
-        report::files::Needs { memory_bytes: 0, disk_bytes: 0 },
-        |a, b| report::files::Needs {
+    let needs = sw.points.iter().map(|p| pipeline::estimate(&p.scenario)).fold(
+        pipeline::Needs { memory_bytes: 0, disk_bytes: 0 },
+        |a, b| pipeline::Needs {
             memory_bytes: a.memory_bytes.max(b.memory_bytes),
             disk_bytes: a.disk_bytes.saturating_add(if keep_runs {
                 b.disk_bytes * u64::from(sw.replications)

@@ -26,6 +26,7 @@ pub mod format;
 pub mod geo;
 pub mod metrics;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

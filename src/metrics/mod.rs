@@ -19,7 +19,7 @@
 
 use crate::engine::SimTime;
 use crate::engine::time::{NS_PER_MS, NS_PER_S};
-use crate::model::billing::MONTH_HOURS;
+use crate::scenario::MONTH_HOURS;
 use crate::scenario::Slo;
 use hdrhistogram::Histogram;
 use latency::WindowLatencies;

@@ -34,8 +34,7 @@ use crate::scenario::{Billing, Pricing};
 /// Billing granularity of request-based billing: busy periods are rounded up to this.
 pub const GRANULE_NS: u64 = 100_000_000;
 
-/// Hours in a month, the convention of Google Cloud's price lists.
-pub const MONTH_HOURS: f64 = 730.0;
+pub use crate::scenario::MONTH_HOURS;
 
 /// What one region's instances cost, for its instance size and tier.
 #[derive(Clone, Copy, Debug)]

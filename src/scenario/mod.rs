@@ -229,6 +229,9 @@ pub enum Billing {
     Instance,
 }
 
+/// Hours in a month, the convention of Google Cloud's price lists.
+pub const MONTH_HOURS: f64 = 730.0;
+
 /// `[pricing]`: list prices in USD, Tier 1 (Tier 2 regions pay
 /// `tier2_factor` times the Cloud Run rates), and what a request carries
 /// through the load balancer. Defaults and sources are in the README.

@@ -84,6 +84,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn format_is_the_exact_inverse_of_parse() {
+        for ns in
+            [0, 1, 999, 1_000, 1_500_000_000, 20 * NS_PER_MS, 2 * NS_PER_HOUR, 90 * NS_PER_S, NS_PER_DAY]
+        {
+            assert_eq!(parse_duration(&format_duration(ns)), Ok(ns), "{ns}");
+        }
+        assert_eq!(format_duration(2 * NS_PER_HOUR), "2h");
+        assert_eq!(format_duration(1_500 * NS_PER_MS), "1500ms");
+    }
+
+    #[test]
     fn parses_the_documented_examples() {
         assert_eq!(parse_duration("250ms"), Ok(250 * NS_PER_MS));
         assert_eq!(parse_duration("1.5s"), Ok(1_500 * NS_PER_MS));

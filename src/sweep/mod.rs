@@ -23,8 +23,8 @@ pub mod report;
 pub mod shard;
 pub mod stats;
 
-use crate::metrics::{NoWindows, Row};
-use crate::model;
+use crate::metrics::Row;
+use crate::pipeline;
 use crate::scenario::diag::{Diag, InputError, Problem, Source, parse_toml};
 use crate::scenario::reader::{Section, describe};
 use crate::scenario::{self, Overrides, Scenario};
@@ -438,7 +438,7 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
                 let mut go_on = |_| !opts.stop.load(Ordering::Relaxed);
                 let rows = match opts.keep_runs {
                     None => {
-                        let r = model::run_observed(&sc, &mut NoWindows, &mut go_on);
+                        let r = pipeline::run_totals(&sc, &mut go_on);
                         if r.interrupted {
                             return Err(interrupted());
                         }
@@ -452,7 +452,7 @@ pub fn run(sweep: &Sweep, opts: &RunOptions<'_>) -> Result<Vec<PointResult>, Swe
                                 source,
                             })
                         })?;
-                        match crate::report::files::run_into_observed(&sc, &dir, &mut go_on) {
+                        match crate::pipeline::run_into_observed(&sc, &dir, &mut go_on) {
                             Ok(Some((r, info))) => {
                                 let kind = crate::report::folder::Kind::Run;
                                 crate::report::folder::seal(&dir, kind, &info.fingerprint).map_err(

@@ -6,6 +6,7 @@ mod behaviour;
 mod cli;
 mod failover;
 mod golden;
+mod layers;
 mod properties;
 mod queueing;
 mod report;
