@@ -18,8 +18,8 @@ use std::io::IsTerminal;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 /// `println!` that hands back a failure to write (a closed pipe, a full
@@ -35,13 +35,6 @@ macro_rules! say {
 macro_rules! note {
     ($($t:tt)*) => {{
         let _ = writeln!(std::io::stderr().lock(), $($t)*);
-    }};
-}
-
-/// `eprint!`, likewise.
-macro_rules! note_raw {
-    ($($t:tt)*) => {{
-        let _ = write!(std::io::stderr().lock(), $($t)*);
     }};
 }
 
@@ -398,6 +391,23 @@ fn available_disk(_: &Path) -> Option<u64> {
     None
 }
 
+/// A progress line on standard error, drawn only when `show` (a terminal,
+/// not --quiet), four times a second at most, cut to the terminal's width
+/// (indicatif), so a narrow terminal does not get a new line per redraw.
+fn progress_bar(show: bool, len: u64, template: &str) -> indicatif::ProgressBar {
+    let target = if show {
+        indicatif::ProgressDrawTarget::stderr_with_hz(4)
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len), target);
+    let style = indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("#>.");
+    bar.set_style(style);
+    bar
+}
+
 /// Says so before a run of more than a billion requests starts, with an
 /// estimate of the time it takes (memory does not grow with it).
 fn warn_if_enormous(requests_per_run: f64, runs: usize) {
@@ -414,36 +424,37 @@ fn warn_if_enormous(requests_per_run: f64, runs: usize) {
 }
 
 /// Set by Ctrl-C (SIGINT) or SIGTERM: runs stop cleanly and write nothing.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(false)));
 
-/// Whether the phase under way polls [`INTERRUPTED`] (a simulation, a
-/// sweep's runs). In any other phase (a report, a merge, charts) nothing
-/// would, so a signal ends the process at once: every file is written
-/// under a temporary name and renamed when complete, so none is left
-/// half-written.
-static POLLED: AtomicBool = AtomicBool::new(false);
+/// Whether the next SIGINT or SIGTERM ends the process at once (exit code
+/// 130): outside a phase that polls [`INTERRUPTED`] (a simulation, a
+/// sweep's runs), as nothing would notice the flag there (a report, a
+/// merge, charts), and at a second signal. Every result is written into a
+/// staging folder and published whole, so nothing is left half-written.
+static EXIT_NOW: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(true)));
 
-/// Runs `phase` with signals left to it (see [`POLLED`]).
+/// Runs `phase` with signals left to it (see [`EXIT_NOW`]).
 fn polling_signals<T>(phase: impl FnOnce() -> T) -> T {
-    POLLED.store(true, Ordering::SeqCst);
+    EXIT_NOW.store(INTERRUPTED.load(Ordering::SeqCst), Ordering::SeqCst);
     let out = phase();
-    POLLED.store(false, Ordering::SeqCst);
+    EXIT_NOW.store(true, Ordering::SeqCst);
     out
 }
 
+/// signal-hook's pattern for "the first signal asks, the second ends":
+/// the actions run in the order they are registered, so a signal that
+/// finds [`EXIT_NOW`] set exits, and otherwise sets it and [`INTERRUPTED`].
 #[cfg(unix)]
 fn install_interrupt_handler() {
-    extern "C" fn on_signal(_: libc::c_int) {
-        // A second signal, or one that nothing would poll, ends the process at once.
-        if INTERRUPTED.swap(true, Ordering::SeqCst) || !POLLED.load(Ordering::SeqCst) {
-            unsafe { libc::_exit(130) };
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    for signal in [SIGINT, SIGTERM] {
+        let registered = flag::register_conditional_shutdown(signal, 130, Arc::clone(&EXIT_NOW))
+            .and_then(|_| flag::register(signal, Arc::clone(&EXIT_NOW)))
+            .and_then(|_| flag::register(signal, Arc::clone(&INTERRUPTED)));
+        if let Err(e) = registered {
+            note!("warning: cannot handle signal {signal} ({e}): Ctrl-C will end negsim at once");
         }
-    }
-    // SAFETY: the handler only touches an atomic and calls `_exit`, both
-    // async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
     }
 }
 
@@ -452,28 +463,23 @@ fn install_interrupt_handler() {}
 
 fn write_outputs(sc: &Scenario, staging: Staging, dir: &Path, quiet: bool) -> Result<()> {
     let show = !quiet && std::io::stderr().is_terminal();
-    let started = Instant::now();
-    let total = sc.simulation.duration_ns as f64;
+    let total_s = sc.simulation.duration_ns / 1_000_000_000;
+    let bar = progress_bar(
+        show,
+        total_s.max(1),
+        &format!(
+            "  {{percent:>3}}% [{{wide_bar}}] simulated {{msg}} of {}, {{eta}} left",
+            scenario::units::human_duration(sc.simulation.duration_ns)
+        ),
+    );
     let mut progress = |now: negsim::engine::SimTime| {
-        if show {
-            let done = (now.ns() as f64 / total).min(1.0);
-            let secs = started.elapsed().as_secs_f64();
-            let left = if done > 0.0 { secs / done - secs } else { f64::NAN };
-            let bar: String = (0..30).map(|i| if (i as f64) < done * 30.0 { '#' } else { '.' }).collect();
-            note_raw!(
-                "\r  [{bar}] {:>3.0}%  simulated {} of {}  {} left   ",
-                done * 100.0,
-                scenario::units::human_duration(now.ns() / 1_000_000_000 * 1_000_000_000),
-                scenario::units::human_duration(sc.simulation.duration_ns),
-                negsim::format::span_or_unknown(left)
-            );
-        }
+        let s = now.ns() / 1_000_000_000;
+        bar.set_position(s.min(total_s));
+        bar.set_message(scenario::units::human_duration(s * 1_000_000_000));
         !INTERRUPTED.load(Ordering::Relaxed)
     };
     let outcome = polling_signals(|| pipeline::run_into_observed(sc, staging.path(), &mut progress));
-    if show {
-        note_raw!("\r{:100}\r", "");
-    }
+    bar.finish_and_clear();
     let Some((result, info)) = outcome? else {
         anyhow::bail!("interrupted: nothing was written; {} keeps what it held", dir.display());
     };
@@ -570,7 +576,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
     let show = !quiet && std::io::stderr().is_terminal();
     if !quiet {
         note!(
-            "sweep: {} points x {} replications = {} runs{} on {} threads",
+            "sweep: {} points x {} replications = {} runs{} on {} thread{}",
             owned,
             sw.replications,
             owned * sw.replications as usize,
@@ -579,35 +585,14 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
             } else {
                 format!(" (shard {shard} of a {}-point grid)", sw.points.len())
             },
-            threads
+            threads,
+            if threads == 1 { "" } else { "s" }
         );
     }
     let started = Instant::now();
-    let last = Mutex::new(Instant::now());
     let reps = sw.replications as usize;
-    let progress = |done: usize, total: usize| {
-        if !show {
-            return;
-        }
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        if done < total && last.elapsed().as_millis() < 250 {
-            return;
-        }
-        *last = Instant::now();
-        let secs = started.elapsed().as_secs_f64();
-        let rate = done as f64 / secs.max(1e-9);
-        let left = (total - done) as f64 / rate.max(1e-9);
-        note_raw!(
-            "\r  points {}/{}  {:.2} points/s  {} left   ",
-            done / reps,
-            total / reps,
-            rate / reps as f64,
-            negsim::format::span_or_unknown(left)
-        );
-        if done == total {
-            note!();
-        }
-    };
+    let bar = progress_bar(show, (owned * reps) as u64, "  runs {pos}/{len} [{wide_bar}] {eta} left");
+    let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     let opts = sweep::RunOptions {
         threads,
         shard,
@@ -615,12 +600,14 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         keep_runs: keep_runs.then_some(at),
         stop: &INTERRUPTED,
     };
-    let results = match polling_signals(|| sweep::run(&sw, &opts)) {
+    let outcome = polling_signals(|| sweep::run(&sw, &opts));
+    if outcome.is_ok() {
+        bar.finish_and_clear();
+    }
+    let results = match outcome {
         Ok(r) => r,
         Err(sweep::SweepError::Interrupted(n)) => {
-            if show {
-                note!();
-            }
+            bar.abandon();
             return Err(fail(anyhow::anyhow!(
                 "interrupted after {n} of {} runs: nothing was written; {} keeps what it held",
                 owned * reps,

@@ -379,23 +379,6 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
     }
 }
 
-/// Edit distance between two short strings (for "did you mean").
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     // No name negsim knows is this long: the edit distance (quadratic in
@@ -406,7 +389,7 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
     let folded = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&folded, &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&folded, &c.to_lowercase()), c))
         .filter(|(d, c)| *d <= (c.chars().count() / 3).clamp(1, 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -447,7 +430,7 @@ mod tests {
         assert_eq!(did_you_mean("max_instance", ["max_instances", "min_instances"]), Some("max_instances"));
         assert_eq!(did_you_mean("us-centrl1", ["us-central1", "us-east1"]), Some("us-central1"));
         assert_eq!(did_you_mean("banana", ["max_instances", "cpu"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(strsim::levenshtein("kitten", "sitting"), 3);
     }
 
     #[test]
