@@ -142,7 +142,12 @@ enum Command {
         force: bool,
     },
     /// Print the JSON Schema of the scenario format (for editor completion).
-    Schema,
+    Schema {
+        /// Print the scenario reference in Markdown instead
+        /// (docs/reference/scenario.md).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// List the built-in Google Cloud regions.
     Regions,
     /// List the built-in cities.
@@ -198,7 +203,8 @@ pub fn main() -> ExitCode {
         Command::Merge { shards, output } => merge(&shards, &output),
         Command::Report { dir } => redraw(&dir),
         Command::Init { file, force } => init(&file, force),
-        Command::Schema => say!("{}", scenario::schema::json_schema()),
+        Command::Schema { markdown: false } => say!("{}", scenario::schema::json_schema()),
+        Command::Schema { markdown: true } => say!("{}", scenario::schema::markdown_reference().trim_end()),
         Command::Regions => list_regions().map_err(Failure::Output),
         Command::Cities => list_cities().map_err(Failure::Output),
         Command::Edges => list_edges().map_err(Failure::Output),

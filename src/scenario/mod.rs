@@ -1,4 +1,4 @@
-//! Scenarios: the file format (the README's model sections and `negsim
+//! Scenarios: the file format (docs/model.md, docs/reference/scenario.md and `negsim
 //! schema` describe every key), read in two stages.
 //!
 //! 1. **Raw**: the file is parsed as TOML into a value tree, and the span of
@@ -234,7 +234,7 @@ pub const MONTH_HOURS: f64 = 730.0;
 
 /// `[pricing]`: list prices in USD, Tier 1 (Tier 2 regions pay
 /// `tier2_factor` times the Cloud Run rates), and what a request carries
-/// through the load balancer. Defaults and sources are in the README.
+/// through the load balancer. Defaults and sources are in docs/model.md.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pricing {
     /// Request-based billing, per vCPU-second while starting or serving.
@@ -268,7 +268,7 @@ pub struct Pricing {
 
 impl Default for Pricing {
     /// List prices read on 2026-11-29 (Cloud Run) and 2026-09-20 (Cloud
-    /// Load Balancing, us-central1); see the README's "Cost" section.
+    /// Load Balancing, us-central1); see docs/model.md.
     fn default() -> Self {
         Pricing {
             request_vcpu_s: 0.000_024,

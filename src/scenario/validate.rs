@@ -2,7 +2,7 @@
 //!
 //! Each `read_*` function reads one section, records every problem it finds
 //! and returns usable defaults so the rest of the file is still checked.
-//! Defaults and their sources are listed in the README's model section;
+//! Defaults and their sources are listed in docs/model.md;
 //! the ones that come from Google's documentation are cited here too.
 
 use super::diag::{Diag, Source, hint};
@@ -32,7 +32,7 @@ const MIN: u64 = 60 * NS_PER_S;
 /// (configuring/cpu), max 100 instances (configuring/max-instances), 60 %
 /// autoscaler targets (about-instance-autoscaling), 300 s request timeout
 /// (configuring/request-timeout), 10 s pending wait and 15 min idle
-/// retention (neither officially documented; see the README).
+/// retention (neither officially documented; see docs/model.md).
 pub fn default_service() -> ServiceConfig {
     ServiceConfig {
         concurrency: 80,
@@ -396,7 +396,7 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
     // what-if (a URL map route timeout).
     let timeout_ns = s.duration("timeout", 3600 * NS_PER_S, Rule::Above(0.0));
     let mut o = s.section("outlier_detection");
-    // Compute API OutlierDetection defaults (see the README).
+    // Compute API OutlierDetection defaults (see docs/model.md).
     let outlier = OutlierDetection {
         enabled: o.boolean("enabled", true),
         consecutive_errors: o.integer("consecutive_errors", 5, 1, 1000) as u32,
@@ -1244,7 +1244,7 @@ fn read_edge(mut s: Section<'_>) -> EdgeFeatures {
             Rule::Between(0.0, 1.0),
         ),
         armor_efficacy: s.number("armor_efficacy", d.armor_efficacy, Rule::Between(0.0, 1.0)),
-        // Google publishes no count of proxies per edge: an assumption (README).
+        // Google publishes no count of proxies per edge: an assumption (docs/model.md).
         proxies: s.integer("proxies", i64::from(d.proxies), 1, 1024) as u32,
     };
     s.finish();

@@ -4,6 +4,7 @@
 
 mod behaviour;
 mod cli;
+mod docs;
 mod failover;
 mod golden;
 mod layers;
