@@ -264,7 +264,7 @@ fn routing_summary(sc: &Scenario) -> String {
                 let rtt = net.rtt_ns(i as u32, r) as f64 / NS_PER_MS as f64;
                 format!(
                     "{} ({rtt:.1} ms, {})",
-                    sc.regions[r as usize].name,
+                    sc.regions[r.index()].name,
                     net.origin(i as u32, r).describe()
                 )
             })

@@ -15,6 +15,7 @@
 //! is `down`, a call to it fails after its round trip and the request
 //! answers 500: a shared database is a failure domain every region shares.
 
+use super::ids::RegionId;
 use super::network::Model;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_MS, round_ns};
@@ -98,8 +99,8 @@ impl Deps {
     }
 
     /// The calls of one request served by `region`, drawing from `rng`.
-    pub fn calls(&self, region: u32, rng: &mut Rng) -> Calls {
-        let r = region as usize;
+    pub fn calls(&self, region: RegionId, rng: &mut Rng) -> Calls {
+        let r = region.index();
         let mut ns = 0u64;
         for d in &self.deps {
             let rtts = std::iter::repeat_n(d.read_rtt_ns[r], d.reads as usize)

@@ -44,6 +44,7 @@
 //! * a proxy never has more than `max_ejection_percent` of the regions
 //!   ejected: with two regions and 50 %, one at most; with one region, none.
 
+use super::ids::RegionId;
 use crate::engine::SimTime;
 use crate::engine::rng::Rng;
 use crate::scenario::OutlierDetection;
@@ -122,7 +123,7 @@ pub struct Ejected {
 /// A region a sweep returned to service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Returned {
-    pub region: u32,
+    pub region: RegionId,
     /// Whether every proxy of the edge had the region ejected until now.
     pub was_edge_wide: bool,
 }
@@ -163,22 +164,28 @@ impl Edge {
     /// The closest region in `order` that `proxy` has not ejected and that
     /// is not in `skip` (a bit mask of region indices below 64).
     #[inline]
-    pub fn route(&self, proxy: u32, order: &[u32], skip: u64) -> Option<u32> {
+    pub fn route(&self, proxy: u32, order: &[RegionId], skip: u64) -> Option<RegionId> {
         let row = &self.outliers[proxy as usize * self.n_regions..][..self.n_regions];
-        order.iter().copied().find(|&r| !row[r as usize].ejected && skip & (1u64 << (r & 63)) == 0)
+        order.iter().copied().find(|&r| !row[r.index()].ejected && skip & r.bit() == 0)
     }
 
     /// Counts an answer from `region` at `proxy`, at `now`. A streak that
     /// reaches its threshold is acted on at once (see the module's notes);
     /// returns the ejection it made, if any.
     #[inline]
-    pub fn observe(&mut self, proxy: u32, region: u32, verdict: Verdict, now: SimTime) -> Option<Ejected> {
-        let bit = 1u64 << (region & 63);
+    pub fn observe(
+        &mut self,
+        proxy: u32,
+        region: RegionId,
+        verdict: Verdict,
+        now: SimTime,
+    ) -> Option<Ejected> {
+        let bit = region.bit();
         let p = &mut self.proxies[proxy as usize];
         if verdict == Verdict::Success && p.busy & bit == 0 {
             return None;
         }
-        let o = &mut self.outliers[proxy as usize * self.n_regions + region as usize];
+        let o = &mut self.outliers[proxy as usize * self.n_regions + region.index()];
         if o.ejected {
             // Answers to tries sent before the ejection: counting them
             // changes nothing, as the return to service resets the counters.
@@ -217,14 +224,14 @@ impl Edge {
 
     /// A streak at `proxy` calls for ejecting `region`: ejects it if the
     /// percentage allows and the roll of `enforcing` percent succeeds.
-    fn eject(&mut self, proxy: u32, region: u32, enforcing: u32, now: SimTime) -> Option<Ejected> {
+    fn eject(&mut self, proxy: u32, region: RegionId, enforcing: u32, now: SimTime) -> Option<Ejected> {
         let n = self.n_regions as u64;
         let p = &mut self.proxies[proxy as usize];
         let allowed = (u64::from(p.n_ejected) + 1) * 100 <= u64::from(self.cfg.max_ejection_percent) * n;
         if !allowed || !roll(&mut self.rng, enforcing) {
             return None;
         }
-        let o = &mut self.outliers[proxy as usize * self.n_regions + region as usize];
+        let o = &mut self.outliers[proxy as usize * self.n_regions + region.index()];
         o.times_ejected += 1;
         o.ejected = true;
         o.consecutive_errors = 0;
@@ -233,8 +240,8 @@ impl Edge {
         o.returns_at = sweep_at_or_after(p.phase, self.cfg.interval_ns, until);
         p.n_ejected += 1;
         p.next_return = p.next_return.min(o.returns_at);
-        self.ejecting[region as usize] += 1;
-        let edge_wide = self.ejecting[region as usize] == self.proxies.len() as u32;
+        self.ejecting[region.index()] += 1;
+        let edge_wide = self.ejecting[region.index()] == self.proxies.len() as u32;
         Some(Ejected { until, returns_at: o.returns_at, edge_wide })
     }
 
@@ -258,7 +265,7 @@ impl Edge {
             if self.n_regions <= 64 {
                 p.busy &= !(1u64 << r);
             }
-            returned.push(Returned { region: r as u32, was_edge_wide: self.ejecting[r] == all });
+            returned.push(Returned { region: RegionId(r as u32), was_edge_wide: self.ejecting[r] == all });
             self.ejecting[r] -= 1;
         }
         p.next_return = next;
@@ -301,6 +308,10 @@ fn roll(rng: &mut Rng, percent: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn regions(ids: &[u32]) -> Vec<RegionId> {
+        ids.iter().map(|&r| RegionId(r)).collect()
+    }
     use crate::engine::rng::stream;
 
     const S: u64 = 1_000_000_000;
@@ -318,7 +329,7 @@ mod tests {
         }
     }
 
-    fn fail(e: &mut Edge, proxy: u32, region: u32, times: u32, at: SimTime) -> Option<Ejected> {
+    fn fail(e: &mut Edge, proxy: u32, region: RegionId, times: u32, at: SimTime) -> Option<Ejected> {
         (0..times).filter_map(|_| e.observe(proxy, region, Verdict::GatewayFailure, at)).last()
     }
 
@@ -327,23 +338,26 @@ mod tests {
         let mut e = Edge::new(3, 1, &cfg(), stream(1, "e"));
         let phase = e.proxies[0].phase;
         let t = SimTime(5 * S + 123);
-        assert_eq!(fail(&mut e, 0, 0, 2, t), None, "two failures are not enough");
-        let ej = e.observe(0, 0, Verdict::GatewayFailure, t).expect("the third ejects, at once");
+        assert_eq!(fail(&mut e, 0, RegionId(0), 2, t), None, "two failures are not enough");
+        let ej = e.observe(0, RegionId(0), Verdict::GatewayFailure, t).expect("the third ejects, at once");
         assert_eq!(ej.until, t.plus(30 * S));
         // Returned at the proxy's first sweep at or after the 30 s.
         assert!(ej.returns_at >= ej.until && ej.returns_at < ej.until.plus(S));
         assert_eq!((ej.returns_at.ns() - phase.ns()) % S, 0, "on the proxy's sweep clock");
         assert!(ej.edge_wide, "its only proxy");
-        assert_eq!(e.route(0, &[0, 1, 2], 0), Some(1));
+        assert_eq!(e.route(0, &regions(&[0, 1, 2]), 0), Some(RegionId(1)));
         assert_eq!(e.next_return(0), ej.returns_at);
         let mut back = vec![];
         e.sweep(0, SimTime(ej.returns_at.ns() - 1), &mut back);
         assert!(back.is_empty(), "not before its sweep");
         e.sweep(0, ej.returns_at, &mut back);
-        assert_eq!(back, vec![Returned { region: 0, was_edge_wide: true }]);
-        assert_eq!((e.route(0, &[0, 1, 2], 0), e.next_return(0)), (Some(0), SimTime::NEVER));
+        assert_eq!(back, vec![Returned { region: RegionId(0), was_edge_wide: true }]);
+        assert_eq!(
+            (e.route(0, &regions(&[0, 1, 2]), 0), e.next_return(0)),
+            (Some(RegionId(0)), SimTime::NEVER)
+        );
         let t2 = ej.returns_at.plus(S / 2);
-        let again = fail(&mut e, 0, 0, 3, t2).expect("ejected again");
+        let again = fail(&mut e, 0, RegionId(0), 3, t2).expect("ejected again");
         assert_eq!(again.until, t2.plus(60 * S), "second ejection lasts 2 x 30 s");
     }
 
@@ -351,25 +365,26 @@ mod tests {
     fn app_errors_do_not_eject_by_default_but_do_when_enforced() {
         let mut e = Edge::new(3, 1, &cfg(), stream(1, "e"));
         for _ in 0..50 {
-            assert_eq!(e.observe(0, 1, Verdict::Error, SimTime(1)), None);
+            assert_eq!(e.observe(0, RegionId(1), Verdict::Error, SimTime(1)), None);
         }
         let enforced = OutlierDetection { enforcing_consecutive_errors: 100, ..cfg() };
         let mut e = Edge::new(3, 1, &enforced, stream(1, "e"));
-        let got: Vec<_> = (0..5).map(|_| e.observe(0, 1, Verdict::Error, SimTime(1)).is_some()).collect();
+        let got: Vec<_> =
+            (0..5).map(|_| e.observe(0, RegionId(1), Verdict::Error, SimTime(1)).is_some()).collect();
         assert_eq!(got, [false, false, false, false, true]);
     }
 
     #[test]
     fn a_success_resets_the_streak_and_an_unenforced_streak_starts_again() {
         let mut e = Edge::new(2, 1, &cfg(), stream(1, "e"));
-        fail(&mut e, 0, 0, 2, SimTime(1));
-        e.observe(0, 0, Verdict::Success, SimTime(2));
-        assert_eq!(fail(&mut e, 0, 0, 2, SimTime(3)), None, "the success reset the streak");
-        assert!(e.observe(0, 0, Verdict::GatewayFailure, SimTime(4)).is_some());
+        fail(&mut e, 0, RegionId(0), 2, SimTime(1));
+        e.observe(0, RegionId(0), Verdict::Success, SimTime(2));
+        assert_eq!(fail(&mut e, 0, RegionId(0), 2, SimTime(3)), None, "the success reset the streak");
+        assert!(e.observe(0, RegionId(0), Verdict::GatewayFailure, SimTime(4)).is_some());
         // Never enforced: each streak of three is counted, then starts again.
         let never = OutlierDetection { enforcing_consecutive_gateway_failure: 0, ..cfg() };
         let mut e = Edge::new(2, 1, &never, stream(1, "e"));
-        assert_eq!(fail(&mut e, 0, 0, 30, SimTime(1)), None);
+        assert_eq!(fail(&mut e, 0, RegionId(0), 30, SimTime(1)), None);
         assert_eq!(e.outliers[0].consecutive_gateway, 0, "30 = ten streaks of three");
     }
 
@@ -377,12 +392,12 @@ mod tests {
     fn max_ejection_percent_caps_each_proxy() {
         // Two regions at 50 %: one of them at most.
         let mut e = Edge::new(2, 1, &cfg(), stream(1, "e"));
-        assert!(fail(&mut e, 0, 0, 3, SimTime(1)).is_some());
-        assert_eq!(fail(&mut e, 0, 1, 3, SimTime(1)), None);
+        assert!(fail(&mut e, 0, RegionId(0), 3, SimTime(1)).is_some());
+        assert_eq!(fail(&mut e, 0, RegionId(1), 3, SimTime(1)), None);
         // One region: never, at the default 50 %.
         let mut e = Edge::new(1, 1, &cfg(), stream(1, "e"));
-        assert_eq!(fail(&mut e, 0, 0, 9, SimTime(1)), None);
-        assert_eq!(e.route(0, &[0], 0), Some(0));
+        assert_eq!(fail(&mut e, 0, RegionId(0), 9, SimTime(1)), None);
+        assert_eq!(e.route(0, &regions(&[0]), 0), Some(RegionId(0)));
     }
 
     #[test]
@@ -392,11 +407,14 @@ mod tests {
         for p in 0..4 {
             // Proxy p sees its third failure p seconds in.
             let t = SimTime(p as u64 * S + 10);
-            assert_eq!(fail(&mut e, p, 0, 2, t), None);
-            assert!(p == 0 || e.route(p, &[0, 1], 0) == Some(0), "proxy {p} still sends to region 0");
-            let ej = e.observe(p, 0, Verdict::GatewayFailure, t).unwrap();
+            assert_eq!(fail(&mut e, p, RegionId(0), 2, t), None);
+            assert!(
+                p == 0 || e.route(p, &regions(&[0, 1]), 0) == Some(RegionId(0)),
+                "proxy {p} still sends to region 0"
+            );
+            let ej = e.observe(p, RegionId(0), Verdict::GatewayFailure, t).unwrap();
             assert_eq!(ej.edge_wide, p == 3, "edge-wide once all four have it ejected");
-            assert_eq!(e.route(p, &[0, 1], 0), Some(1));
+            assert_eq!(e.route(p, &regions(&[0, 1]), 0), Some(RegionId(1)));
             ejected.push(ej);
         }
         // Each returns on its own sweep clock: four distinct phases.
@@ -414,9 +432,9 @@ mod tests {
     #[test]
     fn a_success_from_a_quiet_region_is_not_looked_up_but_one_after_a_failure_is() {
         let mut e = Edge::new(2, 1, &cfg(), stream(1, "e"));
-        e.observe(0, 1, Verdict::GatewayFailure, SimTime(1));
+        e.observe(0, RegionId(1), Verdict::GatewayFailure, SimTime(1));
         assert_eq!(e.proxies[0].busy, 0b10);
-        e.observe(0, 1, Verdict::Success, SimTime(2));
+        e.observe(0, RegionId(1), Verdict::Success, SimTime(2));
         assert_eq!((e.proxies[0].busy, e.outliers[1].consecutive_gateway), (0, 0));
     }
 

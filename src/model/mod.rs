@@ -42,6 +42,8 @@
 mod ahead;
 pub mod billing;
 pub mod deps;
+pub mod ids;
+use ids::{IdVec, RegionId};
 pub mod lb;
 pub mod network;
 mod service;
@@ -109,10 +111,10 @@ pub enum Event {
     /// An attempt reaches its edge.
     EdgeIn { req: u32, epoch: u32 },
     /// A try reaches `region`.
-    RegionIn { req: u32, epoch: u32, region: u32 },
+    RegionIn { req: u32, epoch: u32, region: RegionId },
     /// A try routed ahead reaches its edge ([`run_event_by_event`] only;
     /// see `edge_routes_ahead`).
-    RouteCheck { req: u32, epoch: u32, region: u32 },
+    RouteCheck { req: u32, epoch: u32, region: RegionId },
     /// A region's answer to a try reaches the edge.
     EdgeBack { req: u32, epoch: u32, status: u16 },
     /// The load balancer's answer reaches the user.
@@ -120,25 +122,25 @@ pub enum Event {
     /// A client's backoff is over: it sends the next attempt.
     Retry { req: u32, epoch: u32 },
     /// The next CPU completion on an instance.
-    CpuDone { region: u32, inst: u32, epoch: u32 },
+    CpuDone { region: RegionId, inst: u32, epoch: u32 },
     /// A job's I/O part is over.
     IoDone { job: u32, epoch: u32 },
     /// An instance finished its cold start.
-    InstanceReady { region: u32, inst: u32, epoch: u32 },
+    InstanceReady { region: RegionId, inst: u32, epoch: u32 },
     /// An idle instance's retention is over.
-    IdleReclaim { region: u32, inst: u32, epoch: u32 },
+    IdleReclaim { region: RegionId, inst: u32, epoch: u32 },
     /// The front of a request timer list is due.
     ReqTimer { list: ReqList },
     /// The front of a region's job timer list is due.
-    JobTimer { list: JobList, region: u32 },
+    JobTimer { list: JobList, region: RegionId },
     /// A region's autoscaler evaluates.
-    Autoscale { region: u32 },
+    Autoscale { region: RegionId },
     /// A proxy's outlier-detection sweep that returns a region to service.
     Sweep { edge: u32, proxy: u32 },
     /// A round of readiness probes in a region (service health).
-    Probe { region: u32 },
+    Probe { region: RegionId },
     /// The load balancer learns a region's new health (service health).
-    HealthSeen { region: u32, healthy: bool },
+    HealthSeen { region: RegionId, healthy: bool },
     /// Outage `idx` begins.
     OutageStart { idx: u32 },
     /// Outage `idx` ends.
@@ -177,7 +179,7 @@ struct Request {
     epoch: u32,
     city: u32,
     /// Region of the current or last try, or `NONE`.
-    region: u32,
+    region: RegionId,
     /// The job at the region while the current try is there, or `NONE`.
     job: u32,
     start: SimTime,
@@ -310,7 +312,7 @@ pub struct Simulation<'s> {
     cities: Vec<CityState>,
     /// The load balancer's edges, one per edge location some city uses.
     edges: Vec<Edge>,
-    regions: Vec<RegionState>,
+    regions: IdVec<RegionId, RegionState>,
     reqs: Slab<Request>,
     jobs: Slab<Job>,
     client_timers: TimerLists,
@@ -323,7 +325,7 @@ pub struct Simulation<'s> {
     /// Service health: regions the load balancer sees as unhealthy (a bit each).
     unhealthy: u64,
     /// Service health: regions traffic is moving back to, with the start of their ramp.
-    failing_back: Vec<(u32, SimTime)>,
+    failing_back: Vec<(RegionId, SimTime)>,
     /// Service health: draws of the failback ramp.
     failback_rng: Rng,
     /// Shared state behind the regions.
@@ -370,7 +372,7 @@ pub struct Simulation<'s> {
     /// Whether answers may be handled ahead of the clock when that is exact.
     shortcuts: bool,
     /// The `(region, instance)` whose CPU completions are being handled, if any.
-    cpu_done_at: (u32, u32),
+    cpu_done_at: (RegionId, u32),
     /// Timeouts due now are being handled one after the other: what one of
     /// them schedules is not its handler's last act (see `hop`).
     in_timer_loop: bool,
@@ -479,7 +481,7 @@ impl<'s> Simulation<'s> {
         // Expected load of each region at t = 0, for `initial_instances = "steady"`.
         let mut rate0 = vec![0.0; n_regions];
         for (i, c) in cities.iter().enumerate() {
-            rate0[net.nearest(i as u32) as usize] += c.traffic.rate_at(SimTime::ZERO);
+            rate0[net.nearest(i as u32).index()] += c.traffic.rate_at(SimTime::ZERO);
         }
         let regions = sc
             .regions
@@ -501,13 +503,13 @@ impl<'s> Simulation<'s> {
             }
         }
         for r in 0..n_regions {
-            q.schedule(SimTime(AUTOSCALE_TICK_NS), Event::Autoscale { region: r as u32 });
+            q.schedule(SimTime(AUTOSCALE_TICK_NS), Event::Autoscale { region: RegionId(r as u32) });
         }
         if sc.load_balancer.health.enabled {
             for r in 0..n_regions {
                 q.schedule(
                     SimTime(sc.load_balancer.health.probe_period_ns),
-                    Event::Probe { region: r as u32 },
+                    Event::Probe { region: RegionId(r as u32) },
                 );
             }
         }
@@ -565,11 +567,11 @@ impl<'s> Simulation<'s> {
             last_end: SimTime::ZERO,
             failures_on_path: vec![SimTime::ZERO; sc.edge_locations.len() * n_regions],
             shortcuts: true,
-            cpu_done_at: (NONE, NONE),
+            cpu_done_at: (RegionId::NONE, NONE),
             in_timer_loop: false,
         };
         for r in 0..n_regions {
-            sim.start_initial_instances(r as u32, q);
+            sim.start_initial_instances(RegionId(r as u32), q);
         }
         sim
     }
@@ -612,7 +614,7 @@ impl<'s> Simulation<'s> {
         let req = self.reqs.insert_with(|old| Request {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             city,
-            region: NONE,
+            region: RegionId::NONE,
             job: NONE,
             start: now,
             access_rtt_ns: 0,
@@ -756,7 +758,7 @@ impl<'s> Simulation<'s> {
     /// the edge routes it to the same region now. (That the edge does
     /// nothing else is `routes_ahead`, fixed for the run.) Or an ejection
     /// sent it back to be routed here, by the `EdgeIn` that comes next.
-    fn on_route_check(&self, now: SimTime, req: u32, epoch: u32, region: u32) {
+    fn on_route_check(&self, now: SimTime, req: u32, epoch: u32, region: RegionId) {
         let r = &self.reqs[req];
         if r.epoch == epoch.wrapping_add(1) && !r.try_in_flight && r.tried == 0 {
             return;
@@ -770,7 +772,7 @@ impl<'s> Simulation<'s> {
         assert_eq!(
             then,
             Some(region),
-            "request {req} routed ahead to region {region}, the edge routes it to {then:?}"
+            "request {req} routed ahead to region {region:?}, the edge routes it to {then:?}"
         );
     }
 
@@ -865,8 +867,8 @@ impl<'s> Simulation<'s> {
         );
         let r = &self.reqs[req];
         if r.counted {
-            let region = (r.region != NONE).then_some(r.region);
-            let cross = region.is_some_and(|g| g != self.net.nearest(r.city));
+            let region = (r.region != RegionId::NONE).then_some(r.region.0);
+            let cross = region.is_some_and(|g| g != self.net.nearest(r.city).0);
             let latency = at.since(r.start);
             self.metrics.outcome(r.city, region, outcome, latency, cross);
         }
@@ -971,11 +973,11 @@ impl<'s> Simulation<'s> {
     }
 
     /// `req`'s next try goes to `region`; returns the try's generation.
-    fn start_try(&mut self, req: u32, region: u32) -> u32 {
+    fn start_try(&mut self, req: u32, region: RegionId) -> u32 {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.region = region;
-        r.tried |= 1u64 << (region & 63);
+        r.tried |= region.bit();
         r.try_in_flight = true;
         r.epoch
     }
@@ -1002,11 +1004,18 @@ impl<'s> Simulation<'s> {
     /// it, and the user gets it in this window. The whole answer is then
     /// settled here, and no event is scheduled out of the order the
     /// event-by-event run would schedule it in.
-    fn answer_to_edge(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: u32, answer: u16) {
+    fn answer_to_edge(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        req: u32,
+        epoch: u32,
+        region: RegionId,
+        answer: u16,
+    ) {
         let now = q.now();
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
-        let path = self.cities[city as usize].edge as usize * self.regions.len() + region as usize;
+        let path = self.cities[city as usize].edge as usize * self.regions.len() + region.index();
         let at_user = self.reqs[req].reaches_user(at);
         let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
@@ -1168,7 +1177,14 @@ impl<'s> Simulation<'s> {
     /// the sweep that ends it scheduled, and each try routed ahead to the
     /// region that has not reached the proxy yet goes back to be routed
     /// when it does (see `edge_routes_ahead`).
-    fn observe(&mut self, q: &mut EventQueue<Event>, city: u32, proxy: u32, region: u32, verdict: Verdict) {
+    fn observe(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        city: u32,
+        proxy: u32,
+        region: RegionId,
+        verdict: Verdict,
+    ) {
         let now = q.now();
         let edge = self.cities[city as usize].edge;
         let Some(Ejected { until, returns_at, edge_wide }) =
@@ -1177,15 +1193,15 @@ impl<'s> Simulation<'s> {
             return;
         };
         if edge_wide {
-            let n = &mut self.ejected_by[region as usize];
+            let n = &mut self.ejected_by[region.index()];
             *n += 1;
-            self.metrics.ejected(region, *n);
+            self.metrics.ejected(region.0, *n);
         }
         self.sink.ejection(&Ejection {
             time: now,
             edge,
             proxy: Some(proxy),
-            region,
+            region: region.0,
             until: Some(until),
             health: false,
         });
@@ -1217,15 +1233,15 @@ impl<'s> Simulation<'s> {
         for i in 0..self.returned.len() {
             let Returned { region, was_edge_wide } = self.returned[i];
             if was_edge_wide {
-                let n = &mut self.ejected_by[region as usize];
+                let n = &mut self.ejected_by[region.index()];
                 *n = n.saturating_sub(1);
-                self.metrics.ejected(region, *n);
+                self.metrics.ejected(region.0, *n);
             }
             self.sink.ejection(&Ejection {
                 time: now,
                 edge,
                 proxy: Some(proxy),
-                region,
+                region: region.0,
                 until: None,
                 health: false,
             });
@@ -1242,7 +1258,7 @@ impl<'s> Simulation<'s> {
         for &(region, since) in &self.failing_back {
             let share = now.since(since) as f64 / ramp as f64;
             if self.failback_rng.random::<f64>() >= share {
-                skip |= 1u64 << (region & 63);
+                skip |= region.bit();
             }
         }
         skip
@@ -1253,8 +1269,8 @@ impl<'s> Simulation<'s> {
     /// region's, not an edge's view): `ejections.csv` and
     /// `ejected_by_edges` show it as an ejection by every edge, until
     /// further notice.
-    fn on_health_seen(&mut self, now: SimTime, region: u32, healthy: bool) {
-        let bit = 1u64 << (region & 63);
+    fn on_health_seen(&mut self, now: SimTime, region: RegionId, healthy: bool) {
+        let bit = region.bit();
         let edges = self.edges.len() as u32;
         if healthy {
             self.unhealthy &= !bit;
@@ -1266,22 +1282,29 @@ impl<'s> Simulation<'s> {
             self.failing_back.retain(|&(r, _)| r != region);
         }
         let n = if healthy { 0 } else { u64::from(edges) };
-        self.ejected_by[region as usize] = n;
-        self.metrics.ejected(region, n);
+        self.ejected_by[region.index()] = n;
+        self.metrics.ejected(region.0, n);
         for edge in 0..edges {
             let until = (!healthy).then_some(SimTime::NEVER);
-            self.sink.ejection(&Ejection { time: now, edge, proxy: None, region, until, health: true });
+            self.sink.ejection(&Ejection {
+                time: now,
+                edge,
+                proxy: None,
+                region: region.0,
+                until,
+                health: true,
+            });
         }
     }
 
     fn on_outage(&mut self, q: &mut EventQueue<Event>, idx: u32, starting: bool) {
         let o = &self.sc.outages[idx as usize];
-        let region = o.region as u32;
+        let region = RegionId(o.region as u32);
         match (&o.kind, starting) {
             (OutageKind::Down, true) => self.region_down(q, region),
             (OutageKind::Down, false) => self.region_up(q, region),
             _ => {
-                self.regions[region as usize].set_outage(&self.sc.outages, idx, starting);
+                self.regions[region].set_outage(&self.sc.outages, idx, starting);
                 if matches!(o.kind, OutageKind::Capacity { .. }) {
                     self.enforce_cap(q, region);
                 }

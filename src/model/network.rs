@@ -10,6 +10,7 @@
 //! ([`crate::geo::backbone`]: measured, or the route model), the `geo`
 //! model's great circle, a `matrix` file's figure, or zero with `none`.
 
+use super::ids::RegionId;
 use crate::engine::rng::Rng;
 use crate::engine::time::NS_PER_MS;
 use crate::geo;
@@ -145,7 +146,7 @@ pub struct Network {
     /// city's edge.
     rtt_ns: Vec<u64>,
     /// `order[city * n_regions + k]`: the k-th closest region of a city.
-    order: Vec<u32>,
+    order: Vec<RegionId>,
     /// Where each of `rtt_ns` comes from.
     origin: Vec<Origin>,
     /// Each city's fixed round trip to its edge, ns.
@@ -189,9 +190,9 @@ impl Network {
         let mut order = Vec::with_capacity(rtt_ns.len());
         for ci in 0..sc.cities.len() {
             let row = &rtt_ns[ci * n_regions..(ci + 1) * n_regions];
-            let mut idx: Vec<u32> = (0..n_regions as u32).collect();
+            let mut idx: Vec<RegionId> = (0..n_regions as u32).map(RegionId).collect();
             // Stable: equal RTTs keep file order.
-            idx.sort_by_key(|&r| row[r as usize]);
+            idx.sort_by_key(|&r| row[r.index()]);
             order.extend(idx);
         }
         let access = if matches!(net.model, NetworkModel::None) {
@@ -212,8 +213,8 @@ impl Network {
     }
 
     /// Where the backbone round trip from a city's edge to a region comes from.
-    pub fn origin(&self, city: u32, region: u32) -> Origin {
-        self.origin[city as usize * self.n_regions + region as usize]
+    pub fn origin(&self, city: u32, region: RegionId) -> Origin {
+        self.origin[city as usize * self.n_regions + region.index()]
     }
 
     /// A city's fixed round trip to its edge, ns.
@@ -224,32 +225,32 @@ impl Network {
 
     /// Backbone round trip between a city's edge and a region, ns.
     #[inline]
-    pub fn rtt_ns(&self, city: u32, region: u32) -> u64 {
-        self.rtt_ns[city as usize * self.n_regions + region as usize]
+    pub fn rtt_ns(&self, city: u32, region: RegionId) -> u64 {
+        self.rtt_ns[city as usize * self.n_regions + region.index()]
     }
 
     /// One-way edge to region, ns (the way back is `rtt - this`).
     #[inline]
-    pub fn out_ns(&self, city: u32, region: u32) -> u64 {
+    pub fn out_ns(&self, city: u32, region: RegionId) -> u64 {
         self.rtt_ns(city, region) / 2
     }
 
     /// One-way region to edge, ns.
     #[inline]
-    pub fn back_ns(&self, city: u32, region: u32) -> u64 {
+    pub fn back_ns(&self, city: u32, region: RegionId) -> u64 {
         let rtt = self.rtt_ns(city, region);
         rtt - rtt / 2
     }
 
     /// The regions of `city`, closest first.
     #[inline]
-    pub fn order(&self, city: u32) -> &[u32] {
+    pub fn order(&self, city: u32) -> &[RegionId] {
         &self.order[city as usize * self.n_regions..(city as usize + 1) * self.n_regions]
     }
 
     /// The closest region of `city`.
     #[inline]
-    pub fn nearest(&self, city: u32) -> u32 {
+    pub fn nearest(&self, city: u32) -> RegionId {
         self.order[city as usize * self.n_regions]
     }
 

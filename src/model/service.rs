@@ -65,6 +65,7 @@
 
 use super::ahead::Ahead;
 use super::billing::{Prices, billed_ns};
+use super::ids::RegionId;
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
@@ -163,7 +164,7 @@ pub(super) enum JobState {
 pub(super) struct Job {
     pub(super) req: u32,
     pub(super) req_gen: u32,
-    region: u32,
+    region: RegionId,
     inst: u32,
     arrived: SimTime,
     cpu_ns: f64,
@@ -532,26 +533,26 @@ impl BusyVcpus {
 }
 
 impl Simulation<'_> {
-    pub(super) fn start_initial_instances(&mut self, region: u32, q: &mut EventQueue<Event>) {
-        let n = self.regions[region as usize].initial;
+    pub(super) fn start_initial_instances(&mut self, region: RegionId, q: &mut EventQueue<Event>) {
+        let n = self.regions[region].initial;
         for _ in 0..n {
             let i = self.new_instance(q.now(), region, InstState::Active);
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             reg.n_active += 1;
             reg.buckets.insert(&mut reg.insts, i);
         }
         self.instances_changed(q.now(), region);
     }
 
-    fn instances_changed(&mut self, now: SimTime, region: u32) {
-        let reg = &self.regions[region as usize];
-        self.metrics.instances(now, region, u64::from(reg.n_alive), u64::from(reg.n_starting));
+    fn instances_changed(&mut self, now: SimTime, region: RegionId) {
+        let reg = &self.regions[region];
+        self.metrics.instances(now, region.0, u64::from(reg.n_alive), u64::from(reg.n_starting));
     }
 
     /// A new instance in `state`, reusing a stopped one's slot.
-    fn new_instance(&mut self, now: SimTime, region: u32, state: InstState) -> u32 {
+    fn new_instance(&mut self, now: SimTime, region: RegionId, state: InstState) -> u32 {
         self.accrue(now, region);
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let fresh = |epoch: u32, cpu_gen: u32| Instance {
             state,
             epoch,
@@ -583,10 +584,10 @@ impl Simulation<'_> {
     }
 
     /// Starts a cold instance.
-    fn start_instance(&mut self, q: &mut EventQueue<Event>, region: u32) {
+    fn start_instance(&mut self, q: &mut EventQueue<Event>, region: RegionId) {
         let now = q.now();
         let i = self.new_instance(now, region, InstState::Starting);
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         reg.n_starting += 1;
         reg.n_busy += 1;
         let mut d = reg.cold_start.sample_f64(&mut reg.rng_instances) * reg.cold_multiplier;
@@ -597,13 +598,19 @@ impl Simulation<'_> {
         inst.billed_since = now;
         let epoch = inst.epoch;
         q.schedule_in(round_ns(d), Event::InstanceReady { region, inst: i, epoch });
-        self.metrics.cold_start(now, region);
+        self.metrics.cold_start(now, region.0);
         self.instances_changed(now, region);
     }
 
-    pub(super) fn on_instance_ready(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
+    pub(super) fn on_instance_ready(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        region: RegionId,
+        i: u32,
+        epoch: u32,
+    ) {
         let now = q.now();
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let inst = &mut reg.insts[i as usize];
         if inst.epoch != epoch || inst.state != InstState::Starting {
             return;
@@ -618,10 +625,10 @@ impl Simulation<'_> {
         // Billed from the start of the cold start; the period goes on if
         // queued requests were waiting for this instance (their assignment
         // counted it busy again, and restarted its period).
-        if self.regions[region as usize].insts[i as usize].inflight == 0 {
+        if self.regions[region].insts[i as usize].inflight == 0 {
             self.bill(now, region, i, true);
         } else {
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             reg.insts[i as usize].billed_since = started;
             reg.n_busy -= 1;
         }
@@ -633,8 +640,8 @@ impl Simulation<'_> {
     /// instance-based billing every instance it has. Called before every
     /// change of its instance or busy counts, and at window boundaries.
     #[inline(always)]
-    fn accrue(&mut self, now: SimTime, region: u32) {
-        let reg = &mut self.regions[region as usize];
+    fn accrue(&mut self, now: SimTime, region: RegionId) {
+        let reg = &mut self.regions[region];
         let dt = now.since(reg.accrued_at);
         reg.accrued_at = reg.accrued_at.max(now);
         if dt == 0 {
@@ -648,7 +655,7 @@ impl Simulation<'_> {
             Billing::Instance => f64::from(reg.n_alive) * reg.prices.life_per_s,
         };
         if per_s > 0.0 {
-            self.metrics.cost(now, region, per_s * dt as f64 / NS_PER_S as f64);
+            self.metrics.cost(now, region.0, per_s * dt as f64 / NS_PER_S as f64);
         }
     }
 
@@ -656,12 +663,12 @@ impl Simulation<'_> {
     /// rounded up when the period is `closing`, whole granules at a window
     /// boundary), so each window carries the cost of the time it saw.
     #[inline(always)]
-    fn bill(&mut self, now: SimTime, region: u32, i: u32, closing: bool) {
+    fn bill(&mut self, now: SimTime, region: RegionId, i: u32, closing: bool) {
         if closing {
             self.accrue(now, region);
-            self.regions[region as usize].n_busy -= 1;
+            self.regions[region].n_busy -= 1;
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let inst = &mut reg.insts[i as usize];
         let billed = billed_ns(now.since(inst.billed_since), closing);
         if billed == 0 {
@@ -670,14 +677,14 @@ impl Simulation<'_> {
         inst.billed_since = inst.billed_since.plus(billed);
         if reg.prices.billing == Billing::Request {
             let cost = reg.prices.busy(billed);
-            self.metrics.cost(now, region, cost);
+            self.metrics.cost(now, region.0, cost);
         }
     }
 
     /// Charges every billable instance of `region` up to `now`.
-    fn bill_region(&mut self, now: SimTime, region: u32, closing: bool) {
-        for i in 0..self.regions[region as usize].insts.len() as u32 {
-            if self.regions[region as usize].insts[i as usize].billable() {
+    fn bill_region(&mut self, now: SimTime, region: RegionId, closing: bool) {
+        for i in 0..self.regions[region].insts.len() as u32 {
+            if self.regions[region].insts[i as usize].billable() {
                 self.bill(now, region, i, closing);
             }
         }
@@ -691,7 +698,7 @@ impl Simulation<'_> {
         if rules > 0.0 {
             self.metrics.cost_global(now, rules);
         }
-        for region in 0..self.regions.len() as u32 {
+        for region in self.regions.ids() {
             self.accrue(now, region);
             self.bill_region(now, region, closing);
         }
@@ -699,43 +706,43 @@ impl Simulation<'_> {
 
     /// Gives queued requests to instance `i` while it has free slots; puts
     /// it in its load bucket if it still has one.
-    fn fill_from_pending(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32) {
+    fn fill_from_pending(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32) {
         loop {
-            let reg = &self.regions[region as usize];
+            let reg = &self.regions[region];
             if reg.insts[i as usize].inflight >= reg.concurrency {
                 return;
             }
-            let Some(job) = self.pending.pop_front(region) else {
+            let Some(job) = self.pending.pop_front(region.0) else {
                 break;
             };
             self.assign(q, job, i);
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let inst = &reg.insts[i as usize];
         if inst.state == InstState::Active && inst.bucket_pos == NONE && inst.inflight < reg.concurrency {
             reg.buckets.insert(&mut reg.insts, i);
         }
     }
 
-    pub(super) fn on_region_in(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: u32) {
+    pub(super) fn on_region_in(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: RegionId) {
         if self.reqs[req].epoch != epoch {
             return;
         }
         let now = q.now();
         if self.reqs[req].counted {
-            self.metrics.region_try(region);
+            self.metrics.region_try(region.0);
         } else if self.reqs[req].attack != NONE {
-            self.metrics.attack_at_region(now, region);
+            self.metrics.attack_at_region(now, region.0);
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         if reg.down > 0 {
             return self.answer_to_edge(q, req, epoch, region, status::CONNECT_FAILURE);
         }
         let fee = reg.prices.per_request;
         if fee > 0.0 {
-            self.metrics.cost(now, region, fee);
+            self.metrics.cost(now, region.0, fee);
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         for k in 0..reg.errors.len() {
             let (rate, code) = reg.errors[k];
             if reg.faults.random::<f64>() < rate {
@@ -770,8 +777,8 @@ impl Simulation<'_> {
             state: JobState::Pending,
         });
         self.reqs[req].job = job;
-        let due = now.plus(self.regions[region as usize].request_timeout_ns);
-        if self.req_timeouts.push(region, job, due) {
+        let due = now.plus(self.regions[region].request_timeout_ns);
+        if self.req_timeouts.push(region.0, job, due) {
             q.schedule(due, Event::JobTimer { list: JobList::Request, region });
         }
         self.dispatch(q, job, region);
@@ -779,30 +786,30 @@ impl Simulation<'_> {
 
     /// Puts `job` on the least-loaded instance with a free slot, on a reused
     /// idle instance, or in the pending queue (starting an instance on demand).
-    fn dispatch(&mut self, q: &mut EventQueue<Event>, job: u32, region: u32) {
+    fn dispatch(&mut self, q: &mut EventQueue<Event>, job: u32, region: RegionId) {
         let now = q.now();
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         if let Some(i) = reg.buckets.first() {
             return self.assign(q, job, i);
         }
         if let Some(i) = self.reuse_idle(region) {
             return self.assign(q, job, i);
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let due = now.plus(reg.pending_timeout_ns);
-        if self.pending.push(region, job, due) {
+        if self.pending.push(region.0, job, due) {
             q.schedule(due, Event::JobTimer { list: JobList::Pending, region });
         }
         let starting_slots = u64::from(reg.n_starting) * u64::from(reg.concurrency);
-        if u64::from(self.pending.len(region)) > starting_slots && reg.can_start() {
+        if u64::from(self.pending.len(region.0)) > starting_slots && reg.can_start() {
             self.start_instance(q, region);
         }
     }
 
     /// Makes the most recently idled instance active again, if any.
     #[inline(always)]
-    fn reuse_idle(&mut self, region: u32) -> Option<u32> {
-        let reg = &mut self.regions[region as usize];
+    fn reuse_idle(&mut self, region: RegionId) -> Option<u32> {
+        let reg = &mut self.regions[region];
         while let Some((i, epoch)) = reg.idle.pop() {
             let inst = &mut reg.insts[i as usize];
             if inst.epoch != epoch || inst.state != InstState::Idle {
@@ -824,14 +831,14 @@ impl Simulation<'_> {
     fn assign(&mut self, q: &mut EventQueue<Event>, job: u32, i: u32) {
         let now = q.now();
         let region = self.jobs[job].region;
-        if self.regions[region as usize].insts[i as usize].inflight == 0 {
+        if self.regions[region].insts[i as usize].inflight == 0 {
             // A busy period begins.
             self.accrue(now, region);
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             reg.n_busy += 1;
             reg.insts[i as usize].billed_since = now;
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
         let inst = &mut reg.insts[i as usize];
         inst.inflight += 1;
@@ -841,23 +848,21 @@ impl Simulation<'_> {
         let j = &mut self.jobs[job];
         j.inst = i;
         let wait = now.since(j.arrived);
-        self.metrics.queue_wait(now, region, wait);
+        self.metrics.queue_wait(now, region.0, wait);
         if j.cpu_ns > 0.0 {
             // Only a lone CPU part needs settling or making ordinary.
-            if self.regions[region as usize].insts[i as usize].lone != NONE {
+            if self.regions[region].insts[i as usize].lone != NONE {
                 self.settle_lone(now, region, i);
                 self.materialize(region, i);
             }
-            if self.regions[region as usize].insts[i as usize].cpu_jobs == 0
-                && self.cpu_done_at != (region, i)
-            {
+            if self.regions[region].insts[i as usize].cpu_jobs == 0 && self.cpu_done_at != (region, i) {
                 return self.start_lone(q, job, i);
             }
             let j = &mut self.jobs[job];
             j.state = JobState::Cpu;
             let (work, epoch) = (j.cpu_ns, j.epoch);
             self.advance(now, region, i);
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             let inst = &mut reg.insts[i as usize];
             inst.heap.push(Reverse(CpuEntry(inst.v + work, job, epoch)));
             inst.cpu_jobs += 1;
@@ -885,7 +890,7 @@ impl Simulation<'_> {
         let j = &mut self.jobs[job];
         j.state = JobState::Cpu;
         let (region, work, io_ns, epoch) = (j.region, j.cpu_ns, j.io_ns, j.epoch);
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let inst = &mut reg.insts[i as usize];
         // With no CPU part left, `reschedule_cpu` emptied the heap and
         // zeroed the virtual clock, so the job's finish is `0.0 + work`.
@@ -906,8 +911,8 @@ impl Simulation<'_> {
     /// Ends instance `i`'s lone CPU part if it is due by `now`, as of its
     /// end: what `on_cpu_done` does then for an instance's only CPU part.
     #[inline(always)]
-    fn settle_lone(&mut self, now: SimTime, region: u32, i: u32) {
-        let reg = &mut self.regions[region as usize];
+    fn settle_lone(&mut self, now: SimTime, region: RegionId, i: u32) {
+        let reg = &mut self.regions[region];
         let inst = &mut reg.insts[i as usize];
         if inst.lone == NONE || inst.lone_end > now {
             return;
@@ -924,8 +929,8 @@ impl Simulation<'_> {
 
     /// [`Self::settle_lone`] for every instance of `region`, before its
     /// busy vCPUs are read or reset.
-    fn settle_all_lone(&mut self, now: SimTime, region: u32) {
-        for i in 0..self.regions[region as usize].insts.len() as u32 {
+    fn settle_all_lone(&mut self, now: SimTime, region: RegionId) {
+        for i in 0..self.regions[region].insts.len() as u32 {
             self.settle_lone(now, region, i);
         }
     }
@@ -936,8 +941,8 @@ impl Simulation<'_> {
     /// started), and with a new generation, so that its early `IoDone` is
     /// stale (the `CpuDone` that `reschedule_cpu` schedules next takes
     /// over).
-    fn materialize(&mut self, region: u32, i: u32) {
-        let inst = &mut self.regions[region as usize].insts[i as usize];
+    fn materialize(&mut self, region: RegionId, i: u32) {
+        let inst = &mut self.regions[region].insts[i as usize];
         let job = std::mem::replace(&mut inst.lone, NONE);
         if job != NONE {
             let j = &mut self.jobs[job];
@@ -948,8 +953,8 @@ impl Simulation<'_> {
 
     /// Brings instance `i`'s virtual CPU clock up to `now`.
     #[inline]
-    fn advance(&mut self, now: SimTime, region: u32, i: u32) {
-        let reg = &mut self.regions[region as usize];
+    fn advance(&mut self, now: SimTime, region: RegionId, i: u32) {
+        let reg = &mut self.regions[region];
         let cpu = reg.cpu;
         let inst = &mut reg.insts[i as usize];
         if inst.cpu_jobs > 0 {
@@ -960,8 +965,8 @@ impl Simulation<'_> {
     }
 
     /// Schedules instance `i`'s next CPU completion after a change.
-    fn reschedule_cpu(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32) {
-        let reg = &mut self.regions[region as usize];
+    fn reschedule_cpu(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32) {
+        let reg = &mut self.regions[region];
         let cpu = reg.cpu;
         let inst = &mut reg.insts[i as usize];
         inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
@@ -981,10 +986,10 @@ impl Simulation<'_> {
         q.schedule_in(delay, Event::CpuDone { region, inst: i, epoch });
     }
 
-    pub(super) fn on_cpu_done(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
+    pub(super) fn on_cpu_done(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32, epoch: u32) {
         let now = q.now();
         self.settle_lone(now, region, i);
-        if self.regions[region as usize].insts[i as usize].cpu_gen != epoch {
+        if self.regions[region].insts[i as usize].cpu_gen != epoch {
             return;
         }
         self.advance(now, region, i);
@@ -993,7 +998,7 @@ impl Simulation<'_> {
         // the end, so that one `CpuDone` is scheduled, not one per change.
         self.cpu_done_at = (region, i);
         loop {
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             let inst = &mut reg.insts[i as usize];
             let Some(&Reverse(CpuEntry(finish, job, jgen))) = inst.heap.peek() else {
                 break;
@@ -1010,7 +1015,7 @@ impl Simulation<'_> {
                 self.start_io(q, job);
             }
         }
-        self.cpu_done_at = (NONE, NONE);
+        self.cpu_done_at = (RegionId::NONE, NONE);
         self.reschedule_cpu(q, region, i);
     }
 
@@ -1059,7 +1064,7 @@ impl Simulation<'_> {
         j.state = JobState::Free;
         j.epoch = j.epoch.wrapping_add(1);
         self.jobs.release(job);
-        self.regions[region as usize].requests.add(now, -1.0);
+        self.regions[region].requests.add(now, -1.0);
         let r = &mut self.reqs[req];
         if r.epoch == req_gen {
             r.job = NONE;
@@ -1068,16 +1073,16 @@ impl Simulation<'_> {
     }
 
     /// Instance `i` has one slot fewer in use.
-    fn release_slot(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32) {
+    fn release_slot(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32) {
         let now = q.now();
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
         let inst = &mut reg.insts[i as usize];
         inst.inflight -= 1;
         if inst.inflight == 0 {
             self.bill(now, region, i, true);
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let inst = &reg.insts[i as usize];
         match inst.state {
             InstState::Active => self.fill_from_pending(q, region, i),
@@ -1102,18 +1107,18 @@ impl Simulation<'_> {
         j.state = JobState::Free;
         j.epoch = j.epoch.wrapping_add(1);
         self.jobs.release(job);
-        self.regions[region as usize].requests.add(now, -1.0);
+        self.regions[region].requests.add(now, -1.0);
     }
 
-    pub(super) fn on_job_timer(&mut self, q: &mut EventQueue<Event>, list: JobList, region: u32) {
+    pub(super) fn on_job_timer(&mut self, q: &mut EventQueue<Event>, list: JobList, region: RegionId) {
         let now = q.now();
         loop {
             let timers = match list {
                 JobList::Pending => &mut self.pending,
                 JobList::Request => &mut self.req_timeouts,
             };
-            let Some(job) = timers.pop_due(region, now) else {
-                if let Some(due) = timers.rearm(region) {
+            let Some(job) = timers.pop_due(region.0, now) else {
+                if let Some(due) = timers.rearm(region.0) {
                     q.schedule(due, Event::JobTimer { list, region });
                 }
                 return;
@@ -1122,7 +1127,7 @@ impl Simulation<'_> {
                 JobList::Pending => {
                     // Cloud Run: 429 when the service is at its instance cap,
                     // 500 when it could not scale fast enough below it.
-                    let reg = &self.regions[region as usize];
+                    let reg = &self.regions[region];
                     let answer = if reg.can_start() { 500 } else { 429 };
                     self.respond(q, job, answer);
                 }
@@ -1144,7 +1149,7 @@ impl Simulation<'_> {
             JobState::Cpu => {
                 self.materialize(region, i);
                 self.advance(now, region, i);
-                let reg = &mut self.regions[region as usize];
+                let reg = &mut self.regions[region];
                 let inst = &mut reg.insts[i as usize];
                 inst.cpu_jobs -= 1;
                 reg.busy_cpu.change(now, reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
@@ -1160,20 +1165,26 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_idle_reclaim(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, epoch: u32) {
-        let inst = &self.regions[region as usize].insts[i as usize];
+    pub(super) fn on_idle_reclaim(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        region: RegionId,
+        i: u32,
+        epoch: u32,
+    ) {
+        let inst = &self.regions[region].insts[i as usize];
         if inst.epoch == epoch && inst.state == InstState::Idle && inst.inflight == 0 {
             self.stop_instance(q.now(), region, i);
         }
     }
 
-    fn stop_instance(&mut self, now: SimTime, region: u32, i: u32) {
+    fn stop_instance(&mut self, now: SimTime, region: RegionId, i: u32) {
         self.accrue(now, region);
-        if self.regions[region as usize].insts[i as usize].state == InstState::Starting {
+        if self.regions[region].insts[i as usize].state == InstState::Starting {
             // A cold start cut short is still billed.
             self.bill(now, region, i, true);
         }
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
         let inst = &mut reg.insts[i as usize];
         match inst.state {
@@ -1193,9 +1204,9 @@ impl Simulation<'_> {
 
     /// Takes an active instance out of service: it becomes idle (reusable)
     /// or retiring (stopped when drained).
-    fn deactivate(&mut self, q: &mut EventQueue<Event>, region: u32, i: u32, retire: bool) {
+    fn deactivate(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32, retire: bool) {
         let now = q.now();
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
         reg.n_active -= 1;
         let inst = &mut reg.insts[i as usize];
@@ -1217,11 +1228,11 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_autoscale(&mut self, q: &mut EventQueue<Event>, region: u32) {
+    pub(super) fn on_autoscale(&mut self, q: &mut EventQueue<Event>, region: RegionId) {
         let now = q.now();
         q.schedule_in(super::AUTOSCALE_TICK_NS, Event::Autoscale { region });
         self.settle_all_lone(now, region);
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let load_now = reg.requests.value;
         reg.requests.set(now, load_now);
         let busy_area = reg.busy_cpu.area_s(now, reg.cpu);
@@ -1246,14 +1257,14 @@ impl Simulation<'_> {
                 current += 1;
                 continue;
             }
-            if !self.regions[region as usize].can_start() {
+            if !self.regions[region].can_start() {
                 break;
             }
             self.start_instance(q, region);
             current += 1;
         }
         loop {
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             if reg.n_starting + reg.n_active <= desired || reg.n_active <= reg.min_instances {
                 break;
             }
@@ -1264,10 +1275,10 @@ impl Simulation<'_> {
 
     /// Stops instances above the region's (lowered) cap: idle ones first,
     /// then starting ones, then the least-loaded active ones, which drain.
-    pub(super) fn enforce_cap(&mut self, q: &mut EventQueue<Event>, region: u32) {
+    pub(super) fn enforce_cap(&mut self, q: &mut EventQueue<Event>, region: RegionId) {
         let now = q.now();
         loop {
-            let reg = &mut self.regions[region as usize];
+            let reg = &mut self.regions[region];
             if reg.n_alive - reg.n_retiring <= reg.cap {
                 return;
             }
@@ -1304,21 +1315,21 @@ impl Simulation<'_> {
 
     /// A `down` outage begins: every request at the region is reset and
     /// every instance is lost.
-    pub(super) fn region_down(&mut self, q: &mut EventQueue<Event>, region: u32) {
+    pub(super) fn region_down(&mut self, q: &mut EventQueue<Event>, region: RegionId) {
         let now = q.now();
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         reg.down += 1;
         if reg.down > 1 {
             return;
         }
         self.settle_all_lone(now, region);
-        while let Some(job) = self.req_timeouts.pop_front(region) {
+        while let Some(job) = self.req_timeouts.pop_front(region.0) {
             self.respond(q, job, status::RESET);
         }
         // What the lost instances ran until now is billed.
         self.accrue(now, region);
         self.bill_region(now, region, true);
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         debug_assert_eq!(reg.n_busy, 0, "every busy instance's period was closed");
         reg.n_busy = 0;
         for (i, inst) in reg.insts.iter_mut().enumerate() {
@@ -1348,9 +1359,9 @@ impl Simulation<'_> {
     /// region is healthy while at least `healthy_share` of its started
     /// instances are ready; a change reaches the load balancer after
     /// `propagation`.
-    pub(super) fn on_probe(&mut self, q: &mut EventQueue<Event>, region: u32) {
+    pub(super) fn on_probe(&mut self, q: &mut EventQueue<Event>, region: RegionId) {
         let cfg = &self.sc.load_balancer.health;
-        let reg = &mut self.regions[region as usize];
+        let reg = &mut self.regions[region];
         let fail_rate: f64 = reg.errors.iter().map(|&(rate, _)| rate).sum::<f64>().min(1.0);
         let (mut started, mut ready) = (0u32, 0u32);
         for k in 0..reg.insts.len() {
@@ -1385,8 +1396,8 @@ impl Simulation<'_> {
     }
 
     /// A `down` outage ends: the region cold-starts its minimum instances.
-    pub(super) fn region_up(&mut self, q: &mut EventQueue<Event>, region: u32) {
-        let reg = &mut self.regions[region as usize];
+    pub(super) fn region_up(&mut self, q: &mut EventQueue<Event>, region: RegionId) {
+        let reg = &mut self.regions[region];
         reg.down = reg.down.saturating_sub(1);
         if reg.down > 0 {
             return;
