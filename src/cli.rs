@@ -256,24 +256,21 @@ fn routing_summary(sc: &Scenario) -> String {
         sc.expected_requests()
     ));
     for (i, c) in sc.cities.iter().enumerate() {
-        let order = net.order(i as u32);
+        let city = negsim::model::ids::CityId(i as u32);
+        let order = net.order(city);
         let parts: Vec<String> = order
             .iter()
             .take(3)
             .map(|&r| {
-                let rtt = net.rtt_ns(i as u32, r) as f64 / NS_PER_MS as f64;
-                format!(
-                    "{} ({rtt:.1} ms, {})",
-                    sc.regions[r.index()].name,
-                    net.origin(i as u32, r).describe()
-                )
+                let rtt = net.rtt_ns(city, r) as f64 / NS_PER_MS as f64;
+                format!("{} ({rtt:.1} ms, {})", sc.regions[r.index()].name, net.origin(city, r).describe())
             })
             .collect();
         let edge = &sc.edge_locations[c.edge];
         let via = if edge.name == c.name {
             String::new()
         } else {
-            format!(" (via {}, +{:.1} ms)", edge.name, net.leg_ns(i as u32) as f64 / NS_PER_MS as f64)
+            format!(" (via {}, +{:.1} ms)", edge.name, net.leg_ns(city) as f64 / NS_PER_MS as f64)
         };
         s.push_str(&format!("#   {:<16} -> {}{via}\n", c.name, parts.join(", then ")));
     }

@@ -14,18 +14,40 @@ pub trait Id: Copy {
     fn index(self) -> usize;
 }
 
-/// A region of the scenario (its position in `Scenario::regions`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(transparent)]
-pub struct RegionId(pub u32);
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(transparent)]
+        pub struct $name(pub u32);
 
-impl Id for RegionId {
+        impl Id for $name {
+            #[inline(always)]
+            fn new(i: usize) -> Self {
+                $name(i as u32)
+            }
+            #[inline(always)]
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id! {
+    /// A region of the scenario (its position in `Scenario::regions`).
+    RegionId
+}
+
+id! {
+    /// A city of the scenario (its position in `Scenario::cities`).
+    CityId
+}
+
+impl CityId {
+    /// The position, for the scenario's own vectors.
     #[inline(always)]
-    fn new(i: usize) -> Self {
-        RegionId(i as u32)
-    }
-    #[inline(always)]
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         self.0 as usize
     }
 }

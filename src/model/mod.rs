@@ -43,7 +43,7 @@ mod ahead;
 pub mod billing;
 pub mod deps;
 pub mod ids;
-use ids::{IdVec, RegionId};
+use ids::{CityId, IdVec, RegionId};
 pub mod lb;
 pub mod network;
 mod service;
@@ -103,7 +103,7 @@ pub mod status {
 #[repr(u32)]
 pub enum Event {
     /// A user of `city` sends a new request.
-    Arrival { city: u32 },
+    Arrival { city: CityId },
     /// Attack `attack` sends a new request.
     AttackArrival { attack: u32 },
     /// Cloud CDN answers a request from the edge's cache.
@@ -177,7 +177,7 @@ pub enum JobList {
 struct Request {
     /// Bumped for every new try and attempt; events carry it.
     epoch: u32,
-    city: u32,
+    city: CityId,
     /// Region of the current or last try, or `NONE`.
     region: RegionId,
     /// The job at the region while the current try is there, or `NONE`.
@@ -236,7 +236,7 @@ struct CityState {
 /// An `[[attack]]`: its arrivals and its own random streams, so that an
 /// attack does not change the users' draws.
 struct AttackSource {
-    city: u32,
+    city: CityId,
     traffic: Traffic,
     access: Rng,
     /// Cloud Armor's decisions.
@@ -265,7 +265,7 @@ impl AttackSource {
         let window = [off(0, a.start_ns), off(a.start_ns.saturating_add(a.duration_ns), u64::MAX / 4)];
         let window: Vec<_> = window.into_iter().filter(|s| s.duration_ns > 0).collect();
         AttackSource {
-            city: a.city as u32,
+            city: CityId(a.city as u32),
             traffic: Traffic::new(
                 &city,
                 a.city,
@@ -309,7 +309,7 @@ pub struct Simulation<'s> {
     end: SimTime,
     warmup: SimTime,
     net: Network,
-    cities: Vec<CityState>,
+    cities: IdVec<CityId, CityState>,
     /// The load balancer's edges, one per edge location some city uses.
     edges: Vec<Edge>,
     regions: IdVec<RegionId, RegionState>,
@@ -481,7 +481,7 @@ impl<'s> Simulation<'s> {
         // Expected load of each region at t = 0, for `initial_instances = "steady"`.
         let mut rate0 = vec![0.0; n_regions];
         for (i, c) in cities.iter().enumerate() {
-            rate0[net.nearest(i as u32).index()] += c.traffic.rate_at(SimTime::ZERO);
+            rate0[net.nearest(CityId(i as u32)).index()] += c.traffic.rate_at(SimTime::ZERO);
         }
         let regions = sc
             .regions
@@ -492,7 +492,7 @@ impl<'s> Simulation<'s> {
 
         for (i, c) in cities.iter_mut().enumerate() {
             if let Some(t) = c.traffic.next_arrival(SimTime::ZERO, end) {
-                q.schedule(t, Event::Arrival { city: i as u32 });
+                q.schedule(t, Event::Arrival { city: CityId(i as u32) });
             }
         }
         let mut attacks: Vec<AttackSource> =
@@ -531,7 +531,7 @@ impl<'s> Simulation<'s> {
             end,
             warmup,
             net,
-            cities,
+            cities: cities.into(),
             edges,
             regions,
             reqs: Slab::default(),
@@ -594,9 +594,9 @@ impl<'s> Simulation<'s> {
 
     // ----- users and clients -------------------------------------------
 
-    fn on_arrival(&mut self, q: &mut EventQueue<Event>, city: u32) {
+    fn on_arrival(&mut self, q: &mut EventQueue<Event>, city: CityId) {
         let now = q.now();
-        if let Some(t) = self.cities[city as usize].traffic.next_arrival(now, self.end) {
+        if let Some(t) = self.cities[city].traffic.next_arrival(now, self.end) {
             q.schedule(t, Event::Arrival { city });
         }
         self.arrivals += 1;
@@ -606,11 +606,11 @@ impl<'s> Simulation<'s> {
     /// A new request at `city`, a user's (`attack` is `NONE`) or an
     /// attack's, sends its first attempt; only a `counted` one (a user's,
     /// after the warmup) counts in the statistics.
-    fn start_request(&mut self, q: &mut EventQueue<Event>, city: u32, counted: bool, attack: u32) {
+    fn start_request(&mut self, q: &mut EventQueue<Event>, city: CityId, counted: bool, attack: u32) {
         let now = q.now();
         let share = self.sc.client.body_share;
         let has_body = attack == NONE
-            && (share >= 1.0 || (share > 0.0 && self.cities[city as usize].body.random::<f64>() < share));
+            && (share >= 1.0 || (share > 0.0 && self.cities[city].body.random::<f64>() < share));
         let req = self.reqs.insert_with(|old| Request {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             city,
@@ -651,15 +651,13 @@ impl<'s> Simulation<'s> {
             NONE => {
                 let net = &self.net;
                 let leg = net.leg_ns(city);
-                self.cities[city as usize].access.take(|rng| net.sample_access(rng, leg))
+                self.cities[city].access.take(|rng| net.sample_access(rng, leg))
             }
             a => self.net.sample_access(&mut self.attacks[a as usize].access, self.net.leg_ns(city)),
         };
         let proxy = match (self.proxies, attack) {
             (1, _) => 0,
-            (n, NONE) => {
-                u32::from(self.cities[city as usize].proxy.take(|rng| rng.random_range(0..n) as u16))
-            }
+            (n, NONE) => u32::from(self.cities[city].proxy.take(|rng| rng.random_range(0..n) as u16)),
             (n, a) => self.attacks[a as usize].proxy.random_range(0..n),
         };
         let r = &mut self.reqs[req];
@@ -672,7 +670,7 @@ impl<'s> Simulation<'s> {
         r.access_rtt_ns = rtt;
         let epoch = r.epoch;
         if r.counted {
-            self.metrics.attempt(city);
+            self.metrics.attempt(city.0);
         }
         let due = now.plus(self.sc.client.timeout_ns);
         if self.client_timers.push(0, req, due) {
@@ -688,14 +686,14 @@ impl<'s> Simulation<'s> {
 
     /// The edge of `city`'s users.
     #[inline(always)]
-    fn edge_of(&self, city: u32) -> &Edge {
-        &self.edges[self.cities[city as usize].edge as usize]
+    fn edge_of(&self, city: CityId) -> &Edge {
+        &self.edges[self.cities[city].edge as usize]
     }
 
     /// The edge of `city`'s users, to update.
     #[inline(always)]
-    fn edge_of_mut(&mut self, city: u32) -> &mut Edge {
-        let e = self.cities[city as usize].edge as usize;
+    fn edge_of_mut(&mut self, city: CityId) -> &mut Edge {
+        let e = self.cities[city].edge as usize;
         &mut self.edges[e]
     }
 
@@ -724,7 +722,7 @@ impl<'s> Simulation<'s> {
     /// changes against routing at the edge is only when the try's
     /// `RegionIn` is scheduled, and so which of two events due at the same
     /// nanosecond comes first.
-    fn edge_routes_ahead(&self, city: u32, proxy: u32, due: SimTime, at: SimTime) -> bool {
+    fn edge_routes_ahead(&self, city: CityId, proxy: u32, due: SimTime, at: SimTime) -> bool {
         self.routes_ahead
             && at < due
             && due < at.plus(self.sc.load_balancer.timeout_ns)
@@ -833,7 +831,7 @@ impl<'s> Simulation<'s> {
         let delay = match c.jitter {
             Jitter::None => base,
             Jitter::Full => {
-                let u: f64 = self.cities[r.city as usize].client.random();
+                let u: f64 = self.cities[r.city].client.random();
                 (u * base as f64) as u64
             }
         };
@@ -870,7 +868,7 @@ impl<'s> Simulation<'s> {
             let region = (r.region != RegionId::NONE).then_some(r.region.0);
             let cross = region.is_some_and(|g| g != self.net.nearest(r.city).0);
             let latency = at.since(r.start);
-            self.metrics.outcome(r.city, region, outcome, latency, cross);
+            self.metrics.outcome(r.city.0, region, outcome, latency, cross);
         }
         self.reqs.release(req);
         self.live -= 1;
@@ -922,25 +920,25 @@ impl<'s> Simulation<'s> {
         if attack != NONE {
             let blocked = e.armor_efficacy > 0.0
                 && self.attacks[attack as usize].armor.random::<f64>() < e.armor_efficacy;
-            self.metrics.attack_at_edge(now, city, blocked);
+            self.metrics.attack_at_edge(now, city.0, blocked);
             if blocked {
                 self.lb_answer(q, req, 403);
             }
             return blocked;
         }
-        let rng = &mut self.cities[city as usize].features;
+        let rng = &mut self.cities[city].features;
         if e.armor_false_positive > 0.0 && rng.random::<f64>() < e.armor_false_positive {
             if counted {
-                self.metrics.edge_answer(city, false);
+                self.metrics.edge_answer(city.0, false);
             }
             self.lb_answer(q, req, 403);
             return true;
         }
         if e.cdn_hit_ratio > 0.0 && rng.random::<f64>() < e.cdn_hit_ratio {
             if counted {
-                self.metrics.edge_answer(city, true);
+                self.metrics.edge_answer(city.0, true);
             }
-            let d = self.cdn_hit.sample_ns(&mut self.cities[city as usize].features);
+            let d = self.cdn_hit.sample_ns(&mut self.cities[city].features);
             q.schedule_in(d, Event::CdnHit { req, epoch });
             return true;
         }
@@ -1015,7 +1013,7 @@ impl<'s> Simulation<'s> {
         let now = q.now();
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
-        let path = self.cities[city as usize].edge as usize * self.regions.len() + region.index();
+        let path = self.cities[city].edge as usize * self.regions.len() + region.index();
         let at_user = self.reqs[req].reaches_user(at);
         let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
@@ -1180,13 +1178,13 @@ impl<'s> Simulation<'s> {
     fn observe(
         &mut self,
         q: &mut EventQueue<Event>,
-        city: u32,
+        city: CityId,
         proxy: u32,
         region: RegionId,
         verdict: Verdict,
     ) {
         let now = q.now();
-        let edge = self.cities[city as usize].edge;
+        let edge = self.cities[city].edge;
         let Some(Ejected { until, returns_at, edge_wide }) =
             self.edges[edge as usize].observe(proxy, region, verdict, now)
         else {
@@ -1215,7 +1213,7 @@ impl<'s> Simulation<'s> {
         for req in self.reqs.slots() {
             let r = &mut self.reqs[req];
             if !(r.try_in_flight && r.edge_at > now && r.region == region && u32::from(r.proxy) == proxy)
-                || self.cities[r.city as usize].edge != edge
+                || self.cities[r.city].edge != edge
             {
                 continue;
             }

@@ -10,7 +10,7 @@
 //! ([`crate::geo::backbone`]: measured, or the route model), the `geo`
 //! model's great circle, a `matrix` file's figure, or zero with `none`.
 
-use super::ids::RegionId;
+use super::ids::{CityId, RegionId};
 use crate::engine::rng::Rng;
 use crate::engine::time::NS_PER_MS;
 use crate::geo;
@@ -213,45 +213,45 @@ impl Network {
     }
 
     /// Where the backbone round trip from a city's edge to a region comes from.
-    pub fn origin(&self, city: u32, region: RegionId) -> Origin {
-        self.origin[city as usize * self.n_regions + region.index()]
+    pub fn origin(&self, city: CityId, region: RegionId) -> Origin {
+        self.origin[city.index() * self.n_regions + region.index()]
     }
 
     /// A city's fixed round trip to its edge, ns.
     #[inline]
-    pub fn leg_ns(&self, city: u32) -> u64 {
-        self.leg_ns[city as usize]
+    pub fn leg_ns(&self, city: CityId) -> u64 {
+        self.leg_ns[city.index()]
     }
 
     /// Backbone round trip between a city's edge and a region, ns.
     #[inline]
-    pub fn rtt_ns(&self, city: u32, region: RegionId) -> u64 {
-        self.rtt_ns[city as usize * self.n_regions + region.index()]
+    pub fn rtt_ns(&self, city: CityId, region: RegionId) -> u64 {
+        self.rtt_ns[city.index() * self.n_regions + region.index()]
     }
 
     /// One-way edge to region, ns (the way back is `rtt - this`).
     #[inline]
-    pub fn out_ns(&self, city: u32, region: RegionId) -> u64 {
+    pub fn out_ns(&self, city: CityId, region: RegionId) -> u64 {
         self.rtt_ns(city, region) / 2
     }
 
     /// One-way region to edge, ns.
     #[inline]
-    pub fn back_ns(&self, city: u32, region: RegionId) -> u64 {
+    pub fn back_ns(&self, city: CityId, region: RegionId) -> u64 {
         let rtt = self.rtt_ns(city, region);
         rtt - rtt / 2
     }
 
     /// The regions of `city`, closest first.
     #[inline]
-    pub fn order(&self, city: u32) -> &[RegionId] {
-        &self.order[city as usize * self.n_regions..(city as usize + 1) * self.n_regions]
+    pub fn order(&self, city: CityId) -> &[RegionId] {
+        &self.order[city.index() * self.n_regions..(city.index() + 1) * self.n_regions]
     }
 
     /// The closest region of `city`.
     #[inline]
-    pub fn nearest(&self, city: u32) -> RegionId {
-        self.order[city as usize * self.n_regions]
+    pub fn nearest(&self, city: CityId) -> RegionId {
+        self.order[city.index() * self.n_regions]
     }
 
     /// Draws one attempt's access round trip from a city whose edge is

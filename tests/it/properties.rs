@@ -180,7 +180,7 @@ proptest! {
         let net = negsim::model::network::Network::new(&sc);
         for (ci, c) in sc.cities.iter().enumerate().filter(|_| !s.no_network) {
             let row = &res.rows[1 + ci];
-            let city = ci as u32;
+            let city = negsim::model::ids::CityId(ci as u32);
             let closest = (0..sc.regions.len() as u32).map(|r| net.rtt_ns(city, negsim::model::ids::RegionId(r))).min().unwrap_or(0);
             let floor = (closest + net.leg_ns(city)) as f64 / 1e6;
             if let (Some(mean), Some(p50)) = (row.latency_mean_ms, row.latency_p50_ms) {
