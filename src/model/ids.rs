@@ -44,6 +44,20 @@ id! {
     CityId
 }
 
+id! {
+    /// An edge location of the scenario (its position in
+    /// `Scenario::edge_locations`): the load balancer's edge there.
+    EdgeId
+}
+
+impl EdgeId {
+    /// The position, for the scenario's own vectors.
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 impl CityId {
     /// The position, for the scenario's own vectors.
     #[inline(always)]

@@ -43,7 +43,7 @@ mod ahead;
 pub mod billing;
 pub mod deps;
 pub mod ids;
-use ids::{CityId, IdVec, RegionId};
+use ids::{CityId, EdgeId, IdVec, RegionId};
 pub mod lb;
 pub mod network;
 mod service;
@@ -136,7 +136,7 @@ pub enum Event {
     /// A region's autoscaler evaluates.
     Autoscale { region: RegionId },
     /// A proxy's outlier-detection sweep that returns a region to service.
-    Sweep { edge: u32, proxy: u32 },
+    Sweep { edge: EdgeId, proxy: u32 },
     /// A round of readiness probes in a region (service health).
     Probe { region: RegionId },
     /// The load balancer learns a region's new health (service health).
@@ -228,7 +228,7 @@ struct CityState {
     /// Which of its edge's proxies each attempt lands on.
     proxy: Ahead<u16>,
     /// Its edge: an index into `Simulation::edges` (several cities can share one).
-    edge: u32,
+    edge: EdgeId,
     /// Cloud CDN and Cloud Armor decisions on its users' requests.
     features: Rng,
 }
@@ -311,7 +311,7 @@ pub struct Simulation<'s> {
     net: Network,
     cities: IdVec<CityId, CityState>,
     /// The load balancer's edges, one per edge location some city uses.
-    edges: Vec<Edge>,
+    edges: IdVec<EdgeId, Edge>,
     regions: IdVec<RegionId, RegionState>,
     reqs: Slab<Request>,
     jobs: Slab<Job>,
@@ -448,7 +448,7 @@ impl<'s> Simulation<'s> {
                 body: stream(seed, &format!("city/{}/body", c.name)),
                 proxy: Ahead::new(stream(seed, &format!("city/{}/proxy", c.name))),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
-                edge: c.edge as u32,
+                edge: EdgeId(c.edge as u32),
             })
             .collect();
         let can_eject = lb::can_eject(&sc.load_balancer.outlier, n_regions);
@@ -532,7 +532,7 @@ impl<'s> Simulation<'s> {
             warmup,
             net,
             cities: cities.into(),
-            edges,
+            edges: edges.into(),
             regions,
             reqs: Slab::default(),
             jobs: Slab::default(),
@@ -687,13 +687,13 @@ impl<'s> Simulation<'s> {
     /// The edge of `city`'s users.
     #[inline(always)]
     fn edge_of(&self, city: CityId) -> &Edge {
-        &self.edges[self.cities[city].edge as usize]
+        &self.edges[self.cities[city].edge]
     }
 
     /// The edge of `city`'s users, to update.
     #[inline(always)]
     fn edge_of_mut(&mut self, city: CityId) -> &mut Edge {
-        let e = self.cities[city].edge as usize;
+        let e = self.cities[city].edge;
         &mut self.edges[e]
     }
 
@@ -1013,7 +1013,7 @@ impl<'s> Simulation<'s> {
         let now = q.now();
         let city = self.reqs[req].city;
         let at = now.plus(self.net.back_ns(city, region));
-        let path = self.cities[city].edge as usize * self.regions.len() + region.index();
+        let path = self.cities[city].edge.index() * self.regions.len() + region.index();
         let at_user = self.reqs[req].reaches_user(at);
         let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
@@ -1186,7 +1186,7 @@ impl<'s> Simulation<'s> {
         let now = q.now();
         let edge = self.cities[city].edge;
         let Some(Ejected { until, returns_at, edge_wide }) =
-            self.edges[edge as usize].observe(proxy, region, verdict, now)
+            self.edges[edge].observe(proxy, region, verdict, now)
         else {
             return;
         };
@@ -1197,14 +1197,14 @@ impl<'s> Simulation<'s> {
         }
         self.sink.ejection(&Ejection {
             time: now,
-            edge,
+            edge: edge.0,
             proxy: Some(proxy),
             region: region.0,
             until: Some(until),
             health: false,
         });
         q.schedule(returns_at, Event::Sweep { edge, proxy });
-        if !self.edges[edge as usize].any_ahead(proxy, now) {
+        if !self.edges[edge].any_ahead(proxy, now) {
             return;
         }
         // Tries routed ahead through this proxy to the region that have
@@ -1225,9 +1225,9 @@ impl<'s> Simulation<'s> {
     }
 
     /// A sweep of `proxy` at `edge` that returns regions to service.
-    fn on_sweep(&mut self, now: SimTime, edge: u32, proxy: u32) {
+    fn on_sweep(&mut self, now: SimTime, edge: EdgeId, proxy: u32) {
         self.returned.clear();
-        self.edges[edge as usize].sweep(proxy, now, &mut self.returned);
+        self.edges[edge].sweep(proxy, now, &mut self.returned);
         for i in 0..self.returned.len() {
             let Returned { region, was_edge_wide } = self.returned[i];
             if was_edge_wide {
@@ -1237,7 +1237,7 @@ impl<'s> Simulation<'s> {
             }
             self.sink.ejection(&Ejection {
                 time: now,
-                edge,
+                edge: edge.0,
                 proxy: Some(proxy),
                 region: region.0,
                 until: None,
