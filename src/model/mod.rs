@@ -1190,19 +1190,7 @@ impl<'s> Simulation<'s> {
         else {
             return;
         };
-        if edge_wide {
-            let n = &mut self.ejected_by[region.index()];
-            *n += 1;
-            self.metrics.ejected(region.0, *n);
-        }
-        self.sink.ejection(&Ejection {
-            time: now,
-            edge: edge.0,
-            proxy: Some(proxy),
-            region: region.0,
-            until: Some(until),
-            health: false,
-        });
+        self.proxy_decision(now, edge, proxy, region, Some(until), edge_wide);
         q.schedule(returns_at, Event::Sweep { edge, proxy });
         if !self.edges[edge].any_ahead(proxy, now) {
             return;
@@ -1224,25 +1212,40 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// Records an ejection (`until` given) or a return to service of
+    /// `region` by `proxy` of `edge`; `edge_wide` when it changes whether
+    /// every proxy of the edge ejects the region (`ejected_by_edges`).
+    fn proxy_decision(
+        &mut self,
+        now: SimTime,
+        edge: EdgeId,
+        proxy: u32,
+        region: RegionId,
+        until: Option<SimTime>,
+        edge_wide: bool,
+    ) {
+        if edge_wide {
+            let n = &mut self.ejected_by[region.index()];
+            *n = if until.is_some() { *n + 1 } else { n.saturating_sub(1) };
+            self.metrics.ejected(region.0, *n);
+        }
+        self.sink.ejection(&Ejection {
+            time: now,
+            edge: edge.0,
+            proxy: Some(proxy),
+            region: region.0,
+            until,
+            health: false,
+        });
+    }
+
     /// A sweep of `proxy` at `edge` that returns regions to service.
     fn on_sweep(&mut self, now: SimTime, edge: EdgeId, proxy: u32) {
         self.returned.clear();
         self.edges[edge].sweep(proxy, now, &mut self.returned);
         for i in 0..self.returned.len() {
             let Returned { region, was_edge_wide } = self.returned[i];
-            if was_edge_wide {
-                let n = &mut self.ejected_by[region.index()];
-                *n = n.saturating_sub(1);
-                self.metrics.ejected(region.0, *n);
-            }
-            self.sink.ejection(&Ejection {
-                time: now,
-                edge: edge.0,
-                proxy: Some(proxy),
-                region: region.0,
-                until: None,
-                health: false,
-            });
+            self.proxy_decision(now, edge, proxy, region, None, was_edge_wide);
         }
     }
 

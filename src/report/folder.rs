@@ -39,21 +39,11 @@ pub const MANIFEST: &str = "manifest.json";
 /// Files a run or a sweep draws from its data; `negsim report` draws them again.
 const DERIVED: &[&str] = &["report.html", "plots"];
 
-/// Names an older negsim (without a manifest) wrote into a folder.
-const LEGACY: &[&str] = &[
-    "timeseries.csv",
-    "timeseries_flows.csv",
-    "ejections.csv",
-    "summary.csv",
-    "flows.csv",
-    "scenario.resolved.toml",
-    "run.json",
-    "report.html",
-    "plots",
-    "runs",
-    "sweep.csv",
-    "sweep.json",
-];
+/// Whether an older negsim (without a manifest) wrote `name` into a folder:
+/// a run's files, or a sweep's.
+fn legacy(name: &str) -> bool {
+    super::files::RUN_FILES.contains(&name) || ["plots", "runs", "sweep.csv", "sweep.json"].contains(&name)
+}
 
 /// What a folder holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,8 +268,7 @@ fn inspect(target: &Path) -> Result<Found, FolderError> {
         let kind = if m.kind == "sweep" { Kind::Sweep } else { Kind::Run };
         return Ok(Found::Ours(kind));
     }
-    let foreign: Vec<String> =
-        top.iter().filter(|n| !LEGACY.contains(&n.as_str()) && n.as_str() != MANIFEST).cloned().collect();
+    let foreign: Vec<String> = top.iter().filter(|n| !legacy(n) && n.as_str() != MANIFEST).cloned().collect();
     if !foreign.is_empty() {
         return Ok(Found::Foreign(foreign));
     }
