@@ -58,6 +58,17 @@ impl EdgeId {
     }
 }
 
+id! {
+    /// An instance slot of a region (its position in the region's
+    /// instances; a slot is reused once its instance is gone).
+    InstId
+}
+
+impl InstId {
+    /// No instance (a job not on one): a typed sentinel.
+    pub const NONE: InstId = InstId(u32::MAX);
+}
+
 impl CityId {
     /// The position, for the scenario's own vectors.
     #[inline(always)]
@@ -113,6 +124,12 @@ impl<I: Id, T> IdVec<I, T> {
         self.items.iter_mut()
     }
 
+    /// Appends `item` and returns its id.
+    pub fn push(&mut self, item: T) -> I {
+        self.items.push(item);
+        I::new(self.items.len() - 1)
+    }
+
     /// How many.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -121,6 +138,12 @@ impl<I: Id, T> IdVec<I, T> {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+}
+
+impl<I, T> Default for IdVec<I, T> {
+    fn default() -> Self {
+        IdVec { items: Vec::new(), id: PhantomData }
     }
 }
 

@@ -43,7 +43,7 @@ mod ahead;
 pub mod billing;
 pub mod deps;
 pub mod ids;
-use ids::{CityId, EdgeId, IdVec, RegionId};
+use ids::{CityId, EdgeId, IdVec, InstId, RegionId};
 pub mod lb;
 pub mod network;
 mod service;
@@ -122,13 +122,13 @@ pub enum Event {
     /// A client's backoff is over: it sends the next attempt.
     Retry { req: u32, epoch: u32 },
     /// The next CPU completion on an instance.
-    CpuDone { region: RegionId, inst: u32, epoch: u32 },
+    CpuDone { region: RegionId, inst: InstId, epoch: u32 },
     /// A job's I/O part is over.
     IoDone { job: u32, epoch: u32 },
     /// An instance finished its cold start.
-    InstanceReady { region: RegionId, inst: u32, epoch: u32 },
+    InstanceReady { region: RegionId, inst: InstId, epoch: u32 },
     /// An idle instance's retention is over.
-    IdleReclaim { region: RegionId, inst: u32, epoch: u32 },
+    IdleReclaim { region: RegionId, inst: InstId, epoch: u32 },
     /// The front of a request timer list is due.
     ReqTimer { list: ReqList },
     /// The front of a region's job timer list is due.
@@ -372,7 +372,7 @@ pub struct Simulation<'s> {
     /// Whether answers may be handled ahead of the clock when that is exact.
     shortcuts: bool,
     /// The `(region, instance)` whose CPU completions are being handled, if any.
-    cpu_done_at: (RegionId, u32),
+    cpu_done_at: (RegionId, InstId),
     /// Timeouts due now are being handled one after the other: what one of
     /// them schedules is not its handler's last act (see `hop`).
     in_timer_loop: bool,
@@ -567,7 +567,7 @@ impl<'s> Simulation<'s> {
             last_end: SimTime::ZERO,
             failures_on_path: vec![SimTime::ZERO; sc.edge_locations.len() * n_regions],
             shortcuts: true,
-            cpu_done_at: (RegionId::NONE, NONE),
+            cpu_done_at: (RegionId::NONE, InstId::NONE),
             in_timer_loop: false,
         };
         for r in 0..n_regions {

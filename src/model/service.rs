@@ -65,7 +65,7 @@
 
 use super::ahead::Ahead;
 use super::billing::{Prices, billed_ns};
-use super::ids::RegionId;
+use super::ids::{IdVec, InstId, RegionId};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
@@ -165,7 +165,7 @@ pub(super) struct Job {
     pub(super) req: u32,
     pub(super) req_gen: u32,
     region: RegionId,
-    inst: u32,
+    inst: InstId,
     arrived: SimTime,
     cpu_ns: f64,
     io_ns: u64,
@@ -198,7 +198,7 @@ fn time_to_finish(work: f64, rate: f64) -> u64 {
 /// Active ready instances with a free slot, bucketed by requests in flight,
 /// so the least-loaded one is found in O(1).
 struct LoadBuckets {
-    buckets: Vec<Vec<u32>>,
+    buckets: Vec<Vec<InstId>>,
     min: usize,
     count: usize,
 }
@@ -208,10 +208,10 @@ impl LoadBuckets {
         LoadBuckets { buckets: (0..concurrency).map(|_| Vec::new()).collect(), min: 0, count: 0 }
     }
 
-    fn insert(&mut self, insts: &mut [Instance], i: u32) {
-        let level = insts[i as usize].inflight as usize;
+    fn insert(&mut self, insts: &mut IdVec<InstId, Instance>, i: InstId) {
+        let level = insts[i].inflight as usize;
         let b = &mut self.buckets[level];
-        insts[i as usize].bucket_pos = b.len() as u32;
+        insts[i].bucket_pos = b.len() as u32;
         b.push(i);
         self.count += 1;
         if self.count == 1 || level < self.min {
@@ -220,22 +220,22 @@ impl LoadBuckets {
     }
 
     #[inline(always)]
-    fn remove(&mut self, insts: &mut [Instance], i: u32) {
-        let pos = insts[i as usize].bucket_pos;
+    fn remove(&mut self, insts: &mut IdVec<InstId, Instance>, i: InstId) {
+        let pos = insts[i].bucket_pos;
         if pos == NONE {
             return;
         }
-        let level = insts[i as usize].inflight as usize;
+        let level = insts[i].inflight as usize;
         let b = &mut self.buckets[level];
         b.swap_remove(pos as usize);
         if let Some(&moved) = b.get(pos as usize) {
-            insts[moved as usize].bucket_pos = pos;
+            insts[moved].bucket_pos = pos;
         }
-        insts[i as usize].bucket_pos = NONE;
+        insts[i].bucket_pos = NONE;
         self.count -= 1;
     }
 
-    fn first(&mut self) -> Option<u32> {
+    fn first(&mut self) -> Option<InstId> {
         if self.count == 0 {
             return None;
         }
@@ -320,11 +320,11 @@ pub(super) struct RegionState {
     healthy: bool,
     /// Cold-start draws.
     rng_instances: Rng,
-    insts: Vec<Instance>,
-    free_insts: Vec<u32>,
+    insts: IdVec<InstId, Instance>,
+    free_insts: Vec<InstId>,
     buckets: LoadBuckets,
     /// Idle instances, most recent last (entries may be stale).
-    idle: Vec<(u32, u32)>,
+    idle: Vec<(InstId, u32)>,
     n_starting: u32,
     n_active: u32,
     n_idle: u32,
@@ -382,7 +382,7 @@ impl RegionState {
             dep_rng: stream(seed, &format!("region/{}/dependencies", r.name)),
             healthy: true,
             rng_instances: stream(seed, &format!("region/{}/instances", r.name)),
-            insts: Vec::new(),
+            insts: IdVec::default(),
             free_insts: Vec::new(),
             buckets: LoadBuckets::new(s.concurrency),
             idle: Vec::new(),
@@ -550,7 +550,7 @@ impl Simulation<'_> {
     }
 
     /// A new instance in `state`, reusing a stopped one's slot.
-    fn new_instance(&mut self, now: SimTime, region: RegionId, state: InstState) -> u32 {
+    fn new_instance(&mut self, now: SimTime, region: RegionId, state: InstState) -> InstId {
         self.accrue(now, region);
         let reg = &mut self.regions[region];
         let fresh = |epoch: u32, cpu_gen: u32| Instance {
@@ -572,14 +572,13 @@ impl Simulation<'_> {
         reg.n_alive += 1;
         if let Some(i) = reg.free_insts.pop() {
             // Generations carry over, so events of the slot's last occupant stay stale.
-            let old = &mut reg.insts[i as usize];
+            let old = &mut reg.insts[i];
             let mut heap = std::mem::take(&mut old.heap);
             heap.clear();
             *old = Instance { heap, ..fresh(old.epoch.wrapping_add(1), old.cpu_gen.wrapping_add(1)) };
             i
         } else {
-            reg.insts.push(fresh(0, 0));
-            (reg.insts.len() - 1) as u32
+            reg.insts.push(fresh(0, 0))
         }
     }
 
@@ -594,7 +593,7 @@ impl Simulation<'_> {
         if reg.boost {
             d *= BOOST_FACTOR;
         }
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         inst.billed_since = now;
         let epoch = inst.epoch;
         q.schedule_in(round_ns(d), Event::InstanceReady { region, inst: i, epoch });
@@ -606,12 +605,12 @@ impl Simulation<'_> {
         &mut self,
         q: &mut EventQueue<Event>,
         region: RegionId,
-        i: u32,
+        i: InstId,
         epoch: u32,
     ) {
         let now = q.now();
         let reg = &mut self.regions[region];
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         if inst.epoch != epoch || inst.state != InstState::Starting {
             return;
         }
@@ -625,11 +624,11 @@ impl Simulation<'_> {
         // Billed from the start of the cold start; the period goes on if
         // queued requests were waiting for this instance (their assignment
         // counted it busy again, and restarted its period).
-        if self.regions[region].insts[i as usize].inflight == 0 {
+        if self.regions[region].insts[i].inflight == 0 {
             self.bill(now, region, i, true);
         } else {
             let reg = &mut self.regions[region];
-            reg.insts[i as usize].billed_since = started;
+            reg.insts[i].billed_since = started;
             reg.n_busy -= 1;
         }
     }
@@ -663,13 +662,13 @@ impl Simulation<'_> {
     /// rounded up when the period is `closing`, whole granules at a window
     /// boundary), so each window carries the cost of the time it saw.
     #[inline(always)]
-    fn bill(&mut self, now: SimTime, region: RegionId, i: u32, closing: bool) {
+    fn bill(&mut self, now: SimTime, region: RegionId, i: InstId, closing: bool) {
         if closing {
             self.accrue(now, region);
             self.regions[region].n_busy -= 1;
         }
         let reg = &mut self.regions[region];
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         let billed = billed_ns(now.since(inst.billed_since), closing);
         if billed == 0 {
             return;
@@ -683,8 +682,8 @@ impl Simulation<'_> {
 
     /// Charges every billable instance of `region` up to `now`.
     fn bill_region(&mut self, now: SimTime, region: RegionId, closing: bool) {
-        for i in 0..self.regions[region].insts.len() as u32 {
-            if self.regions[region].insts[i as usize].billable() {
+        for i in self.regions[region].insts.ids() {
+            if self.regions[region].insts[i].billable() {
                 self.bill(now, region, i, closing);
             }
         }
@@ -706,10 +705,10 @@ impl Simulation<'_> {
 
     /// Gives queued requests to instance `i` while it has free slots; puts
     /// it in its load bucket if it still has one.
-    fn fill_from_pending(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32) {
+    fn fill_from_pending(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: InstId) {
         loop {
             let reg = &self.regions[region];
-            if reg.insts[i as usize].inflight >= reg.concurrency {
+            if reg.insts[i].inflight >= reg.concurrency {
                 return;
             }
             let Some(job) = self.pending.pop_front(region.0) else {
@@ -718,7 +717,7 @@ impl Simulation<'_> {
             self.assign(q, job, i);
         }
         let reg = &mut self.regions[region];
-        let inst = &reg.insts[i as usize];
+        let inst = &reg.insts[i];
         if inst.state == InstState::Active && inst.bucket_pos == NONE && inst.inflight < reg.concurrency {
             reg.buckets.insert(&mut reg.insts, i);
         }
@@ -768,7 +767,7 @@ impl Simulation<'_> {
             req,
             req_gen: epoch,
             region,
-            inst: NONE,
+            inst: InstId::NONE,
             arrived: now,
             cpu_ns,
             io_ns,
@@ -808,10 +807,10 @@ impl Simulation<'_> {
 
     /// Makes the most recently idled instance active again, if any.
     #[inline(always)]
-    fn reuse_idle(&mut self, region: RegionId) -> Option<u32> {
+    fn reuse_idle(&mut self, region: RegionId) -> Option<InstId> {
         let reg = &mut self.regions[region];
         while let Some((i, epoch)) = reg.idle.pop() {
-            let inst = &mut reg.insts[i as usize];
+            let inst = &mut reg.insts[i];
             if inst.epoch != epoch || inst.state != InstState::Idle {
                 continue;
             }
@@ -828,19 +827,19 @@ impl Simulation<'_> {
     }
 
     /// Starts `job` on instance `i`, which has a free slot.
-    fn assign(&mut self, q: &mut EventQueue<Event>, job: u32, i: u32) {
+    fn assign(&mut self, q: &mut EventQueue<Event>, job: u32, i: InstId) {
         let now = q.now();
         let region = self.jobs[job].region;
-        if self.regions[region].insts[i as usize].inflight == 0 {
+        if self.regions[region].insts[i].inflight == 0 {
             // A busy period begins.
             self.accrue(now, region);
             let reg = &mut self.regions[region];
             reg.n_busy += 1;
-            reg.insts[i as usize].billed_since = now;
+            reg.insts[i].billed_since = now;
         }
         let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         inst.inflight += 1;
         if inst.state == InstState::Active && inst.inflight < reg.concurrency {
             reg.buckets.insert(&mut reg.insts, i);
@@ -851,11 +850,11 @@ impl Simulation<'_> {
         self.metrics.queue_wait(now, region.0, wait);
         if j.cpu_ns > 0.0 {
             // Only a lone CPU part needs settling or making ordinary.
-            if self.regions[region].insts[i as usize].lone != NONE {
+            if self.regions[region].insts[i].lone != NONE {
                 self.settle_lone(now, region, i);
                 self.materialize(region, i);
             }
-            if self.regions[region].insts[i as usize].cpu_jobs == 0 && self.cpu_done_at != (region, i) {
+            if self.regions[region].insts[i].cpu_jobs == 0 && self.cpu_done_at != (region, i) {
                 return self.start_lone(q, job, i);
             }
             let j = &mut self.jobs[job];
@@ -863,7 +862,7 @@ impl Simulation<'_> {
             let (work, epoch) = (j.cpu_ns, j.epoch);
             self.advance(now, region, i);
             let reg = &mut self.regions[region];
-            let inst = &mut reg.insts[i as usize];
+            let inst = &mut reg.insts[i];
             inst.heap.push(Reverse(CpuEntry(inst.v + work, job, epoch)));
             inst.cpu_jobs += 1;
             reg.busy_cpu.change(now, reg.cpu, inst.cpu_jobs - 1, inst.cpu_jobs);
@@ -885,13 +884,13 @@ impl Simulation<'_> {
     /// what the ordinary path does (`advance`, the push, the busy vCPU,
     /// `reschedule_cpu`), with the part's end kept on the instance
     /// instead of a `CpuDone`, and the I/O part's end scheduled at once.
-    fn start_lone(&mut self, q: &mut EventQueue<Event>, job: u32, i: u32) {
+    fn start_lone(&mut self, q: &mut EventQueue<Event>, job: u32, i: InstId) {
         let now = q.now();
         let j = &mut self.jobs[job];
         j.state = JobState::Cpu;
         let (region, work, io_ns, epoch) = (j.region, j.cpu_ns, j.io_ns, j.epoch);
         let reg = &mut self.regions[region];
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         // With no CPU part left, `reschedule_cpu` emptied the heap and
         // zeroed the virtual clock, so the job's finish is `0.0 + work`.
         debug_assert!(inst.heap.is_empty() && inst.v == 0.0 && inst.lone == NONE);
@@ -911,9 +910,9 @@ impl Simulation<'_> {
     /// Ends instance `i`'s lone CPU part if it is due by `now`, as of its
     /// end: what `on_cpu_done` does then for an instance's only CPU part.
     #[inline(always)]
-    fn settle_lone(&mut self, now: SimTime, region: RegionId, i: u32) {
+    fn settle_lone(&mut self, now: SimTime, region: RegionId, i: InstId) {
         let reg = &mut self.regions[region];
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         if inst.lone == NONE || inst.lone_end > now {
             return;
         }
@@ -930,7 +929,7 @@ impl Simulation<'_> {
     /// [`Self::settle_lone`] for every instance of `region`, before its
     /// busy vCPUs are read or reset.
     fn settle_all_lone(&mut self, now: SimTime, region: RegionId) {
-        for i in 0..self.regions[region].insts.len() as u32 {
+        for i in self.regions[region].insts.ids() {
             self.settle_lone(now, region, i);
         }
     }
@@ -941,8 +940,8 @@ impl Simulation<'_> {
     /// started), and with a new generation, so that its early `IoDone` is
     /// stale (the `CpuDone` that `reschedule_cpu` schedules next takes
     /// over).
-    fn materialize(&mut self, region: RegionId, i: u32) {
-        let inst = &mut self.regions[region].insts[i as usize];
+    fn materialize(&mut self, region: RegionId, i: InstId) {
+        let inst = &mut self.regions[region].insts[i];
         let job = std::mem::replace(&mut inst.lone, NONE);
         if job != NONE {
             let j = &mut self.jobs[job];
@@ -953,10 +952,10 @@ impl Simulation<'_> {
 
     /// Brings instance `i`'s virtual CPU clock up to `now`.
     #[inline]
-    fn advance(&mut self, now: SimTime, region: RegionId, i: u32) {
+    fn advance(&mut self, now: SimTime, region: RegionId, i: InstId) {
         let reg = &mut self.regions[region];
         let cpu = reg.cpu;
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         if inst.cpu_jobs > 0 {
             let rate = cpu_share(cpu, inst.cpu_jobs);
             inst.v += rate * now.since(inst.v_at) as f64;
@@ -965,10 +964,10 @@ impl Simulation<'_> {
     }
 
     /// Schedules instance `i`'s next CPU completion after a change.
-    fn reschedule_cpu(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32) {
+    fn reschedule_cpu(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: InstId) {
         let reg = &mut self.regions[region];
         let cpu = reg.cpu;
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
         while let Some(&Reverse(CpuEntry(_, job, epoch))) = inst.heap.peek() {
             let j = &self.jobs[job];
@@ -986,10 +985,10 @@ impl Simulation<'_> {
         q.schedule_in(delay, Event::CpuDone { region, inst: i, epoch });
     }
 
-    pub(super) fn on_cpu_done(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32, epoch: u32) {
+    pub(super) fn on_cpu_done(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: InstId, epoch: u32) {
         let now = q.now();
         self.settle_lone(now, region, i);
-        if self.regions[region].insts[i as usize].cpu_gen != epoch {
+        if self.regions[region].insts[i].cpu_gen != epoch {
             return;
         }
         self.advance(now, region, i);
@@ -999,7 +998,7 @@ impl Simulation<'_> {
         self.cpu_done_at = (region, i);
         loop {
             let reg = &mut self.regions[region];
-            let inst = &mut reg.insts[i as usize];
+            let inst = &mut reg.insts[i];
             let Some(&Reverse(CpuEntry(finish, job, jgen))) = inst.heap.peek() else {
                 break;
             };
@@ -1015,7 +1014,7 @@ impl Simulation<'_> {
                 self.start_io(q, job);
             }
         }
-        self.cpu_done_at = (RegionId::NONE, NONE);
+        self.cpu_done_at = (RegionId::NONE, InstId::NONE);
         self.reschedule_cpu(q, region, i);
     }
 
@@ -1073,17 +1072,17 @@ impl Simulation<'_> {
     }
 
     /// Instance `i` has one slot fewer in use.
-    fn release_slot(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32) {
+    fn release_slot(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: InstId) {
         let now = q.now();
         let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         inst.inflight -= 1;
         if inst.inflight == 0 {
             self.bill(now, region, i, true);
         }
         let reg = &mut self.regions[region];
-        let inst = &reg.insts[i as usize];
+        let inst = &reg.insts[i];
         match inst.state {
             InstState::Active => self.fill_from_pending(q, region, i),
             InstState::Idle if inst.inflight == 0 => {
@@ -1150,7 +1149,7 @@ impl Simulation<'_> {
                 self.materialize(region, i);
                 self.advance(now, region, i);
                 let reg = &mut self.regions[region];
-                let inst = &mut reg.insts[i as usize];
+                let inst = &mut reg.insts[i];
                 inst.cpu_jobs -= 1;
                 reg.busy_cpu.change(now, reg.cpu, inst.cpu_jobs + 1, inst.cpu_jobs);
                 self.respond(q, job, 504);
@@ -1169,24 +1168,24 @@ impl Simulation<'_> {
         &mut self,
         q: &mut EventQueue<Event>,
         region: RegionId,
-        i: u32,
+        i: InstId,
         epoch: u32,
     ) {
-        let inst = &self.regions[region].insts[i as usize];
+        let inst = &self.regions[region].insts[i];
         if inst.epoch == epoch && inst.state == InstState::Idle && inst.inflight == 0 {
             self.stop_instance(q.now(), region, i);
         }
     }
 
-    fn stop_instance(&mut self, now: SimTime, region: RegionId, i: u32) {
+    fn stop_instance(&mut self, now: SimTime, region: RegionId, i: InstId) {
         self.accrue(now, region);
-        if self.regions[region].insts[i as usize].state == InstState::Starting {
+        if self.regions[region].insts[i].state == InstState::Starting {
             // A cold start cut short is still billed.
             self.bill(now, region, i, true);
         }
         let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         match inst.state {
             InstState::Starting => reg.n_starting -= 1,
             InstState::Active => reg.n_active -= 1,
@@ -1204,12 +1203,12 @@ impl Simulation<'_> {
 
     /// Takes an active instance out of service: it becomes idle (reusable)
     /// or retiring (stopped when drained).
-    fn deactivate(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: u32, retire: bool) {
+    fn deactivate(&mut self, q: &mut EventQueue<Event>, region: RegionId, i: InstId, retire: bool) {
         let now = q.now();
         let reg = &mut self.regions[region];
         reg.buckets.remove(&mut reg.insts, i);
         reg.n_active -= 1;
-        let inst = &mut reg.insts[i as usize];
+        let inst = &mut reg.insts[i];
         inst.epoch = inst.epoch.wrapping_add(1);
         let epoch = inst.epoch;
         if retire {
@@ -1283,7 +1282,7 @@ impl Simulation<'_> {
                 return;
             }
             if let Some((i, epoch)) = reg.idle.pop() {
-                let inst = &mut reg.insts[i as usize];
+                let inst = &mut reg.insts[i];
                 if inst.epoch == epoch && inst.state == InstState::Idle {
                     if inst.inflight == 0 {
                         self.stop_instance(now, region, i);
@@ -1296,16 +1295,16 @@ impl Simulation<'_> {
                 continue;
             }
             if reg.n_starting > 0 {
-                let i = reg.insts.iter().position(|x| x.state == InstState::Starting).map(|p| p as u32);
+                let i =
+                    reg.insts.iter().position(|x| x.state == InstState::Starting).map(|p| InstId(p as u32));
                 if let Some(i) = i {
                     self.stop_instance(now, region, i);
                     continue;
                 }
             }
-            let choice = reg
-                .buckets
-                .first()
-                .or_else(|| reg.insts.iter().position(|x| x.state == InstState::Active).map(|p| p as u32));
+            let choice = reg.buckets.first().or_else(|| {
+                reg.insts.iter().position(|x| x.state == InstState::Active).map(|p| InstId(p as u32))
+            });
             match choice {
                 Some(i) => self.deactivate(q, region, i, true),
                 None => return,
@@ -1340,7 +1339,7 @@ impl Simulation<'_> {
                 inst.heap.clear();
                 inst.lone = NONE;
                 inst.bucket_pos = NONE;
-                reg.free_insts.push(i as u32);
+                reg.free_insts.push(InstId(i as u32));
             }
         }
         reg.buckets.clear();
@@ -1364,7 +1363,7 @@ impl Simulation<'_> {
         let reg = &mut self.regions[region];
         let fail_rate: f64 = reg.errors.iter().map(|&(rate, _)| rate).sum::<f64>().min(1.0);
         let (mut started, mut ready) = (0u32, 0u32);
-        for k in 0..reg.insts.len() {
+        for k in reg.insts.ids() {
             let state = reg.insts[k].state;
             if state == InstState::Gone || state == InstState::Starting {
                 continue;
