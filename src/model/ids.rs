@@ -69,6 +69,23 @@ impl InstId {
     pub const NONE: InstId = InstId(u32::MAX);
 }
 
+id! {
+    /// A request in flight (its slot in the model's request slab; slots
+    /// are reused, and an epoch tells a slot's occupants apart).
+    ReqId
+}
+
+id! {
+    /// A try in a region (its slot in the model's job slab).
+    JobId
+}
+
+impl JobId {
+    /// No job (a request with no try in a region, an instance with no job
+    /// running alone): a typed sentinel.
+    pub const NONE: JobId = JobId(u32::MAX);
+}
+
 impl CityId {
     /// The position, for the scenario's own vectors.
     #[inline(always)]

@@ -43,7 +43,7 @@ mod ahead;
 pub mod billing;
 pub mod deps;
 pub mod ids;
-use ids::{CityId, EdgeId, IdVec, InstId, RegionId};
+use ids::{CityId, EdgeId, IdVec, InstId, JobId, RegionId, ReqId};
 pub mod lb;
 pub mod network;
 mod service;
@@ -107,24 +107,24 @@ pub enum Event {
     /// Attack `attack` sends a new request.
     AttackArrival { attack: u32 },
     /// Cloud CDN answers a request from the edge's cache.
-    CdnHit { req: u32, epoch: u32 },
+    CdnHit { req: ReqId, epoch: u32 },
     /// An attempt reaches its edge.
-    EdgeIn { req: u32, epoch: u32 },
+    EdgeIn { req: ReqId, epoch: u32 },
     /// A try reaches `region`.
-    RegionIn { req: u32, epoch: u32, region: RegionId },
+    RegionIn { req: ReqId, epoch: u32, region: RegionId },
     /// A try routed ahead reaches its edge ([`run_event_by_event`] only;
     /// see `edge_routes_ahead`).
-    RouteCheck { req: u32, epoch: u32, region: RegionId },
+    RouteCheck { req: ReqId, epoch: u32, region: RegionId },
     /// A region's answer to a try reaches the edge.
-    EdgeBack { req: u32, epoch: u32, status: u16 },
+    EdgeBack { req: ReqId, epoch: u32, status: u16 },
     /// The load balancer's answer reaches the user.
-    ClientBack { req: u32, epoch: u32, status: u16 },
+    ClientBack { req: ReqId, epoch: u32, status: u16 },
     /// A client's backoff is over: it sends the next attempt.
-    Retry { req: u32, epoch: u32 },
+    Retry { req: ReqId, epoch: u32 },
     /// The next CPU completion on an instance.
     CpuDone { region: RegionId, inst: InstId, epoch: u32 },
     /// A job's I/O part is over.
-    IoDone { job: u32, epoch: u32 },
+    IoDone { job: JobId, epoch: u32 },
     /// An instance finished its cold start.
     InstanceReady { region: RegionId, inst: InstId, epoch: u32 },
     /// An idle instance's retention is over.
@@ -181,7 +181,7 @@ struct Request {
     /// Region of the current or last try, or `NONE`.
     region: RegionId,
     /// The job at the region while the current try is there, or `NONE`.
-    job: u32,
+    job: JobId,
     start: SimTime,
     /// Access round trip of the current attempt.
     access_rtt_ns: u64,
@@ -313,8 +313,8 @@ pub struct Simulation<'s> {
     /// The load balancer's edges, one per edge location some city uses.
     edges: IdVec<EdgeId, Edge>,
     regions: IdVec<RegionId, RegionState>,
-    reqs: Slab<Request>,
-    jobs: Slab<Job>,
+    reqs: Slab<ReqId, Request>,
+    jobs: Slab<JobId, Job>,
     client_timers: TimerLists,
     lb_timers: TimerLists,
     try_timers: TimerLists,
@@ -615,7 +615,7 @@ impl<'s> Simulation<'s> {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             city,
             region: RegionId::NONE,
-            job: NONE,
+            job: JobId::NONE,
             start: now,
             access_rtt_ns: 0,
             attempts: 0,
@@ -644,7 +644,7 @@ impl<'s> Simulation<'s> {
     }
 
     /// The client sends its next attempt of `req`.
-    fn send_attempt(&mut self, q: &mut EventQueue<Event>, req: u32) {
+    fn send_attempt(&mut self, q: &mut EventQueue<Event>, req: ReqId) {
         let now = q.now();
         let (city, attack) = (self.reqs[req].city, self.reqs[req].attack);
         let (rtt, to_edge) = match attack {
@@ -673,7 +673,7 @@ impl<'s> Simulation<'s> {
             self.metrics.attempt(city.0);
         }
         let due = now.plus(self.sc.client.timeout_ns);
-        if self.client_timers.push(0, req, due) {
+        if self.client_timers.push(0, req.0, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Client });
         }
         // With no access delay, `hop` handles the edge in place anyway.
@@ -733,7 +733,7 @@ impl<'s> Simulation<'s> {
     /// [`Self::edge_routes_ahead`]): what `lb_try` does then, now. False,
     /// with nothing done, if the edge has every region ejected (the
     /// `EdgeIn` event then answers 503 at `at`).
-    fn try_ahead(&mut self, q: &mut EventQueue<Event>, req: u32, at: SimTime) -> bool {
+    fn try_ahead(&mut self, q: &mut EventQueue<Event>, req: ReqId, at: SimTime) -> bool {
         let (city, proxy) = (self.reqs[req].city, u32::from(self.reqs[req].proxy));
         let Some(region) = self.edge_of(city).route(proxy, self.net.order(city), 0) else {
             return false;
@@ -756,21 +756,21 @@ impl<'s> Simulation<'s> {
     /// the edge routes it to the same region now. (That the edge does
     /// nothing else is `routes_ahead`, fixed for the run.) Or an ejection
     /// sent it back to be routed here, by the `EdgeIn` that comes next.
-    fn on_route_check(&self, now: SimTime, req: u32, epoch: u32, region: RegionId) {
+    fn on_route_check(&self, now: SimTime, req: ReqId, epoch: u32, region: RegionId) {
         let r = &self.reqs[req];
         if r.epoch == epoch.wrapping_add(1) && !r.try_in_flight && r.tried == 0 {
             return;
         }
-        assert_eq!(r.epoch, epoch, "request {req} changed between its departure and the edge");
+        assert_eq!(r.epoch, epoch, "request {req:?} changed between its departure and the edge");
         assert!(
             self.client_gives_up_first(req, now.plus(self.sc.load_balancer.timeout_ns)),
-            "request {req} routed ahead needs a load-balancer timer"
+            "request {req:?} routed ahead needs a load-balancer timer"
         );
         let then = self.edge_of(r.city).route(u32::from(r.proxy), self.net.order(r.city), 0);
         assert_eq!(
             then,
             Some(region),
-            "request {req} routed ahead to region {region:?}, the edge routes it to {then:?}"
+            "request {req:?} routed ahead to region {region:?}, the edge routes it to {then:?}"
         );
     }
 
@@ -786,7 +786,7 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    fn on_client_back(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, status: u16) {
+    fn on_client_back(&mut self, q: &mut EventQueue<Event>, req: ReqId, epoch: u32, status: u16) {
         if self.reqs[req].epoch == epoch {
             self.client_receive(q, q.now(), req, status);
         }
@@ -794,8 +794,8 @@ impl<'s> Simulation<'s> {
 
     /// The user receives the load balancer's answer `status` at `at` (now,
     /// or a later instant when the answer is delivered without an event).
-    fn client_receive(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: u32, status: u16) {
-        self.client_timers.remove(req);
+    fn client_receive(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: ReqId, status: u16) {
+        self.client_timers.remove(req.0);
         if (200..300).contains(&status) {
             return self.end_request(at, req, Outcome::Ok);
         }
@@ -810,7 +810,7 @@ impl<'s> Simulation<'s> {
     }
 
     /// The client's per-attempt timeout fired for `req`.
-    fn on_client_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
+    fn on_client_timeout(&mut self, q: &mut EventQueue<Event>, req: ReqId) {
         self.abandon_attempt(q.now(), req);
         let r = &self.reqs[req];
         if self.sc.client.retry_on.timeout && r.attempts <= self.sc.client.retries && r.attack == NONE {
@@ -822,7 +822,7 @@ impl<'s> Simulation<'s> {
 
     /// Waits before the next attempt: exponential backoff from `backoff`,
     /// doubling per attempt, capped at `backoff_max`, with full or no jitter.
-    fn back_off(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: u32) {
+    fn back_off(&mut self, q: &mut EventQueue<Event>, at: SimTime, req: ReqId) {
         let c = &self.sc.client;
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
@@ -840,10 +840,10 @@ impl<'s> Simulation<'s> {
 
     /// Stops waiting for the current attempt: its try (if any) is abandoned
     /// and a request still queued at a region leaves the queue.
-    fn abandon_attempt(&mut self, now: SimTime, req: u32) {
-        self.lb_timers.remove(req);
-        self.try_timers.remove(req);
-        self.client_timers.remove(req);
+    fn abandon_attempt(&mut self, now: SimTime, req: ReqId) {
+        self.lb_timers.remove(req.0);
+        self.try_timers.remove(req.0);
+        self.client_timers.remove(req.0);
         self.detach_job(now, req);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
@@ -855,13 +855,13 @@ impl<'s> Simulation<'s> {
     /// reached the user after the load balancer's answer had taken it out
     /// of the load balancer's lists and off its region; `client_receive`
     /// took it out of the client's list.
-    fn end_request(&mut self, at: SimTime, req: u32, outcome: Outcome) {
+    fn end_request(&mut self, at: SimTime, req: ReqId, outcome: Outcome) {
         debug_assert!(
-            !self.client_timers.contains(req)
-                && !self.lb_timers.contains(req)
-                && !self.try_timers.contains(req)
-                && self.reqs[req].job == NONE,
-            "request {req} ends with its attempt still open"
+            !self.client_timers.contains(req.0)
+                && !self.lb_timers.contains(req.0)
+                && !self.try_timers.contains(req.0)
+                && self.reqs[req].job == JobId::NONE,
+            "request {req:?} ends with its attempt still open"
         );
         let r = &self.reqs[req];
         if r.counted {
@@ -877,12 +877,12 @@ impl<'s> Simulation<'s> {
 
     // ----- the load balancer --------------------------------------------
 
-    fn on_edge_in(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32) {
+    fn on_edge_in(&mut self, q: &mut EventQueue<Event>, req: ReqId, epoch: u32) {
         if self.reqs[req].epoch != epoch {
             return;
         }
         let due = q.now().plus(self.sc.load_balancer.timeout_ns);
-        if !self.client_gives_up_first(req, due) && self.lb_timers.push(0, req, due) {
+        if !self.client_gives_up_first(req, due) && self.lb_timers.push(0, req.0, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Lb });
         }
         if self.edge_features && self.at_the_edge(q, req, epoch) {
@@ -905,15 +905,15 @@ impl<'s> Simulation<'s> {
     /// timers kept decide when the list's events are scheduled, and so
     /// which of a timeout and an answer due at the same nanosecond comes
     /// first (a test checks it).
-    fn client_gives_up_first(&self, req: u32, due: SimTime) -> bool {
-        self.client_timers.due(req).is_some_and(|gives_up| gives_up < due)
+    fn client_gives_up_first(&self, req: ReqId, due: SimTime) -> bool {
+        self.client_timers.due(req.0).is_some_and(|gives_up| gives_up < due)
     }
 
     /// Cloud Armor and Cloud CDN at the edge, before routing: whether they
     /// answered `req` (Armor's 403 at once, or a cache hit after the edge's
     /// own time). Attack requests meet Armor's efficacy and never hit the
     /// cache (attackers bust it); users meet Armor's false positives.
-    fn at_the_edge(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32) -> bool {
+    fn at_the_edge(&mut self, q: &mut EventQueue<Event>, req: ReqId, epoch: u32) -> bool {
         let now = q.now();
         let (city, attack, counted) = (self.reqs[req].city, self.reqs[req].attack, self.reqs[req].counted);
         let e = &self.sc.edge;
@@ -949,7 +949,7 @@ impl<'s> Simulation<'s> {
     /// a `spill` (of `nearest-overflow`) also skips the regions already
     /// tried in this attempt. Retry-policy retries do not: the real load
     /// balancer's retry goes to the closest region again.
-    fn lb_try(&mut self, q: &mut EventQueue<Event>, req: u32, spill: bool) {
+    fn lb_try(&mut self, q: &mut EventQueue<Event>, req: ReqId, spill: bool) {
         let now = q.now();
         let (city, proxy) = (self.reqs[req].city, u32::from(self.reqs[req].proxy));
         let mut skip = if spill { self.reqs[req].tried } else { 0 };
@@ -961,9 +961,9 @@ impl<'s> Simulation<'s> {
         };
         let epoch = self.start_try(req, region);
         if self.per_try {
-            self.try_timers.remove(req);
+            self.try_timers.remove(req.0);
             let due = now.plus(self.sc.load_balancer.retry.as_ref().map_or(0, |p| p.per_try_timeout_ns));
-            if self.try_timers.push(0, req, due) {
+            if self.try_timers.push(0, req.0, due) {
                 q.schedule(due, Event::ReqTimer { list: ReqList::Try });
             }
         }
@@ -971,7 +971,7 @@ impl<'s> Simulation<'s> {
     }
 
     /// `req`'s next try goes to `region`; returns the try's generation.
-    fn start_try(&mut self, req: u32, region: RegionId) -> u32 {
+    fn start_try(&mut self, req: ReqId, region: RegionId) -> u32 {
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
         r.region = region;
@@ -1005,7 +1005,7 @@ impl<'s> Simulation<'s> {
     fn answer_to_edge(
         &mut self,
         q: &mut EventQueue<Event>,
-        req: u32,
+        req: ReqId,
         epoch: u32,
         region: RegionId,
         answer: u16,
@@ -1043,12 +1043,12 @@ impl<'s> Simulation<'s> {
     /// it is a success (anything else may be retried, and a retry's backoff
     /// draw must keep its place in the city's stream), it lands in this
     /// window, and no client timer event fires before it.
-    fn settles_at_user(&self, req: u32, status: u16, at: SimTime) -> bool {
+    fn settles_at_user(&self, req: ReqId, status: u16, at: SimTime) -> bool {
         self.shortcuts
             && (200..300).contains(&status)
             && at < self.next_boundary
             && at < self.client_timers.armed_at(0)
-            && self.client_timers.due(req).is_some_and(|due| at < due)
+            && self.client_timers.due(req.0).is_some_and(|due| at < due)
     }
 
     /// The load balancer answers the user for the current attempt, now.
@@ -1058,7 +1058,7 @@ impl<'s> Simulation<'s> {
     /// success only ends the request), else by a `ClientBack` event. (A
     /// success that reaches the edge ahead of the clock goes the same way
     /// in `answer_to_edge`.)
-    fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
+    fn lb_answer(&mut self, q: &mut EventQueue<Event>, req: ReqId, answer: u16) {
         let at = self.close_attempt(q.now(), req);
         let status = status::visible(answer);
         if self.settles_at_user(req, status, at) {
@@ -1072,9 +1072,9 @@ impl<'s> Simulation<'s> {
     /// at `now`: the attempt leaves its lists and its region, and is
     /// charged for. Returns when the answer reaches the user.
     #[inline(always)]
-    fn close_attempt(&mut self, now: SimTime, req: u32) -> SimTime {
-        self.lb_timers.remove(req);
-        self.try_timers.remove(req);
+    fn close_attempt(&mut self, now: SimTime, req: ReqId) -> SimTime {
+        self.lb_timers.remove(req.0);
+        self.try_timers.remove(req.0);
         self.detach_job(now, req);
         // The load balancer processed the request and its answer.
         self.metrics.cost_global(now, self.lb_prices.per_request);
@@ -1105,10 +1105,10 @@ impl<'s> Simulation<'s> {
 
     /// Ends the current try with `answer`: counts it for outlier detection,
     /// then retries, spills over or answers the user.
-    fn end_try(&mut self, q: &mut EventQueue<Event>, req: u32, answer: u16) {
+    fn end_try(&mut self, q: &mut EventQueue<Event>, req: ReqId, answer: u16) {
         let (city, region) = (self.reqs[req].city, self.reqs[req].region);
         let proxy = u32::from(self.reqs[req].proxy);
-        self.try_timers.remove(req);
+        self.try_timers.remove(req.0);
         self.reqs[req].try_in_flight = false;
         if self.can_eject {
             self.observe(q, city, proxy, region, Self::verdict(answer));
@@ -1131,16 +1131,16 @@ impl<'s> Simulation<'s> {
         self.lb_answer(q, req, answer);
     }
 
-    fn on_edge_back(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, answer: u16) {
+    fn on_edge_back(&mut self, q: &mut EventQueue<Event>, req: ReqId, epoch: u32, answer: u16) {
         if self.reqs[req].epoch != epoch {
             return;
         }
-        self.reqs[req].job = NONE;
+        self.reqs[req].job = JobId::NONE;
         self.end_try(q, req, answer);
     }
 
     /// The route timeout fired: the load balancer answers 504.
-    fn on_lb_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
+    fn on_lb_timeout(&mut self, q: &mut EventQueue<Event>, req: ReqId) {
         let r = &self.reqs[req];
         if r.try_in_flight && self.can_eject {
             let (city, proxy, region) = (r.city, u32::from(r.proxy), r.region);
@@ -1150,7 +1150,7 @@ impl<'s> Simulation<'s> {
     }
 
     /// The per-try timeout fired: the try counts as a 504 and may be retried.
-    fn on_try_timeout(&mut self, q: &mut EventQueue<Event>, req: u32) {
+    fn on_try_timeout(&mut self, q: &mut EventQueue<Event>, req: ReqId) {
         self.detach_job(q.now(), req);
         let r = &mut self.reqs[req];
         r.epoch = r.epoch.wrapping_add(1);
@@ -1161,9 +1161,9 @@ impl<'s> Simulation<'s> {
     /// queue: the region's front end sees the stream closed. A job already on
     /// an instance runs on (the container is not told) and its answer is dropped.
     #[inline(always)]
-    fn detach_job(&mut self, now: SimTime, req: u32) {
-        let job = std::mem::replace(&mut self.reqs[req].job, NONE);
-        if job != NONE {
+    fn detach_job(&mut self, now: SimTime, req: ReqId) {
+        let job = std::mem::replace(&mut self.reqs[req].job, JobId::NONE);
+        if job != JobId::NONE {
             self.drop_if_pending(now, job);
         }
     }
@@ -1407,7 +1407,7 @@ impl Simulation<'_> {
                 ReqList::Lb => &mut self.lb_timers,
                 ReqList::Try => &mut self.try_timers,
             };
-            let Some(req) = timers.pop_due(0, now) else {
+            let Some(req) = timers.pop_due(0, now).map(ReqId) else {
                 if let Some(due) = timers.rearm(0) {
                     q.schedule(due, Event::ReqTimer { list });
                 }

@@ -65,7 +65,7 @@
 
 use super::ahead::Ahead;
 use super::billing::{Prices, billed_ns};
-use super::ids::{IdVec, InstId, RegionId};
+use super::ids::{IdVec, InstId, JobId, RegionId, ReqId};
 use super::timers::NONE;
 use super::{Event, JobList, Simulation, status};
 use crate::engine::rng::{Rng, stream};
@@ -98,7 +98,7 @@ enum InstState {
 
 /// A CPU-phase entry: (virtual finish time, job, job generation).
 #[derive(Clone, Copy, PartialEq)]
-struct CpuEntry(f64, u32, u32);
+struct CpuEntry(f64, JobId, u32);
 
 impl Eq for CpuEntry {}
 
@@ -131,7 +131,7 @@ pub(super) struct Instance {
     v_at: SimTime,
     /// The job whose CPU part runs alone, with its end in `lone_end`
     /// instead of `heap`, or `NONE` (see the module docs).
-    lone: u32,
+    lone: JobId,
     lone_end: SimTime,
     /// Start of the part of the current billable period (starting, or with
     /// a request in flight) not yet charged.
@@ -162,7 +162,7 @@ pub(super) enum JobState {
 
 /// A try being handled by a region.
 pub(super) struct Job {
-    pub(super) req: u32,
+    pub(super) req: ReqId,
     pub(super) req_gen: u32,
     region: RegionId,
     inst: InstId,
@@ -562,7 +562,7 @@ impl Simulation<'_> {
             heap: BinaryHeap::new(),
             v: 0.0,
             v_at: SimTime::ZERO,
-            lone: NONE,
+            lone: JobId::NONE,
             lone_end: SimTime::ZERO,
             billed_since: SimTime::ZERO,
             bucket_pos: NONE,
@@ -711,7 +711,7 @@ impl Simulation<'_> {
             if reg.insts[i].inflight >= reg.concurrency {
                 return;
             }
-            let Some(job) = self.pending.pop_front(region.0) else {
+            let Some(job) = self.pending.pop_front(region.0).map(JobId) else {
                 break;
             };
             self.assign(q, job, i);
@@ -723,7 +723,13 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_region_in(&mut self, q: &mut EventQueue<Event>, req: u32, epoch: u32, region: RegionId) {
+    pub(super) fn on_region_in(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        req: ReqId,
+        epoch: u32,
+        region: RegionId,
+    ) {
         if self.reqs[req].epoch != epoch {
             return;
         }
@@ -777,7 +783,7 @@ impl Simulation<'_> {
         });
         self.reqs[req].job = job;
         let due = now.plus(self.regions[region].request_timeout_ns);
-        if self.req_timeouts.push(region.0, job, due) {
+        if self.req_timeouts.push(region.0, job.0, due) {
             q.schedule(due, Event::JobTimer { list: JobList::Request, region });
         }
         self.dispatch(q, job, region);
@@ -785,7 +791,7 @@ impl Simulation<'_> {
 
     /// Puts `job` on the least-loaded instance with a free slot, on a reused
     /// idle instance, or in the pending queue (starting an instance on demand).
-    fn dispatch(&mut self, q: &mut EventQueue<Event>, job: u32, region: RegionId) {
+    fn dispatch(&mut self, q: &mut EventQueue<Event>, job: JobId, region: RegionId) {
         let now = q.now();
         let reg = &mut self.regions[region];
         if let Some(i) = reg.buckets.first() {
@@ -796,7 +802,7 @@ impl Simulation<'_> {
         }
         let reg = &mut self.regions[region];
         let due = now.plus(reg.pending_timeout_ns);
-        if self.pending.push(region.0, job, due) {
+        if self.pending.push(region.0, job.0, due) {
             q.schedule(due, Event::JobTimer { list: JobList::Pending, region });
         }
         let starting_slots = u64::from(reg.n_starting) * u64::from(reg.concurrency);
@@ -827,7 +833,7 @@ impl Simulation<'_> {
     }
 
     /// Starts `job` on instance `i`, which has a free slot.
-    fn assign(&mut self, q: &mut EventQueue<Event>, job: u32, i: InstId) {
+    fn assign(&mut self, q: &mut EventQueue<Event>, job: JobId, i: InstId) {
         let now = q.now();
         let region = self.jobs[job].region;
         if self.regions[region].insts[i].inflight == 0 {
@@ -850,7 +856,7 @@ impl Simulation<'_> {
         self.metrics.queue_wait(now, region.0, wait);
         if j.cpu_ns > 0.0 {
             // Only a lone CPU part needs settling or making ordinary.
-            if self.regions[region].insts[i].lone != NONE {
+            if self.regions[region].insts[i].lone != JobId::NONE {
                 self.settle_lone(now, region, i);
                 self.materialize(region, i);
             }
@@ -884,7 +890,7 @@ impl Simulation<'_> {
     /// what the ordinary path does (`advance`, the push, the busy vCPU,
     /// `reschedule_cpu`), with the part's end kept on the instance
     /// instead of a `CpuDone`, and the I/O part's end scheduled at once.
-    fn start_lone(&mut self, q: &mut EventQueue<Event>, job: u32, i: InstId) {
+    fn start_lone(&mut self, q: &mut EventQueue<Event>, job: JobId, i: InstId) {
         let now = q.now();
         let j = &mut self.jobs[job];
         j.state = JobState::Cpu;
@@ -893,7 +899,7 @@ impl Simulation<'_> {
         let inst = &mut reg.insts[i];
         // With no CPU part left, `reschedule_cpu` emptied the heap and
         // zeroed the virtual clock, so the job's finish is `0.0 + work`.
-        debug_assert!(inst.heap.is_empty() && inst.v == 0.0 && inst.lone == NONE);
+        debug_assert!(inst.heap.is_empty() && inst.v == 0.0 && inst.lone == JobId::NONE);
         inst.v_at = now;
         inst.cpu_jobs = 1;
         inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
@@ -913,10 +919,10 @@ impl Simulation<'_> {
     fn settle_lone(&mut self, now: SimTime, region: RegionId, i: InstId) {
         let reg = &mut self.regions[region];
         let inst = &mut reg.insts[i];
-        if inst.lone == NONE || inst.lone_end > now {
+        if inst.lone == JobId::NONE || inst.lone_end > now {
             return;
         }
-        let (job, end) = (std::mem::replace(&mut inst.lone, NONE), inst.lone_end);
+        let (job, end) = (std::mem::replace(&mut inst.lone, JobId::NONE), inst.lone_end);
         inst.cpu_jobs = 0;
         inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
         inst.v = 0.0;
@@ -942,8 +948,8 @@ impl Simulation<'_> {
     /// over).
     fn materialize(&mut self, region: RegionId, i: InstId) {
         let inst = &mut self.regions[region].insts[i];
-        let job = std::mem::replace(&mut inst.lone, NONE);
-        if job != NONE {
+        let job = std::mem::replace(&mut inst.lone, JobId::NONE);
+        if job != JobId::NONE {
             let j = &mut self.jobs[job];
             j.epoch = j.epoch.wrapping_add(1);
             inst.heap.push(Reverse(CpuEntry(j.cpu_ns, job, j.epoch)));
@@ -1018,7 +1024,7 @@ impl Simulation<'_> {
         self.reschedule_cpu(q, region, i);
     }
 
-    fn start_io(&mut self, q: &mut EventQueue<Event>, job: u32) {
+    fn start_io(&mut self, q: &mut EventQueue<Event>, job: JobId) {
         let j = &mut self.jobs[job];
         j.state = JobState::Io;
         if j.io_ns == 0 {
@@ -1029,7 +1035,7 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn on_io_done(&mut self, q: &mut EventQueue<Event>, job: u32, epoch: u32) {
+    pub(super) fn on_io_done(&mut self, q: &mut EventQueue<Event>, job: JobId, epoch: u32) {
         let j = &self.jobs[job];
         if j.epoch != epoch {
             return;
@@ -1046,7 +1052,7 @@ impl Simulation<'_> {
 
     /// `job` finished its work: answer (200, or 500 after a failed
     /// dependency call) and free its slot.
-    fn complete(&mut self, q: &mut EventQueue<Event>, job: u32) {
+    fn complete(&mut self, q: &mut EventQueue<Event>, job: JobId) {
         let (region, i, answer) = (self.jobs[job].region, self.jobs[job].inst, self.jobs[job].answer);
         self.respond(q, job, answer);
         self.release_slot(q, region, i);
@@ -1054,10 +1060,10 @@ impl Simulation<'_> {
 
     /// Sends `status` for `job` back to its edge (if its try is still
     /// awaited) and frees the job.
-    fn respond(&mut self, q: &mut EventQueue<Event>, job: u32, answer: u16) {
+    fn respond(&mut self, q: &mut EventQueue<Event>, job: JobId, answer: u16) {
         let now = q.now();
-        self.pending.remove(job);
-        self.req_timeouts.remove(job);
+        self.pending.remove(job.0);
+        self.req_timeouts.remove(job.0);
         let j = &mut self.jobs[job];
         let (req, req_gen, region) = (j.req, j.req_gen, j.region);
         j.state = JobState::Free;
@@ -1066,7 +1072,7 @@ impl Simulation<'_> {
         self.regions[region].requests.add(now, -1.0);
         let r = &mut self.reqs[req];
         if r.epoch == req_gen {
-            r.job = NONE;
+            r.job = JobId::NONE;
             self.answer_to_edge(q, req, req_gen, region, answer);
         }
     }
@@ -1095,13 +1101,13 @@ impl Simulation<'_> {
     }
 
     /// Drops `job` if it is still waiting for an instance (its caller gave up).
-    pub(super) fn drop_if_pending(&mut self, now: SimTime, job: u32) {
+    pub(super) fn drop_if_pending(&mut self, now: SimTime, job: JobId) {
         if self.jobs[job].state != JobState::Pending {
             return;
         }
         let region = self.jobs[job].region;
-        self.pending.remove(job);
-        self.req_timeouts.remove(job);
+        self.pending.remove(job.0);
+        self.req_timeouts.remove(job.0);
         let j = &mut self.jobs[job];
         j.state = JobState::Free;
         j.epoch = j.epoch.wrapping_add(1);
@@ -1116,7 +1122,7 @@ impl Simulation<'_> {
                 JobList::Pending => &mut self.pending,
                 JobList::Request => &mut self.req_timeouts,
             };
-            let Some(job) = timers.pop_due(region.0, now) else {
+            let Some(job) = timers.pop_due(region.0, now).map(JobId) else {
                 if let Some(due) = timers.rearm(region.0) {
                     q.schedule(due, Event::JobTimer { list, region });
                 }
@@ -1136,7 +1142,7 @@ impl Simulation<'_> {
     }
 
     /// Cloud Run's request timeout: the request ends with 504 and frees its slot.
-    fn request_timeout(&mut self, q: &mut EventQueue<Event>, job: u32) {
+    fn request_timeout(&mut self, q: &mut EventQueue<Event>, job: JobId) {
         let now = q.now();
         let region = self.jobs[job].region;
         if self.jobs[job].state == JobState::Cpu {
@@ -1322,7 +1328,7 @@ impl Simulation<'_> {
             return;
         }
         self.settle_all_lone(now, region);
-        while let Some(job) = self.req_timeouts.pop_front(region.0) {
+        while let Some(job) = self.req_timeouts.pop_front(region.0).map(JobId) {
             self.respond(q, job, status::RESET);
         }
         // What the lost instances ran until now is billed.
@@ -1337,7 +1343,7 @@ impl Simulation<'_> {
                 inst.epoch = inst.epoch.wrapping_add(1);
                 inst.cpu_gen = inst.cpu_gen.wrapping_add(1);
                 inst.heap.clear();
-                inst.lone = NONE;
+                inst.lone = JobId::NONE;
                 inst.bucket_pos = NONE;
                 reg.free_insts.push(InstId(i as u32));
             }
