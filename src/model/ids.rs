@@ -21,6 +21,15 @@ macro_rules! id {
         #[repr(transparent)]
         pub struct $name(pub u32);
 
+        impl $name {
+            /// The position, also for the scenario's own vectors (without
+            /// importing [`Id`]).
+            #[inline(always)]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+
         impl Id for $name {
             #[inline(always)]
             fn new(i: usize) -> Self {
@@ -48,14 +57,6 @@ id! {
     /// An edge location of the scenario (its position in
     /// `Scenario::edge_locations`): the load balancer's edge there.
     EdgeId
-}
-
-impl EdgeId {
-    /// The position, for the scenario's own vectors.
-    #[inline(always)]
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
 }
 
 id! {
@@ -86,24 +87,10 @@ impl JobId {
     pub const NONE: JobId = JobId(u32::MAX);
 }
 
-impl CityId {
-    /// The position, for the scenario's own vectors.
-    #[inline(always)]
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
 impl RegionId {
     /// No region (a request not yet sent anywhere): a typed sentinel that
     /// keeps `Request` small.
     pub const NONE: RegionId = RegionId(u32::MAX);
-
-    /// The position, for the scenario's own vectors.
-    #[inline(always)]
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
 
     /// The region's bit in a 64-bit set of regions (regions past 64 share
     /// bits: such sets are hints, checked against the real state).
@@ -121,11 +108,6 @@ pub struct IdVec<I, T> {
 }
 
 impl<I: Id, T> IdVec<I, T> {
-    /// Every item with its id.
-    pub fn iter_ids(&self) -> impl Iterator<Item = (I, &T)> {
-        self.items.iter().enumerate().map(|(i, t)| (I::new(i), t))
-    }
-
     /// Every id, in order.
     pub fn ids(&self) -> impl Iterator<Item = I> + use<I, T> {
         (0..self.items.len()).map(I::new)
