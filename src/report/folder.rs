@@ -338,18 +338,28 @@ fn remove_stale(dir: &Path, prefix: &str) {
             let _ = fs::remove_file(&lock);
         }
     }
-    // Lock files left without their folder.
+    // Lock files left without their folder. A writer creates its lock file
+    // a moment before it locks it and makes its folder: a free lock without
+    // a folder is deleted only once it is older than that moment could be,
+    // or a live writer would lose its lock file and then its folder.
     let Ok(entries) = fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with(prefix) && name.ends_with(".lock") {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age >= ORPHAN_LOCK_AGE));
             let free = File::options().write(true).open(e.path()).is_ok_and(|f| f.try_lock().is_ok());
-            if free && !dir.join(name.trim_end_matches(".lock")).exists() {
+            if old && free && !dir.join(name.trim_end_matches(".lock")).exists() {
                 let _ = fs::remove_file(e.path());
             }
         }
     }
 }
+
+/// How old a free lock file without its folder must be to be deleted.
+const ORPHAN_LOCK_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Creates the staging folder `in_dir/prefix<random>` and its held lock.
 fn make_staging(in_dir: &Path, prefix: &str) -> io::Result<(PathBuf, (PathBuf, File))> {
@@ -586,8 +596,18 @@ mod tests {
         // A writer killed outright: its folder and an unheld lock stay.
         fs::create_dir(root.join(".out.negsim-0123456789abcdef")).unwrap();
         fs::write(root.join(".out.negsim-0123456789abcdef.lock"), "").unwrap();
+        // A lock file alone: a writer that has not made its folder yet
+        // (fresh), or one killed between the two (old).
+        fs::write(root.join(".out.negsim-fedcba9876543210.lock"), "").unwrap();
+        let old_lock = root.join(".out.negsim-00000000000000aa.lock");
+        let f = File::create(&old_lock).unwrap();
+        f.set_modified(std::time::SystemTime::now() - 2 * ORPHAN_LOCK_AGE).unwrap();
+        drop(f);
         let other = Staging::begin(&target, Kind::Run, false).unwrap();
         assert!(!root.join(".out.negsim-0123456789abcdef").exists());
+        assert!(root.join(".out.negsim-fedcba9876543210.lock").exists(), "a fresh lock is a writer at work");
+        assert!(!old_lock.exists(), "an old free lock without a folder is removed");
+        fs::remove_file(root.join(".out.negsim-fedcba9876543210.lock")).unwrap();
         assert!(live.path().is_dir(), "a live writer's folder is kept");
         fs::write(live.path().join("x"), "live").unwrap();
         live.publish("a").unwrap();
