@@ -49,6 +49,42 @@ fn links(text: &str) -> Vec<String> {
     out
 }
 
+/// The anchors GitHub gives the headings of a Markdown text: the heading
+/// in lower case, spaces made hyphens, punctuation other than hyphens and
+/// underscores dropped; a repeated one gets `-1`, `-2`, ...
+fn anchors(text: &str) -> Vec<String> {
+    let (mut out, mut raw): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        }
+        if fenced || !line.starts_with('#') {
+            continue;
+        }
+        let title = line.trim_start_matches('#').trim();
+        let slug: String = title
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                '-' | '_' => Some(c),
+                c if c.is_alphanumeric() => Some(c.to_lowercase().next().unwrap_or(c)),
+                _ => None,
+            })
+            .collect();
+        let seen = raw.iter().filter(|a| **a == slug).count();
+        out.push(if seen == 0 { slug.clone() } else { format!("{slug}-{seen}") });
+        raw.push(slug);
+    }
+    out
+}
+
+#[test]
+fn anchors_follow_github_rules() {
+    let a = anchors("# The edge: proxies, Cloud CDN and Cloud Armor\n## `[slo]` keys\n## Notes\n## Notes\n");
+    assert_eq!(a, ["the-edge-proxies-cloud-cdn-and-cloud-armor", "slo-keys", "notes", "notes-1"]);
+}
+
 #[test]
 fn every_relative_link_leads_to_a_file_of_the_repository() {
     let mut files = vec![root().join("README.md"), root().join("CHANGELOG.md")];
@@ -58,16 +94,23 @@ fn every_relative_link_leads_to_a_file_of_the_repository() {
     for f in &files {
         let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for link in links(&text) {
-            if link.starts_with("http://") || link.starts_with("https://") || link.starts_with('#') {
+            if link.starts_with("http://") || link.starts_with("https://") {
                 continue;
             }
-            let target = link.split('#').next().unwrap_or_default();
-            let resolved = f.parent().unwrap().join(target);
+            let (target, anchor) = link.split_once('#').unwrap_or((&link, ""));
+            let resolved = if target.is_empty() { f.clone() } else { f.parent().unwrap().join(target) };
             let inside = resolved.canonicalize().is_ok_and(|p| p.starts_with(root().canonicalize().unwrap()));
-            if !inside {
+            let lands = anchor.is_empty()
+                || resolved.extension().is_none_or(|x| x != "md")
+                || fs::read_to_string(&resolved).is_ok_and(|t| anchors(&t).iter().any(|a| a == anchor));
+            if !inside || !lands {
                 broken.push(format!("{}: {link}", f.strip_prefix(root()).unwrap().display()));
             }
         }
     }
-    assert!(broken.is_empty(), "links that lead nowhere in the repository:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "links that lead nowhere in the repository (a missing file or heading):\n{}",
+        broken.join("\n")
+    );
 }
