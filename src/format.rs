@@ -61,6 +61,17 @@ fn trim_decimal(value: f64, unit: &str) -> String {
 pub fn pct(x: f64) -> String {
     let p = x * 100.0;
     let text = if p > 99.0 && p < 100.0 { format!("{p:.3}") } else { format!("{p:.1}") };
+    // Less than 100 % never reads as 100 %: one timeout in a million
+    // requests is "99.9999 %", and less than that "> 99.9999 %".
+    let text = if p < 100.0 && text.starts_with("100") {
+        let finer = format!("{p:.4}");
+        if finer.starts_with("100") {
+            return "> 99.9999 %".into();
+        }
+        finer
+    } else {
+        text
+    };
     let text =
         if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
     let text = if text.contains('.') || p >= 100.0 || p == 0.0 { text } else { format!("{text}.0") };
@@ -124,9 +135,62 @@ pub fn clock_minutes(m: &f64) -> String {
     format!("{}:{:02}", total.div_euclid(60), total.rem_euclid(60))
 }
 
+/// How a run's times are told: UTC clock time when the scenario says
+/// when it starts (`start_utc`), time since the start otherwise, and
+/// always labelled as one or the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    /// UTC time of day at t = 0, in seconds after midnight.
+    pub start_utc_s: Option<u32>,
+}
+
+impl Clock {
+    /// A tick on a time axis, `secs` after the start: "10:30" (UTC, the
+    /// axis says so) or "0:30" (since the start).
+    pub fn tick(&self, secs: f64) -> String {
+        match self.start_utc_s {
+            Some(start) => clock((f64::from(start) + secs).rem_euclid(86_400.0)),
+            None => clock(secs),
+        }
+    }
+
+    /// A time in a sentence: "10:30 UTC" or "0:30 after the start".
+    pub fn at(&self, secs: f64) -> String {
+        match self.start_utc_s {
+            Some(_) => format!("{} UTC", self.tick(secs)),
+            None => format!("{} after the start", clock(secs)),
+        }
+    }
+
+    /// A span of time in a sentence: "10:30–10:50 UTC" or "0:30–0:50 after the start".
+    pub fn between(&self, a: f64, b: f64) -> String {
+        match self.start_utc_s {
+            Some(_) => format!("{}–{} UTC", self.tick(a), self.tick(b)),
+            None => format!("{}–{} after the start", clock(a), clock(b)),
+        }
+    }
+
+    /// The time axis's title.
+    pub fn axis(&self) -> &'static str {
+        if self.start_utc_s.is_some() { "time (UTC)" } else { "time since the start (h:mm)" }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_utc_clock_times_when_the_start_is_known() {
+        let utc = Clock { start_utc_s: Some(10 * 3600) };
+        assert_eq!(utc.at(1800.0), "10:30 UTC");
+        assert_eq!(utc.tick(15.0 * 3600.0), "1:00", "past midnight");
+        assert_eq!(utc.between(1800.0, 3000.0), "10:30–10:50 UTC");
+        assert_eq!(utc.axis(), "time (UTC)");
+        let since = Clock { start_utc_s: None };
+        assert_eq!(since.at(1800.0), "0:30 after the start");
+        assert_eq!(since.axis(), "time since the start (h:mm)");
+    }
 
     #[test]
     fn human_durations_read_naturally() {
@@ -141,6 +205,8 @@ mod tests {
         assert_eq!(pct(0.987), "98.7 %");
         assert_eq!(pct(0.99833), "99.833 %");
         assert_eq!(pct(1.0), "100 %");
+        assert_eq!(pct(1.0 - 1.0 / 1_012_027.0), "99.9999 %", "one timeout is not 100 %");
+        assert_eq!(pct(1.0 - 1.0 / 50_000_000.0), "> 99.9999 %");
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(span(158.0), "2m38s");
         assert_eq!(span_or_unknown(f64::NAN), "?");

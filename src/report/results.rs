@@ -217,6 +217,27 @@ impl Results {
         self.scenario.simulation.window_ns as f64 / 1e9
     }
 
+    /// How this run's times are told (UTC with `start_utc`).
+    pub fn clock(&self) -> crate::format::Clock {
+        crate::format::Clock { start_utc_s: self.scenario.simulation.start_utc_s }
+    }
+
+    /// What every chart says under its title: "outage-drill · seed 1 ·
+    /// 1h30m from 10:00 UTC".
+    pub fn subtitle(&self) -> String {
+        let sim = &self.scenario.simulation;
+        format!(
+            "{} · seed {} · {} from {}",
+            sim.name,
+            sim.seed,
+            crate::format::human_duration(sim.duration_ns),
+            match sim.start_utc_s {
+                Some(_) => self.clock().at(0.0),
+                None => "the start".into(),
+            }
+        )
+    }
+
     /// Cities by requests, busiest first.
     pub fn busiest_cities(&self) -> Vec<&Row> {
         let mut c: Vec<&Row> = self.summary.iter().filter(|r| r.scope == ScopeKind::City).collect();

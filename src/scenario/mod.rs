@@ -301,8 +301,10 @@ pub struct Simulation {
     pub window_ns: u64,
     /// Seed of every random stream.
     pub seed: u64,
-    /// Wall-clock UTC time of day at t = 0, in seconds after midnight.
-    pub start_utc_s: u32,
+    /// Wall-clock UTC time of day at t = 0, in seconds after midnight,
+    /// when the scenario says (`start_utc`); midnight for the daily cycle
+    /// otherwise, and reports then tell time since the start.
+    pub start_utc_s: Option<u32>,
     /// How many instances each region starts with.
     pub initial_instances: InitialInstances,
 }

@@ -62,9 +62,11 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("warmup".into(), d(sim.warmup_ns));
     t.insert("window".into(), d(sim.window_ns));
     t.insert("seed".into(), Value::Integer(sim.seed as i64));
-    let (h, m, sec) = (sim.start_utc_s / 3600, sim.start_utc_s / 60 % 60, sim.start_utc_s % 60);
-    let clock = if sec == 0 { format!("{h:02}:{m:02}") } else { format!("{h:02}:{m:02}:{sec:02}") };
-    t.insert("start_utc".into(), Value::String(clock));
+    if let Some(start) = sim.start_utc_s {
+        let (h, m, sec) = (start / 3600, start / 60 % 60, start % 60);
+        let clock = if sec == 0 { format!("{h:02}:{m:02}") } else { format!("{h:02}:{m:02}:{sec:02}") };
+        t.insert("start_utc".into(), Value::String(clock));
+    }
     let init = match sim.initial_instances {
         InitialInstances::Min => "min",
         InitialInstances::Steady => "steady",
@@ -501,6 +503,6 @@ mod tests {
         assert_eq!(to_string(&second), written);
         assert_eq!(second.regions[0].service.max_instances, 7);
         assert_eq!(second.regions[1].service.max_instances, 40);
-        assert_eq!(second.simulation.start_utc_s, 6 * 3600 + 30 * 60);
+        assert_eq!(second.simulation.start_utc_s, Some(6 * 3600 + 30 * 60));
     }
 }

@@ -210,24 +210,24 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
     let seed = s.integer("seed", 1, 0, i64::MAX) as u64;
     let seed = ov.seed.unwrap_or(seed);
     let start_utc_s = match s.get("start_utc") {
-        None => 0,
-        Some(toml::Value::String(t)) => parse_clock(t).unwrap_or_else(|| {
+        None => None,
+        Some(toml::Value::String(t)) => Some(parse_clock(t).unwrap_or_else(|| {
             s.error(
                 "start_utc",
                 format!("expected a time of day \"HH:MM\" from \"00:00\" to \"23:59\", found \"{t}\""),
             );
             0
-        }),
+        })),
         Some(toml::Value::Datetime(d)) if d.date.is_none() && d.time.is_some() => {
             let t = d.time.expect("checked");
-            u32::from(t.hour) * 3600 + u32::from(t.minute) * 60 + u32::from(t.second.unwrap_or(0))
+            Some(u32::from(t.hour) * 3600 + u32::from(t.minute) * 60 + u32::from(t.second.unwrap_or(0)))
         }
         Some(other) => {
             s.error(
                 "start_utc",
                 format!("expected a time of day \"HH:MM\", found {}", super::reader::describe(other)),
             );
-            0
+            None
         }
     };
     let initial_instances = s.choice(
