@@ -662,7 +662,11 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
 
 /// The charts under `plots/` and `report.html` of a whole (or merged) sweep.
 fn sweep_pictures(dir: &Path, text: &str, meta: &sweep::shard::SweepMeta) -> Result<()> {
-    let stems = sweep::charts::draw(&dir.join("plots"), text, &meta.metrics)
+    let subtitle = format!(
+        "{} · {} points × {} replications from seed {}",
+        meta.sweep, meta.points, meta.replications, meta.seed
+    );
+    let stems = sweep::charts::draw(&dir.join("plots"), text, &meta.metrics, &subtitle)
         .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))?;
     let about = sweep::report::About { sweep: &meta.sweep, replications: meta.replications, seed: meta.seed };
     sweep::report::write(dir, text, &meta.metrics, &about, &stems)

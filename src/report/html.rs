@@ -1,125 +1,156 @@
 //! `report.html`: one self-contained page for a design review.
 //!
 //! The page makes no network request: styles are inline and every chart is
-//! an inline SVG. It holds the scenario at a glance, findings written out as
-//! sentences from the results, the summary table, and the charts, and it
-//! prints cleanly (one chart per page, no navigation chrome).
+//! an inline SVG. It holds the scenario at a glance (with every outage and
+//! surge), the findings (a few sentences for an executive reader first,
+//! the detail after), the summary table and the charts, and it prints
+//! cleanly (one chart per page, no navigation chrome).
+//!
+//! The page is an askama template (`templates/report.html`), which
+//! escapes every value unless told otherwise: only the inline SVG charts,
+//! the style sheet and the check script go in as they are.
 
 use super::plots::Chart;
 use super::results::Results;
-use crate::format::{clock, count, ms, pct, share, span};
+use crate::format::{Clock, count, human_duration, ms, pct, share, span};
 use crate::metrics::{Row, ScopeKind};
-use crate::scenario::units::human_duration;
-use crate::scenario::{DependencyOutageKind, OutageKind, Profile, Routing};
-use std::fmt::Write as _;
+use crate::scenario::{DependencyOutageKind, OutageKind, Profile, Routing, Scenario};
+use askama::Template;
 
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+/// The page's style sheet.
+pub(crate) const STYLE: &str = include_str!("templates/style.css");
+
+/// Checks, once the page has loaded, that every chart rendered and that
+/// nothing overflows, and records any script error; a headless browser
+/// reads all three back.
+pub(crate) const CHECK: &str = include_str!("templates/check.js");
+
+/// Marks the emphasised part of a finding (see [`Sentence`]).
+const STRONG: char = '\u{E000}';
+const PLAIN: char = '\u{E001}';
+
+/// `text` emphasised in a finding.
+fn b(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| *c != STRONG && *c != PLAIN).collect();
+    format!("{STRONG}{clean}{PLAIN}")
 }
 
-pub(crate) const STYLE: &str = r#"
-:root { --ink: #28282f; --muted: #6b6b76; --line: #e3e3e8; --accent: #4e79a7; --bad: #e15759; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: #f6f7f9; }
-main { max-width: 1180px; margin: 0 auto; padding: 28px 32px 64px; background: #fff; }
-header h1 { margin: 0 0 4px; font-size: 28px; letter-spacing: -0.01em; }
-header p { margin: 0; color: var(--muted); }
-h2 { margin: 36px 0 12px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 6px; }
-.glance { display: grid; grid-template-columns: repeat(auto-fit, minmax(250px, 1fr)); gap: 12px 28px; margin-top: 18px; }
-.glance div { border-left: 3px solid var(--accent); padding: 2px 0 2px 12px; }
-.glance b { display: block; font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); font-weight: 600; }
-ul.findings { padding-left: 20px; }
-ul.findings li { margin: 6px 0; }
-table { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-numeric: tabular-nums; }
-th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th { font-weight: 600; color: var(--muted); font-size: 12px; }
-th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
-tr.global td { font-weight: 600; }
-tr.group td { background: #f3f4f7; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em; text-align: left; }
-td.bad { color: var(--bad); font-weight: 600; }
-figure { margin: 28px 0; }
-figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--line); border-radius: 4px; }
-figcaption { color: var(--muted); font-size: 13.5px; margin-top: 6px; }
-footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; }
-@media print {
-  body { background: #fff; font-size: 11pt; }
-  main { max-width: none; padding: 0; }
-  figure { break-inside: avoid; page-break-inside: avoid; }
-  h2 { break-after: avoid; }
-  table { font-size: 9pt; }
+/// Part of a sentence, emphasised or not.
+pub struct Part {
+    pub text: String,
+    pub strong: bool,
 }
-"#;
 
-/// Checks, once the page has loaded, that every chart rendered, and
-/// records any script error; a headless browser reads both back.
-const CHECK: &str = r#"
-window.addEventListener('error', function () {
-  document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1);
-});
-window.addEventListener('load', function () {
-  var ok = 0;
-  document.querySelectorAll('figure svg').forEach(function (s) {
-    var b = s.getBoundingClientRect();
-    if (b.width > 100 && b.height > 50 && s.querySelectorAll('path, polyline, polygon, rect, circle, text').length > 10) { ok++; }
-  });
-  document.body.dataset.renderedPlots = String(ok);
-});
-"#;
+/// A finding: plain text with emphasised parts, escaped by the template.
+pub struct Sentence {
+    pub parts: Vec<Part>,
+}
+
+impl From<String> for Sentence {
+    fn from(s: String) -> Self {
+        let mut parts = Vec::new();
+        let mut strong = false;
+        for piece in s.split([STRONG, PLAIN]) {
+            if !piece.is_empty() {
+                parts.push(Part { text: piece.to_string(), strong });
+            }
+            strong = !strong;
+        }
+        Sentence { parts }
+    }
+}
+
+impl Sentence {
+    /// The sentence as plain text.
+    pub fn plain(&self) -> String {
+        self.parts.iter().map(|p| p.text.as_str()).collect()
+    }
+}
+
+/// A card of the scenario at a glance.
+pub struct Card {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub lines: Vec<String>,
+}
+
+/// A cell of the summary table.
+pub struct Cell {
+    pub text: String,
+    pub bad: bool,
+}
+
+/// A row of the summary table, or a group heading.
+pub struct TableRow {
+    pub group: Option<String>,
+    pub global: bool,
+    pub cells: Vec<Cell>,
+}
+
+/// A chart on the page.
+pub struct Figure {
+    pub id: &'static str,
+    pub svg: String,
+    pub caption: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.html", config = "src/report/askama.toml")]
+struct Page<'a> {
+    name: &'a str,
+    meta: String,
+    cards: Vec<Card>,
+    headline: Vec<Sentence>,
+    details: Vec<Sentence>,
+    columns: &'static [&'static str],
+    rows: Vec<TableRow>,
+    figures: Vec<Figure>,
+    version: String,
+    style: &'static str,
+    check: &'static str,
+}
 
 /// The whole page.
 pub fn render(res: &Results, charts: &[Chart]) -> String {
     let sc = &res.scenario;
-    let mut h = String::with_capacity(256 * 1024);
-    let title = format!("{}: negsim report", sc.simulation.name);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body data-errors=\"0\">\n<main>\n",
-        esc(&title)
-    );
     let version = res.run.as_ref().map_or(env!("CARGO_PKG_VERSION").to_string(), |r| r.version.clone());
-    let _ = writeln!(
-        h,
-        "<header><h1>{}</h1><p>negsim {} · seed {} · {} simulated{}</p></header>",
-        esc(&sc.simulation.name),
-        esc(&version),
+    let meta = format!(
+        "negsim {version} · seed {} · {} simulated from {}{}",
         sc.simulation.seed,
         human_duration(sc.simulation.duration_ns),
+        match sc.simulation.start_utc_s {
+            Some(_) => res.clock().at(0.0),
+            None => "t = 0 (no start_utc: times are since the start)".into(),
+        },
         if sc.simulation.warmup_ns > 0 {
-            format!(" (first {} excluded as warmup)", human_duration(sc.simulation.warmup_ns))
+            format!("; the first {} excluded as warmup", human_duration(sc.simulation.warmup_ns))
         } else {
             String::new()
         }
     );
-    glance(&mut h, res);
-    h.push_str("<h2>Findings</h2>\n<ul class=\"findings\">\n");
-    for f in findings(res) {
-        let _ = writeln!(h, "<li>{f}</li>");
-    }
-    h.push_str("</ul>\n");
-    table(&mut h, res);
-    h.push_str("<h2>Charts</h2>\n");
-    for c in charts {
-        let _ = writeln!(
-            h,
-            "<figure id=\"{}\"><h3 style=\"margin:0 0 8px;font-size:16px\">{}</h3>{}<figcaption>{}</figcaption></figure>",
-            c.name,
-            esc(c.title),
-            inline_svg(&c.svg),
-            esc(&c.caption)
-        );
-    }
-    let _ = write!(
-        h,
-        "<footer>Generated by negsim {} from the files of this run's output folder (summary.csv, timeseries.csv, flows.csv, ejections.csv, scenario.resolved.toml); plots/ holds each chart as PNG and SVG.</footer>\n</main>\n<script>{CHECK}</script>\n</body>\n</html>\n",
-        esc(&version)
-    );
-    h
+    let f = findings(res);
+    let page = Page {
+        name: &sc.simulation.name,
+        meta,
+        cards: glance(res),
+        headline: f.headline.into_iter().map(Sentence::from).collect(),
+        details: f.details.into_iter().map(Sentence::from).collect(),
+        columns: &COLUMNS,
+        rows: table(res),
+        figures: charts
+            .iter()
+            .map(|c| Figure { id: c.name, svg: inline_svg(&c.svg), caption: c.caption.clone() })
+            .collect(),
+        version,
+        style: STYLE,
+        check: CHECK,
+    };
+    page.render().expect("the report template renders from plain data")
 }
 
 /// An SVG made to scale with the page: fixed width and height go, the
 /// view box stays.
-fn inline_svg(svg: &str) -> String {
+pub(crate) fn inline_svg(svg: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = &svg[start..];
     let Some(end) = body.find('>') else { return body.to_string() };
@@ -143,90 +174,150 @@ fn inline_svg(svg: &str) -> String {
     format!("{tag}{}", &body[end..])
 }
 
-fn glance(h: &mut String, res: &Results) {
+/// An outage in words: "australia-southeast1 down from 10:30 UTC for 20m".
+pub fn outage_words(sc: &Scenario, clock: Clock, o: &crate::scenario::Outage) -> String {
+    let what = match &o.kind {
+        OutageKind::Down => "down".to_string(),
+        OutageKind::Errors { rate, status } => format!("failing {} of requests with {status}", pct(*rate)),
+        OutageKind::Latency { extra } => format!("{} slower (mean)", ms(extra.mean_ns() / 1e6)),
+        OutageKind::Capacity { max_instances } => format!("capped at {max_instances} instances"),
+        OutageKind::ColdStart { multiplier } => format!("cold starts ×{multiplier}"),
+    };
+    format!(
+        "{} {what} from {} for {}",
+        sc.regions[o.region].name,
+        clock.at(o.start_ns as f64 / 1e9),
+        human_duration(o.duration_ns)
+    )
+}
+
+/// A surge in words: "Tokyo ×3 from 10:30 UTC for 10m".
+pub fn surge_words(sc: &Scenario, clock: Clock, s: &crate::scenario::Surge) -> String {
+    format!(
+        "{} ×{} from {} for {}",
+        s.city.map_or("every city", |c| sc.cities[c].name.as_str()),
+        super::plots::trim(s.multiplier),
+        clock.at(s.start_ns as f64 / 1e9),
+        human_duration(s.duration_ns)
+    )
+}
+
+fn glance(res: &Results) -> Vec<Card> {
     let sc = &res.scenario;
-    let regions: Vec<String> = sc
+    let clock = res.clock();
+    let regions = sc
         .regions
         .iter()
         .map(|r| {
             let place = r.location.map_or(String::new(), |l| format!(" ({l})"));
-            format!("{}{} · max {}", esc(&r.name), esc(&place), r.service.max_instances)
+            format!("{}{} · max {}", r.name, place, r.service.max_instances)
         })
         .collect();
     let peak: f64 = sc.cities.iter().map(|c| c.rps).sum();
     let diurnal = sc.cities.iter().filter(|c| matches!(c.profile, Profile::Diurnal { .. })).count();
-    let outages: Vec<String> = sc
-        .outages
-        .iter()
-        .map(|o| {
-            let what = match &o.kind {
-                OutageKind::Down => "down".to_string(),
-                OutageKind::Errors { rate, status } => {
-                    format!("{} of requests fail with {status}", pct(*rate))
-                }
-                OutageKind::Latency { extra } => format!("{} slower (mean)", ms(extra.mean_ns() / 1e6)),
-                OutageKind::Capacity { max_instances } => format!("capped at {max_instances} instances"),
-                OutageKind::ColdStart { multiplier } => format!("cold starts x{multiplier}"),
-            };
-            format!(
-                "{} {} from {} for {}",
-                esc(&sc.regions[o.region].name),
-                what,
-                clock(o.start_ns as f64 / 1e9),
-                human_duration(o.duration_ns)
-            )
-        })
-        .collect();
+    let mut outages: Vec<String> = sc.outages.iter().map(|o| outage_words(sc, clock, o)).collect();
+    outages.extend(sc.dependency_outages.iter().map(|o| {
+        let what = match o.kind {
+            DependencyOutageKind::Down => "down",
+            DependencyOutageKind::Latency { .. } => "slow",
+        };
+        format!(
+            "shared {} {what} from {} for {}",
+            sc.dependencies[o.dependency].name,
+            clock.at(o.start_ns as f64 / 1e9),
+            human_duration(o.duration_ns)
+        )
+    }));
+    let surges: Vec<String> = sc.surges.iter().map(|s| surge_words(sc, clock, s)).collect();
+    let none = |v: Vec<String>| if v.is_empty() { vec!["none".to_string()] } else { v };
     let s = &sc.service;
     let od = &sc.load_balancer.outlier;
-    let _ = writeln!(
-        h,
-        "<section class=\"glance\">\
-<div><b>Regions</b>{}</div>\
-<div><b>Users</b>{} cities, {:.0} requests/s at peak{}</div>\
-<div><b>Outages</b>{}</div>\
-<div><b>Service</b>concurrency {}, {} vCPU, {} GiB, min {} / max {} instances, cold starts {} on average</div>\
-<div><b>Load balancer</b>{}; outlier detection {}; timeout {}{}</div>\
-<div><b>Clients</b>timeout {}, {} retries</div>\
-</section>",
-        regions.join("<br>"),
-        sc.cities.len(),
-        peak,
-        if diurnal > 0 { format!(" ({diurnal} with a daily cycle)") } else { String::new() },
-        if outages.is_empty() { "none".to_string() } else { outages.join("<br>") },
-        s.concurrency,
-        s.cpu,
-        s.memory_gib,
-        s.min_instances,
-        s.max_instances,
-        ms(s.cold_start.mean_ns() / 1e6),
-        if sc.load_balancer.routing == Routing::Nearest {
-            "nearest region"
-        } else {
-            "nearest, spilling on 429 (what-if)"
+    vec![
+        Card { id: "regions", label: "Regions", lines: regions },
+        Card {
+            id: "users",
+            label: "Users",
+            lines: vec![format!(
+                "{} cities, {} requests/s at peak{}",
+                count(sc.cities.len() as u64),
+                count(peak.round() as u64),
+                if diurnal > 0 { format!(" ({diurnal} with a daily cycle)") } else { String::new() }
+            )],
         },
-        if od.enabled {
-            format!(
-                "ejects after {} gateway failures for {} x times ejected",
-                od.consecutive_gateway_failure,
-                human_duration(od.base_ejection_time_ns)
-            )
-        } else {
-            "off".to_string()
+        Card { id: "outages", label: "Outages", lines: none(outages) },
+        Card { id: "surges", label: "Surges", lines: none(surges) },
+        Card {
+            id: "service",
+            label: "Service",
+            lines: vec![format!(
+                "concurrency {}, {} vCPU, {} GiB, min {} / max {} instances, cold starts {} on average",
+                s.concurrency,
+                s.cpu,
+                s.memory_gib,
+                s.min_instances,
+                s.max_instances,
+                ms(s.cold_start.mean_ns() / 1e6)
+            )],
         },
-        human_duration(sc.load_balancer.timeout_ns),
-        if sc.load_balancer.retry.is_some() { ", retry policy on" } else { "" },
-        human_duration(sc.client.timeout_ns),
-        sc.client.retries,
-    );
+        Card {
+            id: "load-balancer",
+            label: "Load balancer",
+            lines: vec![format!(
+                "{}; outlier detection {}; timeout {}{}",
+                if sc.load_balancer.routing == Routing::Nearest {
+                    "nearest region"
+                } else {
+                    "nearest, spilling on 429 (what-if)"
+                },
+                if od.enabled {
+                    format!(
+                        "ejects after {} gateway failures for {} × times ejected",
+                        od.consecutive_gateway_failure,
+                        human_duration(od.base_ejection_time_ns)
+                    )
+                } else {
+                    "off".to_string()
+                },
+                human_duration(sc.load_balancer.timeout_ns),
+                if sc.load_balancer.retry.is_some() { ", retry policy on" } else { "" },
+            )],
+        },
+        Card {
+            id: "clients",
+            label: "Clients",
+            lines: vec![format!(
+                "timeout {}, {} retries",
+                human_duration(sc.client.timeout_ns),
+                sc.client.retries
+            )],
+        },
+    ]
 }
 
 /// Most cities the summary table shows (the busiest).
 pub const TABLE_CITIES: usize = 100;
 
-fn table(h: &mut String, res: &Results) {
-    h.push_str("<h2>Summary</h2>\n<table>\n<thead><tr><th>scope</th><th>name</th><th>requests</th><th>availability</th><th>p50</th><th>p99</th><th>p99.9</th><th>429</th><th>5xx</th><th>timeouts</th><th>instances (mean / max)</th><th>cold starts</th><th>cost $ (per month at this rate)</th></tr></thead>\n<tbody>\n");
+/// The summary table's columns.
+const COLUMNS: [&str; 14] = [
+    "scope",
+    "name",
+    "requests",
+    "availability",
+    "p50",
+    "p99",
+    "p99.9",
+    "429",
+    "5xx",
+    "timeouts",
+    "instances mean / max",
+    "cold starts",
+    "cost $",
+    "$ per month at this rate",
+];
+
+fn table(res: &Results) -> Vec<TableRow> {
     let target = res.scenario.slo.as_ref().and_then(|s| s.availability).unwrap_or(0.999);
+    let mut out = Vec::new();
     let mut last: Option<ScopeKind> = None;
     // A table of thousands of cities is no use on a page (20,000 cities once
     // made a 170 MB report): the busiest are shown, the rest are counted.
@@ -234,78 +325,89 @@ fn table(h: &mut String, res: &Results) {
         res.busiest_cities().iter().take(TABLE_CITIES).map(|r| r.name.as_str()).collect();
     let hidden =
         res.summary.iter().filter(|r| r.scope == ScopeKind::City).count().saturating_sub(TABLE_CITIES);
+    let group = |text: String| TableRow { group: Some(text), global: false, cells: Vec::new() };
     for r in &res.summary {
         if r.scope == ScopeKind::City && !shown.contains(r.name.as_str()) {
             continue;
         }
         if last == Some(ScopeKind::City) && r.scope != ScopeKind::City && hidden > 0 {
-            let _ = writeln!(
-                h,
-                "<tr><td colspan=\"13\">and {} less busy cities: every city is in summary.csv</td></tr>",
+            out.push(group(format!(
+                "and {} less busy cities: every city is in summary.csv",
                 count(hidden as u64)
-            );
+            )));
         }
         if last != Some(r.scope) && r.scope != ScopeKind::Global {
-            let _ = writeln!(
-                h,
-                "<tr class=\"group\"><td colspan=\"13\">{}</td></tr>",
-                if r.scope == ScopeKind::City { "cities" } else { "regions" }
-            );
+            out.push(group(if r.scope == ScopeKind::City { "cities" } else { "regions" }.to_string()));
         }
         last = Some(r.scope);
-        let cell = |x: Option<f64>, f: fn(f64) -> String| x.map_or("–".to_string(), f);
-        let bad = r.availability.is_some_and(|a| a < target);
-        let _ = writeln!(
-            h,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if r.scope == ScopeKind::Global { " class=\"global\"" } else { "" },
-            r.scope.as_str(),
-            esc(&r.name),
-            count(r.requests),
-            if bad { " class=\"bad\"" } else { "" },
-            cell(r.availability, pct),
-            cell(r.latency_p50_ms, ms),
-            cell(r.latency_p99_ms, ms),
-            cell(r.latency_p999_ms, ms),
-            count(r.rejected),
-            count(r.errors),
-            count(r.timeouts),
-            match (r.instances_mean, r.instances_max) {
-                (Some(m), Some(x)) => format!("{m:.1} / {x}"),
-                _ => "–".into(),
-            },
-            r.cold_starts.map_or("–".into(), |c| c.to_string()),
-            match (r.cost_usd, r.cost_month_usd) {
-                (Some(c), Some(m)) => format!("{c:.2} ({})", count(m.round() as u64)),
-                (Some(c), None) => format!("{c:.2}"),
-                _ => "–".into(),
-            },
-        );
+        let cell =
+            |x: Option<f64>, f: fn(f64) -> String| Cell { text: x.map_or("–".to_string(), f), bad: false };
+        let plain = |text: String| Cell { text, bad: false };
+        out.push(TableRow {
+            group: None,
+            global: r.scope == ScopeKind::Global,
+            cells: vec![
+                plain(r.scope.as_str().to_string()),
+                plain(r.name.clone()),
+                plain(count(r.requests)),
+                Cell { bad: r.availability.is_some_and(|a| a < target), ..cell(r.availability, pct) },
+                cell(r.latency_p50_ms, ms),
+                cell(r.latency_p99_ms, ms),
+                cell(r.latency_p999_ms, ms),
+                plain(count(r.rejected)),
+                plain(count(r.errors)),
+                plain(count(r.timeouts)),
+                plain(match (r.instances_mean, r.instances_max) {
+                    (Some(m), Some(x)) => format!("{m:.1} / {x}"),
+                    _ => "–".into(),
+                }),
+                plain(r.cold_starts.map_or("–".into(), |c| c.to_string())),
+                plain(r.cost_usd.map_or("–".into(), |c| format!("{c:.2}"))),
+                plain(r.cost_month_usd.map_or("–".into(), |m| count(m.round() as u64))),
+            ],
+        });
     }
-    h.push_str("</tbody>\n</table>\n");
+    out
 }
 
-/// What a reader should know, in sentences, most important first.
-pub fn findings(res: &Results) -> Vec<String> {
+/// The findings: the few sentences that matter first, the detail after.
+/// Emphasised parts are marked with [`b`].
+pub struct Findings {
+    pub headline: Vec<String>,
+    pub details: Vec<String>,
+}
+
+/// What a reader should know: the verdict, each outage and surge in one
+/// sentence, and the cost first; the detail after.
+pub fn findings(res: &Results) -> Findings {
+    let mut headline = Vec::new();
     let mut out = Vec::new();
     let sc = &res.scenario;
+    let c = res.clock();
     let w = res.window_s();
     let target = sc.slo.as_ref().and_then(|s| s.availability).unwrap_or(0.999);
     let global = res.summary_of(ScopeKind::Global, "all");
     if let Some(g) = global {
-        out.push(format!(
-            "Overall, {} of {} requests were ok ({}); the median user waited {} and the slowest 1 % more than {}.",
+        let overall = format!(
+            "{} of {} requests were ok ({}); the median user waited {} and the slowest 1 % more than {}.",
             count(g.ok),
             count(g.requests),
-            g.availability.map_or("–".into(), pct),
+            b(&g.availability.map_or("–".into(), pct)),
             g.latency_p50_ms.map_or("–".into(), ms),
             g.latency_p99_ms.map_or("–".into(), ms),
-        ));
+        );
+        match &sc.slo {
+            Some(slo) => headline.push(format!(
+                "{} Overall, {overall}",
+                slo_verdict(res, slo.availability, slo.latency_p99_ns)
+            )),
+            None => headline.push(format!("Overall, {overall}")),
+        }
     }
     // The longest dip below the target, and what was going on.
     let mut worst: Option<(String, usize, usize, f64)> = None;
-    for c in res.busiest_cities() {
-        let s = res.series_of(ScopeKind::City, &c.name);
+    for city in res.busiest_cities() {
+        let s = res.series_of(ScopeKind::City, &city.name);
         let mut i = 0;
         while i < s.len() {
             if s[i].availability.is_some_and(|a| a < target) {
@@ -319,28 +421,27 @@ pub fn findings(res: &Results) -> Vec<String> {
                     .as_ref()
                     .is_none_or(|(_, a, b, l)| i - start > b - a || (i - start == b - a && low < *l))
                 {
-                    worst = Some((c.name.clone(), start, i, low));
+                    worst = Some((city.name.clone(), start, i, low));
                 }
             } else {
                 i += 1;
             }
         }
     }
-    match worst {
-        Some((city, a, b, low)) => {
+    match &worst {
+        Some((city, a, e, low)) => {
             let (t0, t1) = (
-                res.window_starts[a],
-                res.window_starts.get(b).copied().unwrap_or(res.window_starts[b - 1] + w),
+                res.window_starts[*a],
+                res.window_starts.get(*e).copied().unwrap_or(res.window_starts[e - 1] + w),
             );
-            let cause = causes(res, t0, t1);
             out.push(format!(
-                "The longest availability dip: <b>{}</b> stayed below {} for {} from {} (lowest {}){}.",
-                esc(&city),
+                "The longest availability dip: {} stayed below {} for {} from {} (lowest {}){}.",
+                b(city),
                 pct(target),
                 span(t1 - t0),
-                clock(t0),
-                pct(low),
-                cause
+                c.at(t0),
+                pct(*low),
+                causes(res, t0, t1)
             ));
         }
         None => out.push(format!(
@@ -349,22 +450,28 @@ pub fn findings(res: &Results) -> Vec<String> {
             human_duration(sc.simulation.window_ns)
         )),
     }
-    // Where traffic went during each outage, what it cost, when it came back.
+    // Each outage in one sentence for the headline; where each city's
+    // traffic went, what it cost, when it came back, in the detail.
     for o in &sc.outages {
         let region = &sc.regions[o.region].name;
         let (t0, t1) = (o.start_ns as f64 / 1e9, o.end_ns() as f64 / 1e9);
-        for c in res.busiest_cities() {
-            let before = share_during(res, &c.name, region, t0 - 5.0 * w, t0);
+        let mut moved_to: Vec<String> = Vec::new();
+        for city in res.busiest_cities() {
+            let before = share_during(res, &city.name, region, t0 - 5.0 * w, t0);
             if before < 0.5 {
                 continue;
             }
-            let during = share_during(res, &c.name, region, t0 + w, t1);
+            let during = share_during(res, &city.name, region, t0 + w, t1);
             if during > before - 0.2 {
                 continue;
             }
-            let to = main_region_during(res, &c.name, t0 + w, t1).unwrap_or_default();
-            let p50 = |a: f64, b: f64| mean_of(res, &c.name, a, b, |r| r.latency_p50_ms);
-            let edge = sc.cities.iter().find(|x| x.name == c.name).map(|x| &sc.edge_locations[x.edge].name);
+            let to = main_region_during(res, &city.name, t0 + w, t1).unwrap_or_default();
+            if !moved_to.contains(&to) {
+                moved_to.push(to.clone());
+            }
+            let p50 = |a: f64, e: f64| mean_of(res, &city.name, a, e, |r| r.latency_p50_ms);
+            let edge =
+                sc.cities.iter().find(|x| x.name == city.name).map(|x| &sc.edge_locations[x.edge].name);
             let back = res
                 .ejections
                 .iter()
@@ -372,31 +479,96 @@ pub fn findings(res: &Results) -> Vec<String> {
                 .map(|e| e.0)
                 .next();
             out.push(format!(
-                "During {}'s outage ({}–{}), <b>{}</b>'s traffic moved to {} ({} of it), and its median latency went from {} to {}{}.",
-                esc(region),
-                clock(t0),
-                clock(t1),
-                esc(&c.name),
-                esc(&to),
+                "During {region}'s outage ({}), {}'s traffic moved to {to} ({} of it), and its median latency went from {} to {}{}.",
+                c.between(t0, t1),
+                b(&city.name),
                 share(1.0 - during),
                 p50(t0 - 5.0 * w, t0).map_or("–".into(), ms),
                 p50(t0 + w, t1).map_or("–".into(), ms),
                 match back {
                     Some(t) if t > t1 && sc.load_balancer.health.enabled => format!(
                         "; it came back at {}, {} after the region recovered, when the load balancer saw the region healthy again",
-                        clock(t),
+                        c.at(t),
                         span(t - t1)
                     ),
                     Some(t) if t > t1 => format!(
                         "; it came back at {}, {} after the region recovered, when the ejections at its edge ran out",
-                        clock(t),
+                        c.at(t),
                         span(t - t1)
                     ),
-                    Some(t) => format!("; it came back at {}", clock(t)),
+                    Some(t) => format!("; it came back at {}", c.at(t)),
                     None => String::new(),
                 }
             ));
         }
+        let low = lowest_city_during(res, t0, t1 + 5.0 * w);
+        let capped = regions_at_cap_during(res, t0, t1);
+        headline.push(format!(
+            "{}{}{}{}.",
+            b(&outage_words(sc, c, o)),
+            if moved_to.is_empty() {
+                String::new()
+            } else {
+                format!(": its users moved to {}", and_list(&moved_to))
+            },
+            match low {
+                Some((city, a)) if a < target =>
+                    format!("; the worst city, {city}, fell to {} in a {} window", pct(a), window_word(res)),
+                _ => format!("; every city stayed at or above {}", pct(target)),
+            },
+            if capped.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} reached max_instances", and_list(&capped))
+            },
+        ));
+    }
+    for o in &sc.dependency_outages {
+        let (t0, t1) = (o.start_ns as f64 / 1e9, o.end_ns() as f64 / 1e9);
+        let what = match o.kind {
+            DependencyOutageKind::Down => "down",
+            DependencyOutageKind::Latency { .. } => "slow",
+        };
+        headline.push(format!(
+            "{}{}.",
+            b(&format!(
+                "The shared {} {what} from {} for {}",
+                sc.dependencies[o.dependency].name,
+                c.at(t0),
+                human_duration(o.duration_ns)
+            )),
+            match lowest_city_during(res, t0, t1 + 5.0 * w) {
+                Some((city, a)) if a < target =>
+                    format!(": the worst city, {city}, fell to {} in a {} window", pct(a), window_word(res)),
+                _ => format!(": every city stayed at or above {}", pct(target)),
+            },
+        ));
+    }
+    for s in &sc.surges {
+        let (t0, t1) = (s.start_ns as f64 / 1e9, (s.start_ns + s.duration_ns) as f64 / 1e9);
+        let low = lowest_city_during(res, t0, t1 + 5.0 * w);
+        let capped = regions_at_cap_during(res, t0, t1);
+        let peak = res
+            .series_of(ScopeKind::Global, "all")
+            .iter()
+            .zip(&res.window_starts)
+            .filter(|(_, t)| **t + w > t0 && **t < t1)
+            .map(|(r, _)| r.requests as f64 / w)
+            .fold(0.0, f64::max);
+        headline.push(format!(
+            "{}: global traffic peaked at {} requests/s{}{}.",
+            b(&format!("Surge of {}", surge_words(sc, c, s))),
+            count(peak.round() as u64),
+            match low {
+                Some((city, a)) if a < target => format!("; the worst city, {city}, fell to {}", pct(a)),
+                _ => format!("; every city stayed at or above {}", pct(target)),
+            },
+            if capped.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} reached max_instances", and_list(&capped))
+            },
+        ));
     }
     // Regions at their cap, and what it cost.
     for r in &sc.regions {
@@ -407,10 +579,12 @@ pub fn findings(res: &Results) -> Vec<String> {
         if let Some(&first) = at_cap.first() {
             let rejected: u64 = s.iter().map(|x| x.rejected).sum();
             let timeouts: u64 = s.iter().map(|x| x.timeouts).sum();
+            let t = res.window_starts[first];
             out.push(format!(
-                "<b>{}</b> reached its max_instances ({cap}) at {} and was there in windows totalling {}; it turned away {} requests with 429{}.",
-                esc(&r.name),
-                clock(res.window_starts[first]),
+                "{} reached its max_instances ({cap}) at {}{} and was there in windows totalling {}; it turned away {} requests with 429{}.",
+                b(&r.name),
+                c.at(t),
+                during_what(res, t),
                 span(at_cap.len() as f64 * w),
                 count(rejected),
                 if timeouts > 0 { format!(" and {} timed out", count(timeouts)) } else { String::new() }
@@ -423,15 +597,15 @@ pub fn findings(res: &Results) -> Vec<String> {
         let mut total = 0u64;
         for r in &sc.regions {
             for (i, row) in res.series_of(ScopeKind::Region, &r.name).iter().enumerate() {
-                let c = row.cold_starts.unwrap_or(0);
-                total += c;
+                let n = row.cold_starts.unwrap_or(0);
+                total += n;
                 let t = res.window_starts[i];
                 let in_outage = sc
                     .outages
                     .iter()
                     .any(|o| t + w > o.start_ns as f64 / 1e9 && t < o.end_ns() as f64 / 1e9 + 5.0 * w);
                 if in_outage {
-                    during += c;
+                    during += n;
                 }
             }
         }
@@ -440,17 +614,17 @@ pub fn findings(res: &Results) -> Vec<String> {
         ));
     }
     // The worst p99.
-    if let Some(c) = res
+    if let Some(city) = res
         .summary
         .iter()
         .filter(|r| r.scope == ScopeKind::City)
-        .max_by(|a, b| a.latency_p99_ms.unwrap_or(0.0).total_cmp(&b.latency_p99_ms.unwrap_or(0.0)))
+        .max_by(|x, y| x.latency_p99_ms.unwrap_or(0.0).total_cmp(&y.latency_p99_ms.unwrap_or(0.0)))
     {
         out.push(format!(
-            "The worst p99 was <b>{}</b>'s: {} (median {}).",
-            esc(&c.name),
-            c.latency_p99_ms.map_or("–".into(), ms),
-            c.latency_p50_ms.map_or("–".into(), ms)
+            "The worst p99 was {}'s: {} (median {}).",
+            b(&city.name),
+            city.latency_p99_ms.map_or("–".into(), ms),
+            city.latency_p50_ms.map_or("–".into(), ms)
         ));
     }
     if let Some(slo) = &sc.slo {
@@ -460,14 +634,101 @@ pub fn findings(res: &Results) -> Vec<String> {
     if let Some((cost, month)) = global.and_then(|g| g.cost_usd.zip(g.cost_month_usd)) {
         let regions: f64 =
             res.summary.iter().filter(|r| r.scope == ScopeKind::Region).filter_map(|r| r.cost_usd).sum();
-        out.push(format!(
-            "The {} after the warmup cost ${cost:.2} at list prices (Cloud Run ${regions:.2}, the load balancer ${:.2}): ${} a month at this rate.",
+        headline.push(format!(
+            "The {} measured cost {} at list prices: {} a month at this rate.",
             span(sc.simulation.duration_ns.saturating_sub(sc.simulation.warmup_ns) as f64 / 1e9),
+            b(&format!("${cost:.2}")),
+            b(&format!("${}", count(month.round() as u64))),
+        ));
+        out.push(format!(
+            "Of the ${cost:.2}, Cloud Run was ${regions:.2} and the load balancer ${:.2}.",
             (cost - regions).max(0.0),
-            count(month.round() as u64)
         ));
     }
-    out
+    Findings { headline, details: out }
+}
+
+fn window_word(res: &Results) -> String {
+    human_duration(res.scenario.simulation.window_ns)
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The city whose availability fell lowest in a window overlapping `[t0, t1)`.
+fn lowest_city_during(res: &Results, t0: f64, t1: f64) -> Option<(String, f64)> {
+    let w = res.window_s();
+    let mut low: Option<(String, f64)> = None;
+    for city in res.busiest_cities() {
+        for (r, t) in res.series_of(ScopeKind::City, &city.name).iter().zip(&res.window_starts) {
+            if let Some(a) = r.availability.filter(|_| *t + w > t0 && *t < t1)
+                && low.as_ref().is_none_or(|(_, l)| a < *l)
+            {
+                low = Some((city.name.clone(), a));
+            }
+        }
+    }
+    low
+}
+
+/// Regions at their `max_instances` in a window overlapping `[t0, t1)`.
+fn regions_at_cap_during(res: &Results, t0: f64, t1: f64) -> Vec<String> {
+    let w = res.window_s();
+    res.scenario
+        .regions
+        .iter()
+        .filter(|r| {
+            let cap = u64::from(r.service.max_instances);
+            res.series_of(ScopeKind::Region, &r.name)
+                .iter()
+                .zip(&res.window_starts)
+                .any(|(x, t)| *t + w > t0 && *t < t1 && x.instances_max.is_some_and(|m| m >= cap))
+        })
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+/// ", during X's outage" or ", during the surge of Tokyo ×3" when `t`
+/// falls in one (the first found), else nothing.
+fn during_what(res: &Results, t: f64) -> String {
+    let sc = &res.scenario;
+    let w = res.window_s();
+    for o in &sc.outages {
+        if t + w > o.start_ns as f64 / 1e9 && t < o.end_ns() as f64 / 1e9 {
+            return format!(", during {}'s outage", sc.regions[o.region].name);
+        }
+    }
+    for s in &sc.surges {
+        if t + w > s.start_ns as f64 / 1e9 && t < (s.start_ns + s.duration_ns) as f64 / 1e9 {
+            let who = s.city.map_or("every city", |c| sc.cities[c].name.as_str());
+            return format!(", during the surge of {who} ×{}", super::plots::trim(s.multiplier));
+        }
+    }
+    String::new()
+}
+
+/// The SLO's verdict in one sentence.
+fn slo_verdict(res: &Results, availability: Option<f64>, p99_ns: Option<u64>) -> String {
+    let g = res.series_of(ScopeKind::Global, "all");
+    let mut missed = 0;
+    for r in g {
+        let a_ok = availability.is_none_or(|a| r.availability.is_none_or(|x| x >= a));
+        let p_ok = p99_ns.is_none_or(|p| r.latency_p99_ms.is_none_or(|x| x <= p as f64 / 1e6));
+        if !(a_ok && p_ok) {
+            missed += 1;
+        }
+    }
+    if missed == 0 {
+        format!("The SLO was {} in every one of the {} windows.", b("met"), g.len())
+    } else {
+        format!("The SLO was {} in {missed} of {} windows.", b("missed"), g.len())
+    }
 }
 
 fn slo_sentence(res: &Results, availability: Option<f64>, p99_ns: Option<u64>) -> String {
@@ -501,15 +762,22 @@ fn causes(res: &Results, t0: f64, t1: f64) -> String {
         .outages
         .iter()
         .filter(|o| (o.start_ns as f64 / 1e9) < t1 && (o.end_ns() as f64 / 1e9) + 10.0 * res.window_s() > t0)
-        .map(|o| format!("{} was {}", esc(&sc.regions[o.region].name), o.kind.name()))
+        .map(|o| format!("{} was {}", sc.regions[o.region].name, o.kind.name()))
         .collect();
+    for s in &sc.surges {
+        let (a, e) = (s.start_ns as f64 / 1e9, (s.start_ns + s.duration_ns) as f64 / 1e9);
+        if a < t1 && e + 10.0 * res.window_s() > t0 {
+            let who = s.city.map_or("every city", |c| sc.cities[c].name.as_str());
+            why.push(format!("a surge of {who} ×{} was on", super::plots::trim(s.multiplier)));
+        }
+    }
     for o in &sc.dependency_outages {
         if (o.start_ns as f64 / 1e9) < t1 && (o.end_ns() as f64 / 1e9) + 10.0 * res.window_s() > t0 {
             let what = match o.kind {
                 DependencyOutageKind::Down => "down",
                 DependencyOutageKind::Latency { .. } => "slow",
             };
-            why.push(format!("the shared {} was {what}", esc(&sc.dependencies[o.dependency].name)));
+            why.push(format!("the shared {} was {what}", sc.dependencies[o.dependency].name));
         }
     }
     for r in &sc.regions {
@@ -521,7 +789,7 @@ fn causes(res: &Results, t0: f64, t1: f64) -> String {
             .map(|(x, _)| x.rejected)
             .sum();
         if rejected > 0 {
-            why.push(format!("{} turned away {} requests with 429", esc(&r.name), count(rejected)));
+            why.push(format!("{} turned away {} requests with 429", r.name, count(rejected)));
         }
     }
     if why.is_empty() { String::new() } else { format!(", while {}", why.join(" and ")) }
@@ -575,17 +843,11 @@ mod tests {
     }
 
     #[test]
-    fn escaping() {
-        assert_eq!(esc("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
-        assert_eq!(clock(1830.0), "0:30:30");
-        assert_eq!(clock(3600.0), "1:00");
-        assert_eq!(count(8_133_459), "8,133,459");
-        assert_eq!(count(999), "999");
-        assert_eq!(span(158.4), "2m38s");
-        assert_eq!(span(1380.0), "23m");
-        assert_eq!(pct(0.999), "99.9 %");
-        assert_eq!(pct(0.99833), "99.833 %");
-        assert_eq!(pct(0.987), "98.7 %");
-        assert_eq!(pct(1.0), "100 %");
+    fn findings_mark_emphasis_and_the_page_escapes_names() {
+        let s = Sentence::from(format!("During the outage, {}'s traffic moved.", b("<Tokyo>")));
+        assert_eq!(s.parts.len(), 3);
+        assert!(s.parts[1].strong && s.parts[1].text == "<Tokyo>");
+        assert_eq!(s.plain(), "During the outage, <Tokyo>'s traffic moved.");
+        assert_eq!(and_list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
     }
 }

@@ -11,6 +11,7 @@ pub mod files;
 pub mod folder;
 pub mod html;
 pub mod plots;
+pub mod png;
 pub mod results;
 pub mod table;
 

@@ -9,10 +9,12 @@
 //! The charts are drawn from `sweep.csv` alone, so a merged sweep gets the
 //! same charts as a one-machine run.
 
-use crate::report::plots::{FONT, GRID, INK, PALETTE, err, render, title_style, trim};
+use crate::report::plots::{
+    Axes, INK, Key, MUTED, PALETTE, draw_axes, err, heading, legend, nice_ticks, render, text_style, trim,
+};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io;
@@ -93,7 +95,9 @@ pub fn decimals(metric: &str) -> usize {
 }
 
 /// Draws every chart of a sweep into `dir`; returns the file stems written.
-pub fn draw(dir: &Path, csv_text: &str, metrics: &[String]) -> io::Result<Vec<String>> {
+/// `subtitle` goes under every chart's title (the sweep, its points and
+/// replications), so that a chart pasted alone says where it came from.
+pub fn draw(dir: &Path, csv_text: &str, metrics: &[String], subtitle: &str) -> io::Result<Vec<String>> {
     let t = parse(csv_text)?;
     std::fs::create_dir_all(dir)?;
     let varying: Vec<usize> = (0..t.axes.len())
@@ -124,18 +128,18 @@ pub fn draw(dir: &Path, csv_text: &str, metrics: &[String]) -> io::Result<Vec<St
                 Some(a) => render(
                     dir,
                     name,
-                    (1000, 560),
-                    |root| by_axis(root, &t, metric, a, &varying),
-                    |root| by_axis(root, &t, metric, a, &varying),
+                    (1000, 640),
+                    |root| by_axis(root, &t, metric, a, &varying, subtitle),
+                    |root| by_axis(root, &t, metric, a, &varying, subtitle),
                 )?,
                 None => {
                     let (x, y) = (varying[0], varying[1]);
                     render(
                         dir,
                         name,
-                        (1000, 560),
-                        |root| heat_map(root, &t, metric, x, y),
-                        |root| heat_map(root, &t, metric, x, y),
+                        (1000, 640),
+                        |root| heat_map(root, &t, metric, x, y, subtitle),
+                        |root| heat_map(root, &t, metric, x, y, subtitle),
                     )?
                 }
             };
@@ -155,14 +159,25 @@ fn levels(t: &Table, a: usize) -> Vec<String> {
     out
 }
 
+/// A metric's value on a chart, with the decimals it is shown with in
+/// the report ([`decimals`]), after [`scale`].
+fn shown(metric: &str, v: f64) -> String {
+    format!("{:.*}", decimals(metric), v)
+}
+
+/// Whether every value of an axis is a whole number.
+fn whole(xs: &[f64]) -> bool {
+    xs.iter().all(|x| x.fract() == 0.0)
+}
+
 fn by_axis<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     t: &Table,
     metric: &str,
     axis: usize,
     varying: &[usize],
+    subtitle: &str,
 ) -> Result<(), String> {
-    root.fill(&WHITE).map_err(err)?;
     let xs = levels(t, axis);
     let numeric: Option<Vec<f64>> =
         xs.iter().map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite())).collect();
@@ -185,6 +200,20 @@ fn by_axis<DB: DrawingBackend>(
         }
     }
     order.truncate(8);
+    let title = format!("{} against {}", capital(&describe(metric)), t.axes[axis]);
+    let area = heading(root, &title, subtitle)?;
+    let mut keys: Vec<(Key, String)> = order
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            (
+                Key::Line(PALETTE[i % PALETTE.len()], 2, false),
+                if g.is_empty() { describe(metric) } else { g.join(", ") },
+            )
+        })
+        .collect();
+    keys.push((Key::Line(MUTED, 1, false), "bars: 95 % confidence interval".to_string()));
+    let area = legend(&area, &keys)?;
     let all: Vec<(f64, f64, f64)> = order.iter().flat_map(|g| groups[g].clone()).collect();
     if all.is_empty() {
         return Ok(());
@@ -194,49 +223,51 @@ fn by_axis<DB: DrawingBackend>(
         all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1 - p.2), b.max(p.1 + p.2)));
     let pad_x = ((xmax - xmin) * 0.05).max(0.5);
     let pad_y = ((ymax - ymin) * 0.08).max(ymax.abs() * 1e-4).max(1e-9);
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("{} against {}", describe(metric), t.axes[axis]), title_style(18))
+    let (y0, mut y1) = (ymin - pad_y, ymax + pad_y);
+    if scale(metric) != 1.0 && ymax <= 100.0 {
+        // A share never goes above 100 %: no axis room above it.
+        y1 = y1.min(100.0 + pad_y * 0.25);
+    }
+    let mut chart = ChartBuilder::on(&area)
         .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(70)
-        .build_cartesian_2d((xmin - pad_x)..(xmax + pad_x), (ymin - pad_y)..(ymax + pad_y))
+        .margin_right(24)
+        .x_label_area_size(44)
+        .y_label_area_size(84)
+        .build_cartesian_2d((xmin - pad_x)..(xmax + pad_x), y0..y1)
         .map_err(err)?;
     let labels = xs.clone();
     let categorical = numeric.is_none();
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
-        .label_style((FONT, 13))
-        .x_desc(t.axes[axis].clone())
-        .y_desc(describe(metric))
-        .x_labels(if categorical { labels.len() } else { 10 })
-        .x_label_formatter(&|x| {
-            if categorical {
-                let i = x.round() as usize;
-                if (x - x.round()).abs() < 1e-6 {
-                    labels.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            } else {
-                trim(*x)
+    let integral = numeric.as_deref().is_some_and(whole);
+    // Ticks only where the axis has values: its levels when there are
+    // few, else round numbers (whole ones on a whole-number axis).
+    let x_format = |x: &f64| {
+        if categorical || integral {
+            if (x - x.round()).abs() > 1e-6 {
+                return String::new();
             }
-        })
-        .y_label_formatter(&|y| trim(*y))
-        .draw()
-        .map_err(err)?;
+            if categorical {
+                return labels.get(x.round() as usize).cloned().unwrap_or_default();
+            }
+        }
+        trim(*x)
+    };
+    let y_ticks: Vec<(f64, String)> =
+        nice_ticks(y0, y1, 6, false).into_iter().map(|v| (v, trim(v))).collect();
+    let axes = Axes {
+        y: y_ticks,
+        clock: None,
+        x_title: Some(format!("{}; y: {}", t.axes[axis], describe(metric))),
+        x_labels: if categorical { labels.len() } else { xs.len().clamp(2, 10) },
+        x_format: Some(&x_format),
+    };
+    draw_axes(&area, &mut chart, &axes, 13)?;
     let bar = (xmax - xmin).max(1.0) * 0.008;
     for (i, g) in order.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let mut pts = groups[g].clone();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
-        let s = chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(2))).map_err(err)?;
-        let label = if g.is_empty() { describe(metric) } else { g.join(", ") };
-        s.label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(2))).map_err(err)?;
         chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
         // 95 % confidence bars.
         for (x, y, h) in pts.into_iter().filter(|p| p.2 > 0.0) {
@@ -251,15 +282,12 @@ fn by_axis<DB: DrawingBackend>(
             }
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font((FONT, 12))
-        .draw()
-        .map_err(err)?;
     Ok(())
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
 fn heat_map<DB: DrawingBackend>(
@@ -268,8 +296,8 @@ fn heat_map<DB: DrawingBackend>(
     metric: &str,
     ax: usize,
     ay: usize,
+    subtitle: &str,
 ) -> Result<(), String> {
-    root.fill(&WHITE).map_err(err)?;
     let (xs, ys) = (levels(t, ax), levels(t, ay));
     let k = scale(metric);
     let mut cell: BTreeMap<(usize, usize), f64> = BTreeMap::new();
@@ -281,22 +309,29 @@ fn heat_map<DB: DrawingBackend>(
         }
     }
     let (lo, hi) = cell.values().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
-    let (w, h) = root.dim_in_pixel();
-    let title = format!("{} over {} and {}", describe(metric), t.axes[ax], t.axes[ay]);
-    root.draw(&Text::new(title, (w as i32 / 2, 14), title_style(18).pos(Pos::new(HPos::Center, VPos::Top))))
-        .map_err(err)?;
-    let (left, top, right, bottom) = (150i32, 60i32, 20i32, 60i32);
+    let title = format!("{} over {} and {}", capital(&describe(metric)), t.axes[ax], t.axes[ay]);
+    let area = heading(root, &title, subtitle)?;
+    let area = legend(
+        &area,
+        &[(
+            Key::Fill(INK, 0.5),
+            format!(
+                "each cell: the mean {} at that point; darker: higher (from {} to {})",
+                describe(metric),
+                shown(metric, lo),
+                shown(metric, hi)
+            ),
+        )],
+    )?;
+    let (w, h) = area.dim_in_pixel();
+    let (left, top, right, bottom) = (150i32, 40i32, 20i32, 60i32);
     let cw = (w as i32 - left - right) / xs.len().max(1) as i32;
     let ch = (h as i32 - top - bottom) / ys.len().max(1) as i32;
-    let text = |s: String, x: i32, y: i32, hp: HPos, color: &'static RGBColor| {
-        Text::new(
-            s,
-            (x, y),
-            TextStyle::from((FONT, 13).into_font()).color(color).pos(Pos::new(hp, VPos::Center)),
-        )
+    let text = |s: String, x: i32, y: i32, hp: HPos, color: &RGBColor| {
+        Text::new(s, (x, y), text_style(13, color, hp, VPos::Center))
     };
     for (i, x) in xs.iter().enumerate() {
-        root.draw(&text(
+        area.draw(&text(
             x.clone(),
             left + i as i32 * cw + cw / 2,
             h as i32 - bottom + 16,
@@ -305,7 +340,7 @@ fn heat_map<DB: DrawingBackend>(
         ))
         .map_err(err)?;
     }
-    root.draw(&text(
+    area.draw(&text(
         t.axes[ax].clone(),
         left + (w as i32 - left - right) / 2,
         h as i32 - 18,
@@ -316,19 +351,18 @@ fn heat_map<DB: DrawingBackend>(
     for (j, y) in ys.iter().enumerate() {
         // The first value at the bottom, as on an axis.
         let top_y = top + (ys.len() - 1 - j) as i32 * ch;
-        root.draw(&text(y.clone(), left - 10, top_y + ch / 2, HPos::Right, &INK)).map_err(err)?;
+        area.draw(&text(y.clone(), left - 10, top_y + ch / 2, HPos::Right, &INK)).map_err(err)?;
     }
-    root.draw(&text(t.axes[ay].clone(), 10, top - 24, HPos::Left, &INK)).map_err(err)?;
+    area.draw(&text(t.axes[ay].clone(), 10, top - 24, HPos::Left, &INK)).map_err(err)?;
     for ((i, j), v) in &cell {
         let x0 = left + *i as i32 * cw;
         let y0 = top + (ys.len() - 1 - *j) as i32 * ch;
         let f = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-        let fill = PALETTE[0].mix(0.1 + 0.85 * f);
-        root.draw(&Rectangle::new([(x0 + 1, y0 + 1), (x0 + cw - 1, y0 + ch - 1)], fill.filled()))
+        let fill = INK.mix(0.06 + 0.8 * f);
+        area.draw(&Rectangle::new([(x0 + 1, y0 + 1), (x0 + cw - 1, y0 + ch - 1)], fill.filled()))
             .map_err(err)?;
-        let ink: &'static RGBColor = if f > 0.6 { &WHITE } else { &INK };
-        root.draw(&text(trim((v * 1000.0).round() / 1000.0), x0 + cw / 2, y0 + ch / 2, HPos::Center, ink))
-            .map_err(err)?;
+        let ink = if f > 0.5 { WHITE } else { INK };
+        area.draw(&text(shown(metric, *v), x0 + cw / 2, y0 + ch / 2, HPos::Center, &ink)).map_err(err)?;
     }
     Ok(())
 }

@@ -8,8 +8,8 @@
 
 use super::charts::{self, MeanCi, Table};
 use crate::format::count;
-use crate::report::html::{STYLE, esc};
-use std::fmt::Write as _;
+use crate::report::html::{CHECK, STYLE, inline_svg};
+use askama::Template;
 use std::io;
 use std::path::Path;
 
@@ -40,96 +40,169 @@ fn value(metric: &str, x: f64) -> String {
     }
 }
 
-fn mean_ci(metric: &str, m: Option<&MeanCi>) -> String {
+fn mean_ci(metric: &str, m: Option<&MeanCi>) -> (String, Option<String>) {
     match m {
         Some((Some(v), Some(h))) => {
-            let h = value(metric, *h);
-            format!("{} <span class=\"muted\">± {}</span>", value(metric, *v), h.trim_start_matches('$'))
+            (value(metric, *v), Some(value(metric, *h).trim_start_matches('$').to_string()))
         }
-        Some((Some(v), None)) => value(metric, *v),
-        _ => "–".into(),
+        Some((Some(v), None)) => (value(metric, *v), None),
+        _ => ("–".into(), None),
     }
+}
+
+/// The axes with more than one value: a point is named by them alone.
+fn varying(t: &Table) -> Vec<usize> {
+    (0..t.axes.len()).filter(|&a| t.values.iter().any(|v| v[a] != t.values[0][a])).collect()
 }
 
 fn point_name(t: &Table, p: usize) -> String {
-    t.axes.iter().zip(&t.values[p]).map(|(a, v)| format!("{a} = {v}")).collect::<Vec<_>>().join(", ")
+    let name: Vec<String> =
+        varying(t).iter().map(|&a| format!("{} = {}", t.axes[a], t.values[p][a])).collect();
+    if name.is_empty() { format!("point {p}") } else { format!("point {p} ({})", name.join(", ")) }
 }
 
-/// Sentences comparing every point with the first (the grid's first
-/// values: usually the current design), metric by metric, and naming the
-/// best point for each metric.
-fn findings(t: &Table, metrics: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+/// The findings of a sweep: for each metric, whether one point stands out
+/// of the others' 95 % confidence intervals (named only then) or which
+/// points share the best value; then, for a small grid, every point
+/// against the first (the grid's first values: usually the current
+/// design), or for a large one each metric's range. Points are named by
+/// the axes that vary; the fixed ones are said once, on the page.
+fn findings(t: &Table, metrics: &[String]) -> (Vec<String>, Vec<String>) {
+    let (mut headline, mut out) = (Vec::new(), Vec::new());
     let mean = |p: usize, m: &str| t.metrics[p].get(m).and_then(|x| x.0);
     let n = t.values.len();
     if n < 2 {
-        return out;
-    }
-    for p in 1..n {
-        let mut parts = Vec::new();
-        for m in metrics {
-            let (Some(a), Some(b)) = (mean(0, m), mean(p, m)) else { continue };
-            let change = if m.starts_with("cost") {
-                let d = b - a;
-                let sign = if d < 0.0 { "−" } else { "+" };
-                format!("{} → {} ({sign}{})", value(m, a), value(m, b), value(m, d.abs()))
-            } else if a != 0.0 && charts::scale(m) == 1.0 {
-                let pct = (b / a - 1.0) * 100.0;
-                if pct.abs() < 0.5 {
-                    format!("{} → {} (the same)", value(m, a), value(m, b))
-                } else {
-                    format!("{} → {} ({pct:+.0} %)", value(m, a), value(m, b))
-                }
-            } else {
-                format!("{} → {}", value(m, a), value(m, b))
-            };
-            parts.push(format!("{} {change}", charts::describe(m)));
-        }
-        if !parts.is_empty() {
-            out.push(format!(
-                "Against point 0 ({}), point {p} ({}): {}.",
-                point_name(t, 0),
-                point_name(t, p),
-                parts.join("; ")
-            ));
-        }
+        return (headline, out);
     }
     for m in metrics {
         let higher_is_better = m == "availability" || m == "ok";
         let at = |p: usize| t.metrics[p].get(m).and_then(|x| x.0.map(|v| (p, v, x.1.unwrap_or(0.0))));
         let points: Vec<(usize, f64, f64)> = (0..n).filter_map(at).collect();
-        let pick = |better: &dyn Fn(f64, f64) -> bool| {
-            points.iter().copied().reduce(|x, y| if better(y.1, x.1) { y } else { x })
-        };
-        let (Some(best), Some(worst)) = (
-            pick(&|a, b| if higher_is_better { a > b } else { a < b }),
-            pick(&|a, b| if higher_is_better { a < b } else { a > b }),
-        ) else {
+        let better = |a: f64, b: f64| if higher_is_better { a > b } else { a < b };
+        let Some(best) = points.iter().copied().reduce(|x, y| if better(y.1, x.1) { y } else { x }) else {
             continue;
         };
-        // Differences within the confidence intervals are not findings.
-        if (best.1 - worst.1).abs() <= best.2 + worst.2 {
-            out.push(format!(
-                "{} is the same at every point within its 95 % confidence interval.",
-                capitalised(&charts::describe(m))
+        // The points whose interval overlaps the best one's.
+        let tied: Vec<usize> = points
+            .iter()
+            .filter(|q| q.0 != best.0 && (q.1 - best.1).abs() <= q.2 + best.2)
+            .map(|q| q.0)
+            .collect();
+        let what = charts::describe(m);
+        if tied.len() + 1 == points.len() {
+            headline.push(format!(
+                "{} is the same at every point within its 95 % confidence interval ({}).",
+                capitalised(&what),
+                value(m, best.1)
             ));
-            continue;
+        } else if tied.is_empty() {
+            headline.push(format!(
+                "{} {what}: {} at {}, clear of every other point's 95 % confidence interval.",
+                if higher_is_better { "Highest" } else { "Lowest" },
+                value(m, best.1),
+                point_name(t, best.0)
+            ));
+        } else {
+            let mut group: Vec<usize> = std::iter::once(best.0).chain(tied).collect();
+            group.sort_unstable();
+            let shown: Vec<String> = group.iter().take(5).map(|p| p.to_string()).collect();
+            headline.push(format!(
+                "No single point has the {} {what}: {} points ({}{}) are within each other's 95 % confidence intervals of the best, {}.",
+                if higher_is_better { "highest" } else { "lowest" },
+                group.len(),
+                shown.join(", "),
+                if group.len() > 5 { ", …" } else { "" },
+                value(m, best.1)
+            ));
         }
-        let word = if higher_is_better { "Highest" } else { "Lowest" };
-        let (p, v, _) = best;
-        out.push(format!(
-            "{word} {}: {} at point {p} ({}).",
-            charts::describe(m),
-            value(m, v),
-            point_name(t, p)
-        ));
     }
-    out
+    if n <= 6 {
+        for p in 1..n {
+            let mut parts = Vec::new();
+            for m in metrics {
+                let (Some(a), Some(b)) = (mean(0, m), mean(p, m)) else { continue };
+                let change = if m.starts_with("cost") {
+                    let d = b - a;
+                    let sign = if d < 0.0 { "−" } else { "+" };
+                    format!("{} → {} ({sign}{})", value(m, a), value(m, b), value(m, d.abs()))
+                } else if a != 0.0 && charts::scale(m) == 1.0 {
+                    let pct = (b / a - 1.0) * 100.0;
+                    if pct.abs() < 0.5 {
+                        format!("{} → {} (the same)", value(m, a), value(m, b))
+                    } else {
+                        format!("{} → {} ({pct:+.0} %)", value(m, a), value(m, b))
+                    }
+                } else {
+                    format!("{} → {}", value(m, a), value(m, b))
+                };
+                parts.push(format!("{} {change}", charts::describe(m)));
+            }
+            if !parts.is_empty() {
+                out.push(format!(
+                    "Against {}, {}: {}.",
+                    point_name(t, 0),
+                    point_name(t, p),
+                    parts.join("; ")
+                ));
+            }
+        }
+    } else {
+        for m in metrics {
+            let points: Vec<(usize, f64)> = (0..n).filter_map(|p| mean(p, m).map(|v| (p, v))).collect();
+            let lo = points.iter().copied().reduce(|x, y| if y.1 < x.1 { y } else { x });
+            let hi = points.iter().copied().reduce(|x, y| if y.1 > x.1 { y } else { x });
+            if let (Some(lo), Some(hi)) = (lo, hi)
+                && hi.1 > lo.1
+            {
+                out.push(format!(
+                    "{} ranges from {} at {} to {} at {}.",
+                    capitalised(&charts::describe(m)),
+                    value(m, lo.1),
+                    point_name(t, lo.0),
+                    value(m, hi.1),
+                    point_name(t, hi.0)
+                ));
+            }
+        }
+    }
+    (headline, out)
 }
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// A row of the points table.
+struct PointRow {
+    point: usize,
+    values: Vec<String>,
+    metrics: Vec<(String, Option<String>)>,
+}
+
+/// A chart on the page.
+struct Figure {
+    id: String,
+    svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "sweep.html", config = "src/report/askama.toml")]
+struct Page<'a> {
+    sweep: &'a str,
+    points: usize,
+    replications: u32,
+    seed_first: u64,
+    seed_last: u64,
+    fixed: String,
+    headline: Vec<String>,
+    details: Vec<String>,
+    axes: Vec<String>,
+    metrics: Vec<String>,
+    rows: Vec<PointRow>,
+    figures: Vec<Figure>,
+    style: &'static str,
+    check: &'static str,
 }
 
 /// The page, from `sweep.csv`'s text, the charted metrics and the SVG
@@ -141,62 +214,38 @@ pub fn render(
     svgs: &[(String, String)],
 ) -> io::Result<String> {
     let t = charts::parse(csv_text)?;
-    let mut h = String::new();
-    let title = format!("negsim sweep: {}", about.sweep);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body data-errors=\"0\">\n<main>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
-    );
-    let _ = writeln!(
-        h,
-        "<p class=\"muted\">{} points × {} replications (seeds {} to {}); every point sees the same user arrivals in replication k. Means with their 95 % confidence half-widths.</p>",
-        t.values.len(),
-        about.replications,
-        about.seed,
-        about.seed + u64::from(about.replications.max(1)) - 1
-    );
-    h.push_str("<h2>Findings</h2>\n<ul>\n");
-    for f in findings(&t, metrics) {
-        let _ = writeln!(h, "<li>{}</li>", esc(&f));
-    }
-    h.push_str("</ul>\n<h2>Points</h2>\n<table>\n<thead><tr><th>point</th>");
-    for a in &t.axes {
-        let _ = write!(h, "<th>{}</th>", esc(a));
-    }
-    for m in metrics {
-        let _ = write!(h, "<th>{}</th>", esc(&charts::describe(m)));
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
-    for (p, values) in t.values.iter().enumerate() {
-        let _ = write!(h, "<tr><td>{p}</td>");
-        for v in values {
-            let _ = write!(h, "<td>{}</td>", esc(v));
-        }
-        for m in metrics {
-            let _ = write!(h, "<td>{}</td>", mean_ci(m, t.metrics[p].get(m)));
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody>\n</table>\n");
-    if !svgs.is_empty() {
-        h.push_str("<h2>Charts</h2>\n");
-        for (name, svg) in svgs {
-            let _ =
-                writeln!(h, "<figure class=\"chart\" id=\"{}\">{}</figure>", esc(name), strip_prolog(svg));
-        }
-    }
-    h.push_str("</main>\n</body>\n</html>\n");
-    Ok(h)
-}
-
-/// An SVG file's markup without its XML declaration, to inline it.
-fn strip_prolog(svg: &str) -> &str {
-    match svg.find("<svg") {
-        Some(i) => &svg[i..],
-        None => svg,
-    }
+    let varying = varying(&t);
+    let fixed: Vec<String> = (0..t.axes.len())
+        .filter(|a| !varying.contains(a))
+        .filter_map(|a| t.values.first().map(|v| format!("{} = {}", t.axes[a], v[a])))
+        .collect();
+    let (headline, details) = findings(&t, metrics);
+    let page = Page {
+        sweep: about.sweep,
+        points: t.values.len(),
+        replications: about.replications,
+        seed_first: about.seed,
+        seed_last: about.seed + u64::from(about.replications.max(1)) - 1,
+        fixed: fixed.join(", "),
+        headline,
+        details,
+        axes: varying.iter().map(|&a| t.axes[a].clone()).collect(),
+        metrics: metrics.iter().map(|m| charts::describe(m)).collect(),
+        rows: t
+            .values
+            .iter()
+            .enumerate()
+            .map(|(p, values)| PointRow {
+                point: p,
+                values: varying.iter().map(|&a| values[a].clone()).collect(),
+                metrics: metrics.iter().map(|m| mean_ci(m, t.metrics[p].get(m))).collect(),
+            })
+            .collect(),
+        figures: svgs.iter().map(|(name, svg)| Figure { id: name.clone(), svg: inline_svg(svg) }).collect(),
+        style: STYLE,
+        check: CHECK,
+    };
+    page.render().map_err(io::Error::other)
 }
 
 /// Writes `report.html` into `dir` with the charts `stems` drawn under `dir/plots`.
@@ -225,30 +274,48 @@ mod tests {
 1,30,100.000,,0.999000,0.000100,360.000,5.000,15350.00,12.00\n";
 
     #[test]
-    fn findings_compare_every_point_with_the_first_and_name_the_best() {
+    fn findings_name_a_best_point_only_clear_of_the_others_intervals() {
         let t = charts::parse(CSV).unwrap();
         let metrics: Vec<String> =
             ["availability", "latency_p99_ms", "cost_month_usd"].iter().map(|s| s.to_string()).collect();
-        let f = findings(&t, &metrics);
+        let (headline, details) = findings(&t, &metrics);
         assert_eq!(
-            f[0],
+            details[0],
             "Against point 0 (region.x.min_instances = 0), point 1 (region.x.min_instances = 30): \
              availability (%) 99.000 % → 99.900 %; latency p99 (ms) 1000 → 360 (-64 %); \
              cost per month (USD) $15,000 → $15,350 (+$350.00)."
         );
-        assert!(
-            f.contains(&"Lowest latency p99 (ms): 360 at point 1 (region.x.min_instances = 30).".to_string())
-        );
-        assert!(f.contains(
-            &"Highest availability (%): 99.900 % at point 1 (region.x.min_instances = 30).".to_string()
+        assert!(headline.contains(
+            &"Lowest latency p99 (ms): 360 at point 1 (region.x.min_instances = 30), clear of every other point's 95 % confidence interval."
+                .to_string()
         ));
-        assert!(f.contains(
-            &"Lowest cost per month (USD): $15,000 at point 0 (region.x.min_instances = 0).".to_string()
+        assert!(headline.contains(
+            &"Highest availability (%): 99.900 % at point 1 (region.x.min_instances = 30), clear of every other point's 95 % confidence interval."
+                .to_string()
         ));
         // Within the intervals, no point is singled out.
         let close = CSV.replace("360.000,5.000", "1040.000,50.000");
-        let f = findings(&charts::parse(&close).unwrap(), &["latency_p99_ms".to_string()]);
-        assert_eq!(f[1], "Latency p99 (ms) is the same at every point within its 95 % confidence interval.");
+        let (headline, _) = findings(&charts::parse(&close).unwrap(), &["latency_p99_ms".to_string()]);
+        assert_eq!(
+            headline[0],
+            "Latency p99 (ms) is the same at every point within its 95 % confidence interval (1000)."
+        );
+    }
+
+    #[test]
+    fn a_best_point_inside_others_intervals_is_a_group_and_fixed_axes_are_said_once() {
+        let csv = "point,a,b,requests,requests_ci95,latency_p99_ms,latency_p99_ms_ci95\n\
+0,1,x,10,,500.0,10.0\n1,2,x,10,,300.0,10.0\n2,3,x,10,,310.0,10.0\n";
+        let t = charts::parse(csv).unwrap();
+        let (headline, _) = findings(&t, &["latency_p99_ms".to_string()]);
+        assert_eq!(
+            headline[0],
+            "No single point has the lowest latency p99 (ms): 2 points (1, 2) are within each other's 95 % confidence intervals of the best, 300."
+        );
+        assert_eq!(point_name(&t, 1), "point 1 (a = 2)", "b does not vary");
+        let about = About { sweep: "s.toml", replications: 3, seed: 1 };
+        let page = render(csv, &["latency_p99_ms".to_string()], &about, &[]).unwrap();
+        assert!(page.contains("The same at every point: b = x."));
     }
 
     #[test]
@@ -256,8 +323,9 @@ mod tests {
         let about = About { sweep: "a<b>.toml", replications: 3, seed: 1 };
         let svg = ("x".to_string(), "<?xml version=\"1.0\"?>\n<svg width=\"1\"></svg>".to_string());
         let page = render(CSV, &["latency_p99_ms".to_string()], &about, &[svg]).unwrap();
-        assert!(page.contains("a&lt;b&gt;.toml"));
-        assert!(page.contains("<figure class=\"chart\" id=\"x\"><svg width=\"1\"></svg></figure>"));
+        assert!(!page.contains("a<b>"), "escaped by the template");
+        assert!(page.contains("a&#60;b&#62;.toml") || page.contains("a&lt;b&gt;.toml"));
+        assert!(page.contains("<figure class=\"chart\" id=\"x\"><svg "), "{page}");
         assert!(!page.contains("<?xml"));
         assert!(!page.contains("http://") && !page.contains("https://"), "no network request");
         assert!(page.contains("seeds 1 to 3"));

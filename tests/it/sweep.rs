@@ -362,7 +362,7 @@ fn charts_of_a_sweep_with_infinite_figures_finish() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let metrics = vec!["cost_usd".to_string(), "availability".to_string()];
-        tx.send(negsim::sweep::charts::draw(&dir.join("plots"), &text, &metrics).is_ok()).unwrap();
+        tx.send(negsim::sweep::charts::draw(&dir.join("plots"), &text, &metrics, "test").is_ok()).unwrap();
     });
     let done = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the charts finish");
     assert!(done);
