@@ -37,22 +37,7 @@ fn every_example_scenario_runs_at_a_short_duration() {
         let scenario = format!("scenarios/{name}");
         let text = fs::read_to_string(&scenario).unwrap();
         if text.contains("[sweep]") {
-            // A sweep: one replication of every point, each run short. A
-            // sweep that varies the duration itself refuses --duration, so
-            // a copy without that axis is run instead.
-            let o = out.to_str().unwrap();
-            let copy = out.with_file_name(format!("{name}.short.toml"));
-            let mut file = scenario.clone();
-            if let Some(line) = text.lines().find(|l| l.starts_with("\"simulation.duration\"")) {
-                let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-                let short = text
-                    .replace(line, "")
-                    .replace("scenario = \"", &format!("scenario = \"{}/", base.display()));
-                fs::write(&copy, short).unwrap();
-                file = copy.to_str().unwrap().to_string();
-            }
-            let args = ["sweep", &file, "--duration", "6m", "--replications", "1", "-o", o, "--quiet"];
-            let res = negsim(&args);
+            let res = crate::support::short_sweep(&name, &out);
             assert!(res.status.success(), "{name}: {}", String::from_utf8_lossy(&res.stderr));
             let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
             assert!(csv.lines().count() >= 3, "{name}: {csv}");

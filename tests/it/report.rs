@@ -67,10 +67,18 @@ fn every_chart_has_real_content_in_png_and_svg() {
     }
     let svg = |n: &str| fs::read_to_string(dir.join("plots").join(format!("{n}.svg"))).unwrap();
     // Axis labels and names are in the SVGs, as text.
-    assert!(svg("availability").contains("availability") && svg("availability").contains("time since start"));
+    assert!(svg("availability").contains("availability") && svg("availability").contains("time (UTC)"));
     assert!(svg("requests").contains("requests per second"));
+    // Every chart says what it is and where it came from, when pasted alone.
+    for name in CHARTS {
+        let s = svg(name);
+        assert!(
+            s.contains("outage-drill · seed 1 · ") && s.contains(" from 10:00 UTC"),
+            "{name}.svg has no subtitle"
+        );
+    }
     assert!(svg("latency").contains("Sydney") && svg("latency").contains("p99"));
-    assert!(svg("instances").contains("europe-west1") && svg("instances").contains("max_instances 28"));
+    assert!(svg("instances").contains("europe-west1") && svg("instances").contains("max 28"));
     assert!(svg("flows").contains("australia-southeast1"));
     assert!(svg("map").contains("us-central1") && svg("map").contains("Tokyo"));
     // Outages are shaded and named.
@@ -79,16 +87,15 @@ fn every_chart_has_real_content_in_png_and_svg() {
 
 #[test]
 fn the_report_tells_the_drill_in_sentences() {
-    let html = fs::read_to_string(drill().join("report.html")).unwrap();
+    let html = fs::read_to_string(drill().join("report.html")).unwrap().replace("&#39;", "'");
     for want in [
-        "<b>Sydney</b>&#39;s traffic moved to us-central1",
-        "australia-southeast1 down from 0:30 for 20m",
+        "<b>Sydney</b>'s traffic moved to us-central1",
+        "australia-southeast1 down from 10:30 UTC for 20m",
         "<b>europe-west1</b> reached its max_instances (28)",
         "The longest availability dip",
         "cold starts came during an outage",
     ] {
-        let want = want.replace("&#39;", "'");
-        assert!(html.contains(&want), "report.html lacks: {want}");
+        assert!(html.contains(want), "report.html lacks: {want}");
     }
     // Self-contained: no stylesheet, script, image or font from elsewhere.
     for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
@@ -104,19 +111,21 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-#[test]
-fn a_headless_browser_renders_every_chart_with_no_error_and_no_network() {
+/// The page's DOM after load, from headless Chromium at `width` pixels,
+/// with the network off; `None` when there is no browser and the tests
+/// were told to skip it.
+fn browse(page: &Path, width: u32) -> Option<(String, String)> {
     let Some(browser) = chromium() else {
         if std::env::var("NEGSIM_BROWSER_TESTS").as_deref() == Ok("skip") {
             eprintln!("skipped: no chromium and NEGSIM_BROWSER_TESTS=skip");
-            return;
+            return None;
         }
         panic!(
             "no headless browser: install Debian's chromium (.ci/run does) or set NEGSIM_BROWSER_TESTS=skip"
         );
     };
-    let report = drill().join("report.html");
-    let profile = temp_dir("chromium-profile");
+    let profile =
+        temp_dir(&format!("chromium-profile-{}-{width}", page.parent()?.file_name()?.to_string_lossy()));
     let out = Command::new(browser)
         .args([
             "--headless",
@@ -132,29 +141,121 @@ fn a_headless_browser_renders_every_chart_with_no_error_and_no_network() {
             "--proxy-server=127.0.0.1:9",
             &format!("--user-data-dir={}", profile.display()),
             "--virtual-time-budget=5000",
-            "--window-size=1280,2000",
+            &format!("--window-size={width},2000"),
             "--dump-dom",
-            &format!("file://{}", report.display()),
+            &format!("file://{}", page.display()),
         ])
         .output()
         .expect("the browser runs");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let attr = |name: &str| -> Option<String> {
-        let key = format!("{name}=\"");
-        let i = dom.find(&key)? + key.len();
-        Some(dom[i..].split('"').next()?.to_string())
-    };
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// An attribute of the DOM's body, as the page's check script set it.
+fn body_attr(dom: &str, name: &str) -> Option<String> {
+    let key = format!("{name}=\"");
+    let i = dom.find(&key)? + key.len();
+    Some(dom[i..].split('"').next()?.to_string())
+}
+
+/// Every example, run whole into its own folder, once: the scenarios,
+/// and the sweeps cut to 6 minutes and one replication.
+fn example_reports() -> &'static [(String, PathBuf)] {
+    static DIRS: std::sync::OnceLock<Vec<(String, PathBuf)>> = std::sync::OnceLock::new();
+    DIRS.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut names: Vec<String> = fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| {
+                let file = format!("scenarios/{n}");
+                let sweep = fs::read_to_string(root.join(&n)).unwrap().contains("[sweep]");
+                let out = temp_dir(&format!("example-report-{}", n.trim_end_matches(".toml")));
+                let res = if sweep {
+                    crate::support::short_sweep(&n, &out)
+                } else {
+                    negsim(&["run", &file, "-o", out.to_str().unwrap(), "--quiet"])
+                };
+                assert!(res.status.success(), "{n}: {}", String::from_utf8_lossy(&res.stderr));
+                (n, out)
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn every_example_report_fits_its_page_at_1280_and_1920_pixels() {
+    for (name, dir) in example_reports() {
+        for width in [1280, 1920] {
+            let Some((dom, stderr)) = browse(&dir.join("report.html"), width) else { return };
+            assert_eq!(body_attr(&dom, "data-errors").as_deref(), Some("0"), "{name} at {width}: {stderr}");
+            assert_eq!(
+                body_attr(&dom, "data-overflow").as_deref(),
+                Some(""),
+                "{name} at {width} px: the page scrolls sideways or an element overflows its card"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_outage_and_surge_is_in_the_cards_the_charts_and_the_findings() {
+    use negsim::report::{html, plots, results::Results};
+    let mut seen = 0;
+    for (name, dir) in example_reports() {
+        let Ok(res) = Results::load(dir) else { continue }; // a sweep
+        let page = fs::read_to_string(dir.join("report.html")).unwrap().replace("&#215;", "×");
+        let cards = &page[page.find("class=\"glance\"").unwrap()..page.find("<h2>Findings").unwrap()];
+        let headline = &page[page.find("id=\"headline\"").unwrap()..page.find("id=\"findings\"").unwrap()];
+        let (sc, c) = (&res.scenario, res.clock());
+        for o in &sc.outages {
+            let words = html::outage_words(sc, c, o);
+            assert!(cards.contains(&words), "{name}: the cards lack {words}");
+            assert!(headline.contains(&words), "{name}: the headline lacks {words}");
+            seen += 1;
+        }
+        for s in &sc.surges {
+            let words = html::surge_words(sc, c, s);
+            assert!(cards.contains(&words), "{name}: the cards lack {words}");
+            assert!(headline.contains(&format!("Surge of {words}")), "{name}: the headline lacks {words}");
+            seen += 1;
+        }
+        for o in &sc.dependency_outages {
+            let dep = &sc.dependencies[o.dependency].name;
+            assert!(cards.contains(&format!("shared {dep}")), "{name}: the cards lack {dep}");
+            assert!(headline.contains(&format!("The shared {dep}")), "{name}: the headline lacks {dep}");
+            seen += 1;
+        }
+        // Shaded and named on every time chart.
+        for m in plots::marks(&res) {
+            for chart in ["latency", "availability", "instances", "requests"] {
+                let svg = fs::read_to_string(dir.join("plots").join(format!("{chart}.svg"))).unwrap();
+                assert!(svg.contains(&m.label), "{name}: {chart}.svg does not name {}", m.label);
+            }
+        }
+    }
+    assert!(seen >= 4, "the examples hold outages, a surge and a dependency outage ({seen} checked)");
+}
+
+#[test]
+fn a_headless_browser_renders_every_chart_with_no_error_and_no_network() {
+    let Some((dom, stderr)) = browse(&drill().join("report.html"), 1280) else { return };
     assert_eq!(
-        attr("data-errors").as_deref(),
+        body_attr(&dom, "data-errors").as_deref(),
         Some("0"),
-        "script errors in the page; stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "script errors in the page; stderr: {stderr}"
     );
     assert_eq!(
-        attr("data-rendered-plots").as_deref(),
+        body_attr(&dom, "data-rendered-plots").as_deref(),
         Some(CHARTS.len().to_string().as_str()),
-        "charts that rendered with a size and content; stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "charts that rendered with a size and content; stderr: {stderr}"
     );
 }
 

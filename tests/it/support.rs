@@ -96,3 +96,32 @@ pub fn mean_and_se(xs: &[f64]) -> (f64, f64) {
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, (var / n).sqrt())
 }
+
+/// Runs the example sweep `name` (a file of `scenarios/`) into `out`: one
+/// replication of every point, each run 6 minutes long. A sweep that
+/// varies the duration itself refuses --duration, so a copy without that
+/// axis is run instead.
+pub fn short_sweep(name: &str, out: &Path) -> Output {
+    let scenario = format!("scenarios/{name}");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&scenario)).unwrap();
+    let mut file = scenario.clone();
+    if let Some(line) = text.lines().find(|l| l.starts_with("\"simulation.duration\"")) {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let short =
+            text.replace(line, "").replace("scenario = \"", &format!("scenario = \"{}/", base.display()));
+        let copy = out.with_file_name(format!("{name}.short.toml"));
+        std::fs::write(&copy, short).unwrap();
+        file = copy.to_str().unwrap().to_string();
+    }
+    negsim(&[
+        "sweep",
+        &file,
+        "--duration",
+        "6m",
+        "--replications",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ])
+}
