@@ -570,6 +570,15 @@ pub(crate) fn region_color(res: &Results, name: &str) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// A dashed level across the whole chart: a target, a cap.
+fn level<DB: DrawingBackend>(chart: &mut Plane<'_, DB>, y: f64, color: RGBColor) -> Result<(), String> {
+    let r = chart.x_range();
+    chart
+        .draw_series(DashedLineSeries::new(vec![(r.start, y), (r.end, y)], 6, 4, color.stroke_width(1)))
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Panels in rows of up to three.
 fn grid_of(n: usize) -> (usize, usize) {
     let cols = n.clamp(1, 3);
@@ -697,15 +706,7 @@ fn availability<DB: DrawingBackend>(
         draw_axes(panel, &mut chart, &axes, 12)?;
         shade(panel, &mut chart, &marks, k == 0)?;
         if let Some(t) = target {
-            let r = x_range(res);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(r.start, t), (r.end, t)],
-                    6,
-                    4,
-                    MUTED.stroke_width(1),
-                ))
-                .map_err(err)?;
+            level(&mut chart, t, MUTED)?;
         }
         let series = res.series_of(ScopeKind::City, &city.name);
         for run in runs(&xs, series.iter().map(|r| r.availability.map(|a| a * 100.0))) {
@@ -771,14 +772,7 @@ fn instances<DB: DrawingBackend>(
             .map_err(err)?;
         if cap_near {
             let r = x_range(res);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(r.start, cap), (r.end, cap)],
-                    6,
-                    4,
-                    INK.stroke_width(1),
-                ))
-                .map_err(err)?;
+            level(&mut chart, cap, INK)?;
             let (px, py) = chart.backend_coord(&(r.end, cap));
             let base = panel.get_base_pixel();
             panel
