@@ -501,26 +501,15 @@ pub fn findings(res: &Results) -> Findings {
                 }
             ));
         }
-        let low = lowest_city_during(res, t0, t1 + 5.0 * w);
-        let capped = regions_at_cap_during(res, t0, t1);
         headline.push(format!(
-            "{}{}{}{}.",
+            "{}{}{}.",
             b(&outage_words(sc, c, o)),
             if moved_to.is_empty() {
                 String::new()
             } else {
                 format!(": its users moved to {}", and_list(&moved_to))
             },
-            match low {
-                Some((city, a)) if a < target =>
-                    format!("; the worst city, {city}, fell to {} in a {} window", pct(a), window_word(res)),
-                _ => format!("; every city stayed at or above {}", pct(target)),
-            },
-            if capped.is_empty() {
-                String::new()
-            } else {
-                format!(", and {} reached max_instances", and_list(&capped))
-            },
+            impact(res, t0, t1, target),
         ));
     }
     for o in &sc.dependency_outages {
@@ -537,17 +526,11 @@ pub fn findings(res: &Results) -> Findings {
                 c.at(t0),
                 human_duration(o.duration_ns)
             )),
-            match lowest_city_during(res, t0, t1 + 5.0 * w) {
-                Some((city, a)) if a < target =>
-                    format!(": the worst city, {city}, fell to {} in a {} window", pct(a), window_word(res)),
-                _ => format!(": every city stayed at or above {}", pct(target)),
-            },
+            impact(res, t0, t1, target),
         ));
     }
     for s in &sc.surges {
         let (t0, t1) = (s.start_ns as f64 / 1e9, (s.start_ns + s.duration_ns) as f64 / 1e9);
-        let low = lowest_city_during(res, t0, t1 + 5.0 * w);
-        let capped = regions_at_cap_during(res, t0, t1);
         let peak = res
             .series_of(ScopeKind::Global, "all")
             .iter()
@@ -556,18 +539,10 @@ pub fn findings(res: &Results) -> Findings {
             .map(|(r, _)| r.requests as f64 / w)
             .fold(0.0, f64::max);
         headline.push(format!(
-            "{}: global traffic peaked at {} requests/s{}{}.",
+            "{}: global traffic peaked at {} requests/s{}.",
             b(&format!("Surge of {}", surge_words(sc, c, s))),
             count(peak.round() as u64),
-            match low {
-                Some((city, a)) if a < target => format!("; the worst city, {city}, fell to {}", pct(a)),
-                _ => format!("; every city stayed at or above {}", pct(target)),
-            },
-            if capped.is_empty() {
-                String::new()
-            } else {
-                format!(", and {} reached max_instances", and_list(&capped))
-            },
+            impact(res, t0, t1, target),
         ));
     }
     // Regions at their cap, and what it cost.
@@ -658,6 +633,26 @@ fn and_list(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What a disruption over `[t0, t1)` did, as the end of a headline
+/// sentence: the worst city's lowest window (or that every city kept the
+/// target, watched until five windows after the end), and the regions
+/// that reached max_instances meanwhile.
+fn impact(res: &Results, t0: f64, t1: f64, target: f64) -> String {
+    let w = res.window_s();
+    let worst = match lowest_city_during(res, t0, t1 + 5.0 * w) {
+        Some((city, a)) if a < target => {
+            format!("; the worst city, {city}, fell to {} in a {} window", pct(a), window_word(res))
+        }
+        _ => format!("; every city stayed at or above {}", pct(target)),
+    };
+    let capped = regions_at_cap_during(res, t0, t1);
+    if capped.is_empty() {
+        worst
+    } else {
+        format!("{worst}, and {} reached max_instances", and_list(&capped))
     }
 }
 

@@ -659,14 +659,22 @@ fn latency<DB: DrawingBackend>(
 /// The cities an availability chart shows: those whose availability fell
 /// lowest in some window, then the busiest.
 fn dipped_cities(res: &Results, n: usize) -> Vec<&Row> {
-    let lowest = |c: &Row| {
-        res.series_of(ScopeKind::City, &c.name).iter().filter_map(|r| r.availability).fold(1.0, f64::min)
-    };
-    let mut cities = res.busiest_cities();
+    // Each city's lowest window, read once (not once per comparison).
+    let mut cities: Vec<(f64, &Row)> = res
+        .busiest_cities()
+        .into_iter()
+        .map(|c| {
+            let low = res
+                .series_of(ScopeKind::City, &c.name)
+                .iter()
+                .filter_map(|r| r.availability)
+                .fold(1.0, f64::min);
+            (low, c)
+        })
+        .collect();
     // Stable: equal lows (often 100 %) keep the busiest first.
-    cities.sort_by(|a, b| lowest(a).total_cmp(&lowest(b)));
-    cities.truncate(n);
-    cities
+    cities.sort_by(|a, b| a.0.total_cmp(&b.0));
+    cities.into_iter().take(n).map(|(_, c)| c).collect()
 }
 
 fn availability<DB: DrawingBackend>(

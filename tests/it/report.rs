@@ -124,8 +124,9 @@ fn browse(page: &Path, width: u32) -> Option<(String, String)> {
             "no headless browser: install Debian's chromium (.ci/run does) or set NEGSIM_BROWSER_TESTS=skip"
         );
     };
-    let profile =
-        temp_dir(&format!("chromium-profile-{}-{width}", page.parent()?.file_name()?.to_string_lossy()));
+    // A profile per page and width; only a missing browser may skip the test.
+    let folder = page.parent().and_then(Path::file_name).expect("the page is in a folder");
+    let profile = temp_dir(&format!("chromium-profile-{}-{width}", folder.to_string_lossy()));
     let out = Command::new(browser)
         .args([
             "--headless",
