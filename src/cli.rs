@@ -113,14 +113,46 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Join the sweep.csv files of shards into the unsharded sweep.csv.
+    /// Find the cheapest capacity per region that meets the scenario's [slo]
+    /// when any one region (or any case of [plan]) is lost.
+    Plan {
+        /// The scenario file (TOML), with an [slo] and optionally a [plan].
+        scenario: PathBuf,
+        /// Output folder [default: output/<simulation.name>-plan/].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only the searches of shard I of N (cases c with c % N == I);
+        /// `negsim merge` joins the shards and confirms the plan [default: as for sweeps].
+        #[arg(long, value_parser = sweep::Shard::parse)]
+        shard: Option<sweep::Shard>,
+        /// Replications of every evaluation, replacing plan.replications (at least 2).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Evaluate every point of the grid of ranges instead of searching
+        /// (a check of the search; costs the whole grid).
+        #[arg(long)]
+        exhaustive: bool,
+        /// Run more cases than the limit, and write into a folder holding files negsim did not write.
+        #[arg(long)]
+        force: bool,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Join the shards of a sweep (sweep.csv) or of a plan (search.csv) into the whole.
     Merge {
-        /// The shards' sweep.csv files (each with its sweep.json beside it).
+        /// The shards' sweep.csv or search.csv files, or their folders.
         #[arg(required = true)]
         shards: Vec<PathBuf>,
-        /// Output folder for the merged sweep.csv and sweep.json.
+        /// Output folder for the merged result.
         #[arg(short, long)]
         output: PathBuf,
+        /// Worker threads for a plan's confirmation runs [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Draw the charts and report.html again from a run's output folder.
     Report {
@@ -200,7 +232,17 @@ pub fn main() -> ExitCode {
             let how = SweepArgs { output, threads, shard, keep_runs, duration, replications, quiet, force };
             run_sweep(&sweep, how)
         }
-        Command::Merge { shards, output } => merge(&shards, &output),
+        Command::Plan { scenario, output, threads, shard, replications, exhaustive, force, quiet } => {
+            let how = PlanArgs { output, threads, shard, replications, exhaustive, force, quiet };
+            run_plan(&scenario, how)
+        }
+        Command::Merge { shards, output, threads } => {
+            if shards.iter().any(|f| is_plan_shard(f)) {
+                merge_plan(&shards, &output, threads)
+            } else {
+                merge(&shards, &output)
+            }
+        }
         Command::Report { dir } => redraw(&dir),
         Command::Init { file, force } => init(&file, force),
         Command::Schema { markdown: false } => say!("{}", scenario::schema::json_schema()),
@@ -739,8 +781,169 @@ fn print_sweep(sw: &sweep::Sweep, results: &[sweep::PointResult]) -> std::io::Re
     Ok(())
 }
 
-fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
-    let (text, meta) = sweep::shard::merge(shards).map_err(|e| Failure::BadInput(e.into()))?;
+/// The options of `negsim plan`.
+struct PlanArgs {
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    shard: Option<sweep::Shard>,
+    replications: Option<u32>,
+    exhaustive: bool,
+    force: bool,
+    quiet: bool,
+}
+
+/// `--threads`, or every core; refuses 0. Builds rayon's global pool.
+fn threads_or_all(threads: Option<usize>) -> Result<usize, Failure> {
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(Failure::BadInput(anyhow::anyhow!("--threads must be at least 1")));
+    }
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    Ok(threads)
+}
+
+fn run_plan(path: &Path, args: PlanArgs) -> Result<(), Failure> {
+    let PlanArgs { output, threads, shard, replications, exhaustive, force, quiet } = args;
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+    let fail = |e: anyhow::Error| Failure::RunFailed(e);
+    let plan = negsim::plan::load(path, replications, force).map_err(|e| bad(e.into()))?;
+    for w in &plan.warnings {
+        note!("{w}");
+    }
+    let shard = match shard {
+        Some(s) => s,
+        None => sweep::Shard::from_env(|k| std::env::var(k).ok())
+            .map_err(|e| bad(anyhow::anyhow!("shard from the environment: {e}")))?
+            .unwrap_or(sweep::Shard::ALL),
+    };
+    if exhaustive && shard != sweep::Shard::ALL {
+        return Err(bad(anyhow::anyhow!("--exhaustive runs the whole grid in one process: drop --shard")));
+    }
+    let threads = threads_or_all(threads)?;
+    let dir =
+        output.unwrap_or_else(|| Path::new("output").join(format!("{}-plan", plan.scenario.simulation.name)));
+    let per_run = plan.case_scenario(&plan.cases[0], &plan.top(), plan.seed);
+    check_needs(pipeline::estimate(&per_run), threads, &dir)?;
+    let staging = stage(&dir, Kind::Plan, force)?;
+    let at = staging.path();
+    if !quiet {
+        note!(
+            "plan: {} cases x {} settings, {} replications per evaluation{} on {} thread{}",
+            plan.cases.len(),
+            plan.settings.len(),
+            plan.spec().replications,
+            if shard == sweep::Shard::ALL { String::new() } else { format!(" (shard {shard})") },
+            threads,
+            if threads == 1 { "" } else { "s" }
+        );
+    }
+    let show = !quiet && std::io::stderr().is_terminal();
+    let bar = progress_bar(show, 0, "  {pos} runs {spinner} {elapsed}");
+    let progress = |n: u64| bar.set_position(n);
+    let started = Instant::now();
+    let ev = negsim::plan::Evaluator::new(&plan, &INTERRUPTED, &progress);
+    // A whole plan ends with its outcome; a shard with its cases' searches.
+    let done =
+        polling_signals(|| -> Result<Result<negsim::plan::Outcome, Vec<negsim::plan::CaseSearch>>, _> {
+            if exhaustive {
+                let grid = negsim::plan::exhaustive(&ev)?;
+                return negsim::plan::finish(&ev, Vec::new(), Some(grid)).map(Ok);
+            }
+            let searches = negsim::plan::search(&ev, |c| shard.owns(c))?;
+            if shard == sweep::Shard::ALL {
+                negsim::plan::finish(&ev, searches, None).map(Ok)
+            } else {
+                Ok(Err(searches))
+            }
+        });
+    bar.finish_and_clear();
+    let done = done.map_err(|negsim::plan::Interrupted(n)| {
+        fail(anyhow::anyhow!(
+            "interrupted after {n} runs: nothing was written; {} keeps what it held",
+            dir.display()
+        ))
+    })?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let shard_label = (shard != sweep::Shard::ALL).then(|| shard.to_string());
+    let mut meta = negsim::plan::output::meta(&plan, exhaustive, shard_label, threads, wall_s);
+    match &done {
+        Ok(o) => {
+            meta.result = Some(negsim::plan::output::summary(&plan, o));
+            negsim::plan::output::write_all(at, &plan, o, &meta)
+                .with_context(|| format!("cannot write the plan into {}", dir.display()))
+                .map_err(fail)?;
+        }
+        Err(searches) => {
+            let text = negsim::plan::output::search_csv(&plan, searches);
+            report::atomic::write_file(&at.join("search.csv"), |w| w.write_all(text.as_bytes()))
+                .and_then(|()| negsim::plan::output::write_meta(at, &meta))
+                .with_context(|| format!("cannot write the shard into {}", dir.display()))
+                .map_err(fail)?;
+        }
+    }
+    staging.publish(&meta.fingerprint).map_err(folder_failure)?;
+    if quiet {
+        return Ok(());
+    }
+    match &done {
+        Ok(o) => print_plan(&plan, o, &dir, wall_s),
+        Err(_) => say!(
+            "shard {shard}: searched its cases in {wall_s:.1} s; join the shards with negsim merge -o DIR {}/search.csv ...",
+            dir.display()
+        ),
+    }
+}
+
+/// The findings and the plan's table, for a terminal.
+fn print_plan(
+    plan: &negsim::plan::Plan,
+    o: &negsim::plan::Outcome,
+    dir: &Path,
+    wall_s: f64,
+) -> Result<(), Failure> {
+    let (headline, details) = negsim::plan::report::findings(plan, o);
+    for h in &headline {
+        say!("{h}")?;
+    }
+    if !o.settings.is_empty() {
+        say!(
+            "\n{:<24} {:<14} {:>6} {:>6}  {}",
+            "region",
+            "setting",
+            "now",
+            "plan",
+            "the case that needs it"
+        )?;
+        for s in &o.settings {
+            say!(
+                "{:<24} {:<14} {:>6} {:>6}  {}",
+                plan.scenario.regions[s.setting.region].name,
+                s.setting.knob.name(),
+                s.current,
+                s.recommended,
+                s.binding.map_or("none (the range's floor)", |c| plan.cases[c].name.as_str())
+            )?;
+        }
+    }
+    for d in &details {
+        say!("- {d}")?;
+    }
+    say!(
+        "\n{} runs in {:.1} s; results in {}",
+        o.runs_search + o.runs_confirm,
+        wall_s,
+        dir.join("report.html").display()
+    )
+}
+
+/// Whether `f` (a file or a folder) is a plan's shard: a plan.json beside it.
+fn is_plan_shard(f: &Path) -> bool {
+    let folder =
+        if f.is_dir() { f.to_path_buf() } else { f.parent().unwrap_or(Path::new(".")).to_path_buf() };
+    folder.join("plan.json").is_file()
+}
+
+fn refuse_shard_folder(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
     if let Ok(out) = std::fs::canonicalize(dir) {
         for f in shards {
             let folder =
@@ -754,6 +957,44 @@ fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
             }
         }
     }
+    Ok(())
+}
+
+/// `negsim merge` of a plan's shards: the searches joined, then the plan
+/// confirmed (these runs happen here), written as an unsharded plan is.
+fn merge_plan(shards: &[PathBuf], dir: &Path, threads: Option<usize>) -> Result<(), Failure> {
+    let load = |m: &negsim::plan::output::PlanMeta| -> Result<negsim::plan::Plan, String> {
+        negsim::plan::load(Path::new(&m.scenario), Some(m.replications), true).map_err(|e| {
+            format!("the shards were run on {}, which no longer reads as a plan: {e}", m.scenario)
+        })
+    };
+    let (plan, mut meta, searches) =
+        negsim::plan::output::read_shards(shards, load).map_err(|e| Failure::BadInput(anyhow::anyhow!(e)))?;
+    refuse_shard_folder(shards, dir)?;
+    let threads = threads_or_all(threads)?;
+    let staging = stage(dir, Kind::Plan, false)?;
+    let fail = |e: anyhow::Error| Failure::RunFailed(e);
+    let started = Instant::now();
+    let nothing = |_: u64| {};
+    let ev = negsim::plan::Evaluator::new(&plan, &INTERRUPTED, &nothing);
+    let o = polling_signals(|| negsim::plan::finish(&ev, searches, None)).map_err(
+        |negsim::plan::Interrupted(n)| {
+            fail(anyhow::anyhow!("interrupted after {n} runs: nothing was written"))
+        },
+    )?;
+    meta.result = Some(negsim::plan::output::summary(&plan, &o));
+    meta.threads = threads;
+    meta.wall_s += started.elapsed().as_secs_f64();
+    negsim::plan::output::write_all(staging.path(), &plan, &o, &meta)
+        .with_context(|| format!("cannot write the plan into {}", dir.display()))
+        .map_err(fail)?;
+    staging.publish(&meta.fingerprint).map_err(folder_failure)?;
+    say!("{} shards, {} cases: {}", shards.len(), plan.cases.len(), dir.join("report.html").display())
+}
+
+fn merge(shards: &[PathBuf], dir: &Path) -> Result<(), Failure> {
+    let (text, meta) = sweep::shard::merge(shards).map_err(|e| Failure::BadInput(e.into()))?;
+    refuse_shard_folder(shards, dir)?;
     let staging = stage(dir, Kind::Sweep, false)?;
     let fail = |e: anyhow::Error| Failure::RunFailed(e);
     let at = staging.path();

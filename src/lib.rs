@@ -27,6 +27,7 @@ pub mod geo;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

@@ -3,7 +3,7 @@
 //! The layers, from the bottom: `engine`, `geo`, `format` and `digest`;
 //! `scenario`; `metrics`; `model`; `report` (writes result files and reads
 //! them back); `pipeline` (this module: runs a scenario into a folder);
-//! `sweep` (many runs through the pipeline); the command line. No module
+//! `sweep` and `plan` (many runs: grids, capacity plans); the command line. No module
 //! imports from a layer above its own (`tests/it/layers.rs` checks it).
 //!
 //! The folder given to [`run_into_observed`] is a fresh one (a

@@ -52,6 +52,8 @@ pub enum Kind {
     Run,
     /// A sweep, a shard of one, or a merge of shards.
     Sweep,
+    /// A capacity plan, a shard of one, or a merge of shards.
+    Plan,
 }
 
 impl Kind {
@@ -59,6 +61,7 @@ impl Kind {
         match self {
             Kind::Run => "run",
             Kind::Sweep => "sweep",
+            Kind::Plan => "plan",
         }
     }
 }
@@ -265,7 +268,11 @@ fn inspect(target: &Path) -> Result<Found, FolderError> {
         if !foreign.is_empty() {
             return Ok(Found::Foreign(foreign));
         }
-        let kind = if m.kind == "sweep" { Kind::Sweep } else { Kind::Run };
+        let kind = match m.kind.as_str() {
+            "sweep" => Kind::Sweep,
+            "plan" => Kind::Plan,
+            _ => Kind::Run,
+        };
         return Ok(Found::Ours(kind));
     }
     let foreign: Vec<String> = top.iter().filter(|n| !legacy(n) && n.as_str() != MANIFEST).cloned().collect();

@@ -17,6 +17,7 @@
 pub mod diag;
 pub mod dist;
 mod exp;
+pub mod plan;
 pub mod reader;
 pub mod resolved;
 pub mod schema;
@@ -58,6 +59,9 @@ pub struct Scenario {
     pub surges: Vec<Surge>,
     /// `[slo]`, when given.
     pub slo: Option<Slo>,
+    /// `[plan]`, every default filled in: what `negsim plan` varies and
+    /// survives (`negsim run` does not read it).
+    pub plan: plan::PlanSpec,
     /// `[pricing]`, list prices unless the scenario sets its own.
     pub pricing: Pricing,
     /// `[[dependency]]`: shared state every region calls.

@@ -38,6 +38,24 @@ profile = "diurnal"
 name = "Nagoya"
 lat = 35.18
 lon = 136.91
+[plan]
+[plan.max_instances]
+from = 1
+to = 2
+[plan.min_instances]
+from = 0
+to = 1
+[[plan.region]]
+name = "us-central1"
+[plan.region.max_instances]
+from = 1
+to = 2
+[plan.region.min_instances]
+from = 0
+to = 1
+[[plan.case]]
+name = "all"
+down = ["us-central1"]
 [[surge]]
 city = "Chicago"
 start = "1m"

@@ -79,8 +79,32 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 /// Longest duration accepted anywhere (100 years), far below `u64` overflow.
 pub const MAX_DURATION_NS: u64 = 100 * 365 * NS_PER_DAY;
 
+/// `"HH:MM"` or `"HH:MM:SS"` to seconds after midnight.
+pub fn parse_time_of_day(text: &str) -> Option<u32> {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+    let (h, m, sec) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
+    (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn clock_times() {
+        assert_eq!(parse_time_of_day("00:00"), Some(0));
+        assert_eq!(parse_time_of_day("13:30"), Some(13 * 3600 + 30 * 60));
+        assert_eq!(parse_time_of_day("23:59:59"), Some(86_399));
+        for bad in ["24:00", "1:00", "12:60", "noon", "12"] {
+            assert_eq!(parse_time_of_day(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

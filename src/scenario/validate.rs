@@ -119,6 +119,7 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
     let (outages, dependency_outages) = read_outages(&mut root, &regions, &dependencies, &declared, horizon);
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
+    let plan = super::plan::read_plan(&mut root, &regions, &dependencies);
     let pricing = read_pricing(root.section("pricing"));
     let edge = read_edge(root.section("edge"));
     let attacks = read_attacks(&mut root, &cities, horizon);
@@ -147,6 +148,7 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         outages,
         surges,
         slo,
+        plan,
         pricing,
         dependencies,
         dependency_outages,
@@ -211,7 +213,7 @@ fn read_simulation(mut s: Section<'_>, path: &Path, ov: &Overrides) -> Simulatio
     let seed = ov.seed.unwrap_or(seed);
     let start_utc_s = match s.get("start_utc") {
         None => None,
-        Some(toml::Value::String(t)) => Some(parse_clock(t).unwrap_or_else(|| {
+        Some(toml::Value::String(t)) => Some(super::units::parse_time_of_day(t).unwrap_or_else(|| {
             s.error(
                 "start_utc",
                 format!("expected a time of day \"HH:MM\" from \"00:00\" to \"23:59\", found \"{t}\""),
@@ -286,19 +288,6 @@ fn valid_folder_name(name: &str) -> bool {
         && name.len() <= 100
         && !name.starts_with('.')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
-
-/// `"HH:MM"` or `"HH:MM:SS"` to seconds after midnight.
-fn parse_clock(text: &str) -> Option<u32> {
-    let parts: Vec<&str> = text.trim().split(':').collect();
-    if !(2..=3).contains(&parts.len())
-        || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    let n: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
-    let (h, m, sec) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
-    (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
 }
 
 /// Speed of light in vacuum, km per ms: no signal is faster.
@@ -1484,19 +1473,4 @@ fn read_matrix(
     }
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     (bad == 0).then(|| RttMatrix { file: file.to_string(), path, city_region_ms: table })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_times() {
-        assert_eq!(parse_clock("00:00"), Some(0));
-        assert_eq!(parse_clock("13:30"), Some(13 * 3600 + 30 * 60));
-        assert_eq!(parse_clock("23:59:59"), Some(86_399));
-        for bad in ["24:00", "1:00", "12:60", "noon", "12"] {
-            assert_eq!(parse_clock(bad), None, "{bad}");
-        }
-    }
 }

@@ -87,6 +87,7 @@ golden! {
     global_three_region: "global-three-region.toml",
     mmc_validation: "mmc-validation.toml",
     outage_drill: "outage-drill.toml",
+    plan_three_region: "plan-three-region.toml",
     service_health_drill: "service-health-drill.toml",
     shared_database: "shared-database.toml",
     warm_standby_drill: "warm-standby-drill.toml",

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("report", 5),
     ("pipeline", 6),
     ("sweep", 7),
+    ("plan", 7),
 ];
 
 fn layer(module: &str) -> Option<u32> {

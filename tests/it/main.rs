@@ -8,6 +8,7 @@ mod docs;
 mod failover;
 mod golden;
 mod layers;
+mod plan;
 mod properties;
 mod queueing;
 mod report;

@@ -398,3 +398,53 @@ fn a_run_folder_does_not_depend_on_the_matrix_file_staying_put() {
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     assert_eq!(fs::read(out.join("summary.csv")).unwrap(), fs::read(again.join("summary.csv")).unwrap());
 }
+
+/// A plan's heat maps stay readable and inside the page at 40 cases by 30
+/// cities (the limit the issue set), on a small plan that only evaluates
+/// (`vary = []`).
+#[test]
+fn a_plan_report_with_40_cases_and_30_cities_fits_its_page() {
+    let cities = [
+        "New York", "Los Angeles", "Chicago", "Houston", "Dallas", "Phoenix", "Philadelphia",
+        "San Francisco", "San Jose", "Seattle", "Washington", "Boston", "Atlanta", "Miami", "Denver",
+        "Minneapolis", "Detroit", "Las Vegas", "Salt Lake City", "Portland", "San Diego", "Austin",
+        "Charlotte", "Nashville", "St. Louis", "Kansas City", "Columbus", "Toronto", "Montreal",
+        "Vancouver",
+    ];
+    let mut text = String::from(
+        "[simulation]\nname = \"plan-wide\"\nduration = \"5m\"\nwindow = \"30s\"\ninitial_instances = \"steady\"\n\
+         [[region]]\nname = \"us-central1\"\n[[region]]\nname = \"us-east4\"\n[[region]]\nname = \"us-west1\"\n\
+         [slo]\navailability = 0.999\n\
+         [plan]\nlosses = \"none\"\nvary = []\nreplications = 2\nlead = \"30s\"\nfailure_duration = \"1m\"\n",
+    );
+    for c in cities {
+        text.push_str(&format!("[[city]]\nname = \"{c}\"\nrps = 4.0\n"));
+    }
+    let downs = [["us-central1"].as_slice(), &["us-east4"], &["us-west1"], &["us-central1", "us-east4"]];
+    for k in 0..39 {
+        let down: Vec<String> = downs[k % 4].iter().map(|r| format!("\"{r}\"")).collect();
+        text.push_str(&format!(
+            "[[plan.case]]\nname = \"drill {k:02}: {} lost together with a long name\"\ndown = [{}]\n",
+            downs[k % 4].join(" and "),
+            down.join(", ")
+        ));
+    }
+    let dir = temp_dir("plan-wide");
+    let file = dir.join("plan-wide.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    let r = negsim(&["plan", file.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let page = out.join("report.html");
+    let html = fs::read_to_string(&page).unwrap();
+    let cells = ["<td class=\"met\"", "<td class=\"marginal\"", "<td class=\"missed\""]
+        .iter()
+        .map(|c| html.matches(c).count())
+        .sum::<usize>();
+    assert_eq!(cells, 2 * 40 * 31, "two heat maps of 40 cases by all users and 30 cities");
+    for width in [1280, 1920] {
+        let Some((dom, stderr)) = browse(&page, width) else { return };
+        assert_eq!(body_attr(&dom, "data-errors").as_deref(), Some("0"), "at {width}: {stderr}");
+        assert_eq!(body_attr(&dom, "data-overflow").as_deref(), Some(""), "at {width} px: something overflows");
+    }
+}
