@@ -816,6 +816,15 @@ fn run_plan(path: &Path, args: PlanArgs) -> Result<(), Failure> {
             .map_err(|e| bad(anyhow::anyhow!("shard from the environment: {e}")))?
             .unwrap_or(sweep::Shard::ALL),
     };
+    let grid = negsim::plan::grid_size(&plan);
+    if exhaustive && grid > 10_000 && !force {
+        return Err(bad(anyhow::anyhow!(
+            "{}: --exhaustive would evaluate {grid} grid points x {} cases x {} replications; more than 10000 points needs --force (take larger steps in [plan]'s ranges)",
+            path.display(),
+            plan.cases.len(),
+            plan.spec().replications
+        )));
+    }
     if exhaustive && shard != sweep::Shard::ALL {
         return Err(bad(anyhow::anyhow!("--exhaustive runs the whole grid in one process: drop --shard")));
     }

@@ -216,15 +216,8 @@ impl Plan {
         (f64::from(max) * busy + f64::from(min) * idle) * MONTH_HOURS * 3600.0
     }
 
-    /// USD per second of one busy and one idle instance in region `r`.
     fn instance_prices(&self, r: usize) -> (f64, f64) {
-        let region = &self.scenario.regions[r];
-        let c = &region.service;
-        let p = Prices::new(&self.scenario.pricing, region.tier.unwrap_or(1), c.cpu, c.memory_gib, c.billing);
-        match c.billing {
-            crate::scenario::Billing::Request => (p.busy_per_s, p.idle_per_s),
-            crate::scenario::Billing::Instance => (p.life_per_s, p.life_per_s),
-        }
+        instance_prices(&self.scenario, r)
     }
 
     /// The run of `case` at capacity `cap` with `seed`: the scenario with
@@ -287,6 +280,18 @@ impl Plan {
     }
 }
 
+/// USD per second of one busy and one idle instance in region `r` (under
+/// instance-based billing, both the rate of an instance's life).
+fn instance_prices(sc: &Scenario, r: usize) -> (f64, f64) {
+    let region = &sc.regions[r];
+    let c = &region.service;
+    let p = Prices::new(&sc.pricing, region.tier.unwrap_or(1), c.cpu, c.memory_gib, c.billing);
+    match c.billing {
+        crate::scenario::Billing::Request => (p.busy_per_s, p.idle_per_s),
+        crate::scenario::Billing::Instance => (p.life_per_s, p.life_per_s),
+    }
+}
+
 /// The cases of a scenario's plan, baseline first, then region losses,
 /// dependency losses, the scenario's outages and the named cases.
 pub fn cases(sc: &Scenario) -> Vec<Case> {
@@ -339,11 +344,7 @@ pub fn cases(sc: &Scenario) -> Vec<Case> {
 /// worth keeping small), then file order.
 fn settings(sc: &Scenario) -> Vec<Setting> {
     let mut out = Vec::new();
-    let price = |r: usize| {
-        let region = &sc.regions[r];
-        let c = &region.service;
-        Prices::new(&sc.pricing, region.tier.unwrap_or(1), c.cpu, c.memory_gib, c.billing).busy_per_s
-    };
+    let price = |r: usize| instance_prices(sc, r).0;
     for &knob in &sc.plan.vary {
         let mut regions: Vec<usize> = (0..sc.regions.len()).collect();
         regions.sort_by(|&a, &b| price(b).total_cmp(&price(a)).then(a.cmp(&b)));
@@ -617,11 +618,11 @@ pub fn judge(runs: &[RunFigures], slo: &Slo, level: f64) -> Evaluation {
                 .map(|r| figs.iter().map(|f| f.served[r]).sum::<u64>() as f64 / total.max(1) as f64)
                 .collect();
             let availability_verdict = slo.availability.and_then(|target| {
-                availability.map(|(m, h)| verdict(m - h.unwrap_or(0.0) >= target, m >= target))
+                availability.map(|(m, h)| verdict(h.is_some_and(|h| m - h >= target), m >= target))
             });
             let latency_verdict = slo.latency_p99_ns.and_then(|ns| {
                 let target = ns as f64 / 1e6;
-                p99_ms.map(|(m, h)| verdict(m + h.unwrap_or(0.0) <= target, m <= target))
+                p99_ms.map(|(m, h)| verdict(h.is_some_and(|h| m + h <= target), m <= target))
             });
             PlaceResult {
                 requests: figs.iter().map(|f| f.requests as f64).sum::<f64>() / figs.len().max(1) as f64,
@@ -746,13 +747,14 @@ pub fn search_case(ev: &Evaluator<'_>, c: usize) -> Result<CaseSearch, Interrupt
         return Ok(CaseSearch { case: c, capacity: cap, feasible: false, probes });
     }
     for &s in &plan.settings {
-        let mut values = plan.range(s).values();
-        if s.knob == Knob::MinInstances {
-            let max = cap[s.region].1;
-            values.retain(|&v| v <= max);
-        }
         let current = get(&cap, s);
-        let Some(mut hi) = values.iter().position(|&v| v == current) else { continue };
+        // The range's values up to the current one, which meets; a
+        // min_instances clipped to its region's cap is the current one even
+        // when it is not a value of the range.
+        let mut values = plan.range(s).values();
+        values.retain(|&v| v < current);
+        values.push(current);
+        let mut hi = values.len() - 1;
         let mut lo = 0;
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -813,20 +815,37 @@ pub fn exhaustive(ev: &Evaluator<'_>) -> Result<Grid, Interrupted> {
         .map(|&(p, c)| Ok(ev.evaluate(c, &points[p], &seeds)?.verdict()))
         .collect();
     let verdicts: Vec<Verdict> = verdicts.into_iter().collect::<Result<_, _>>()?;
+    // The cases not met at the top of the ranges (which need not be a grid
+    // point: a warm range above the cap is clipped there) are left aside,
+    // as the search leaves them.
     let top = plan.top();
-    let at_top = points.iter().position(|p| *p == top).expect("the top of every range is a grid point");
     let cases = plan.cases.len();
-    let infeasible: Vec<usize> =
-        (0..cases).filter(|&c| verdicts[at_top * cases + c] != Verdict::Met).collect();
+    let at_top: Vec<Result<Verdict, Interrupted>> = (0..cases)
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|c| Ok(ev.evaluate(c, &top, &seeds)?.verdict()))
+        .collect();
+    let mut infeasible = Vec::new();
+    for (c, v) in at_top.into_iter().enumerate() {
+        if v? != Verdict::Met {
+            infeasible.push(c);
+        }
+    }
+    if infeasible.len() == cases {
+        return Ok(Grid { best: top, points: n, infeasible });
+    }
     let feasible =
         |p: usize| (0..cases).all(|c| infeasible.contains(&c) || verdicts[p * cases + c] == Verdict::Met);
-    let best = (0..n)
-        .filter(|&p| feasible(p))
-        .min_by(|&a, &b| {
-            plan.capacity_cost(&points[a]).total_cmp(&plan.capacity_cost(&points[b])).then(a.cmp(&b))
-        })
-        .unwrap_or(at_top);
-    Ok(Grid { best: points[best].clone(), points: n, infeasible })
+    let best = (0..n).filter(|&p| feasible(p)).min_by(|&a, &b| {
+        plan.capacity_cost(&points[a]).total_cmp(&plan.capacity_cost(&points[b])).then(a.cmp(&b))
+    });
+    Ok(Grid { best: best.map_or(top, |p| points[p].clone()), points: n, infeasible })
+}
+
+/// The number of points of the grid `--exhaustive` evaluates (before
+/// points with `min_instances` above `max_instances` are dropped).
+pub fn grid_size(plan: &Plan) -> u128 {
+    plan.settings.iter().map(|&s| plan.range(s).values().len() as u128).product()
 }
 
 /// The plan for one setting.
@@ -850,8 +869,8 @@ pub struct SettingPlan {
 pub struct Outcome {
     /// Each case's search (in case order), or none with `--exhaustive`.
     pub searches: Vec<CaseSearch>,
-    /// The plan's capacity per region (the top of the ranges when a case
-    /// cannot be met at all).
+    /// The plan's capacity per region (the top of the ranges when no case
+    /// can be met at all).
     pub capacity: Capacity,
     /// Cases no capacity within the ranges meets (not met even at the top
     /// of every range): they do not set the plan.
@@ -945,7 +964,7 @@ pub fn finish(
     for &s in &plan.settings {
         let recommended = get(&capacity, s);
         let floor = plan.range(s).from;
-        let binding = if recommended <= floor {
+        let mut binding = if recommended <= floor {
             None
         } else if method == "search" {
             // The first case whose own search needed the most.
@@ -981,6 +1000,10 @@ pub fn finish(
                 }
             }
             one_step_lower = worst.map(|(_, v)| v);
+            if binding.is_none() {
+                // The grid's answer: the case that fails one step lower binds.
+                binding = worst.filter(|&(_, v)| v != Verdict::Met).map(|(c, _)| c);
+            }
         }
         settings.push(SettingPlan {
             setting: s,
@@ -1017,11 +1040,11 @@ pub fn load(
     let loaded = crate::scenario::load(path, &crate::scenario::Overrides::default())?;
     let mut sc = loaded.scenario;
     if let Some(k) = replications {
-        if k < 2 {
+        if !(2..=1000).contains(&k) {
             return Err(crate::scenario::InputError::whole_file(
                 path,
                 format!(
-                    "--replications {k}: a plan needs at least 2 replications, to judge the SLO on a confidence interval"
+                    "--replications {k}: a plan takes 2 to 1000 replications (at least 2, to judge the SLO on a confidence interval)"
                 ),
             ));
         }

@@ -43,11 +43,6 @@ fn worst_words(plan: &Plan, e: &Evaluation) -> String {
     format!("{name}: {}", bits.join(", "))
 }
 
-/// `“a”, “b”`: case names quoted.
-fn quoted(plan: &Plan, cases: &[usize]) -> String {
-    cases.iter().map(|&c| format!("\u{201c}{}\u{201d}", plan.cases[c].name)).collect::<Vec<_>>().join(", ")
-}
-
 /// The findings: a headline and details, in sentences.
 pub fn findings(plan: &Plan, o: &Outcome) -> (Vec<String>, Vec<String>) {
     let mut headline = Vec::new();
@@ -101,11 +96,17 @@ pub fn findings(plan: &Plan, o: &Outcome) -> (Vec<String>, Vec<String>) {
                 slo_words(plan)
             ));
         } else {
+            let words: Vec<String> = missed_plan
+                .iter()
+                .map(|&c| {
+                    format!("\u{201c}{}\u{201d} ({})", plan.cases[c].name, o.planned[c].verdict().word())
+                })
+                .collect();
             headline.push(format!(
-                "The plan found ({}) does not meet the SLO in {} of {n} cases on fresh seeds: {}. The search's seeds were kinder; raise plan.replications.",
+                "The plan found ({}) is not confirmed on fresh seeds in {} of {n} cases: {}. The search's seeds were kinder; raise plan.replications.",
                 changes.join(", "),
                 missed_plan.len(),
-                quoted(plan, &missed_plan)
+                words.join(", ")
             ));
         }
         if !o.infeasible.is_empty() {
@@ -117,7 +118,7 @@ pub fn findings(plan: &Plan, o: &Outcome) -> (Vec<String>, Vec<String>) {
                 })
                 .collect();
             headline.push(format!(
-                "No capacity within the ranges meets {}, even at the top of every range, so {} not set the plan: {}. More instances do not help there; the failover itself, the distance to the next region or the SLO's window does.",
+                "No capacity within the ranges meets {}, even at the top of every range, so {} not set the plan (figures with the plan: {}). More instances do not help there; the failover itself, the distance to the next region or the SLO's window does.",
                 if o.infeasible.len() == 1 { "this case" } else { "these cases" },
                 if o.infeasible.len() == 1 { "it does" } else { "they do" },
                 worst.join("; ")
@@ -132,16 +133,28 @@ pub fn findings(plan: &Plan, o: &Outcome) -> (Vec<String>, Vec<String>) {
     if missed_now.is_empty() {
         headline.push("Today's capacity already meets the SLO in every case.".to_string());
     } else {
+        let missed = missed_now.iter().filter(|&&c| o.current[c].verdict() == Verdict::Missed).count();
+        let marginal = missed_now.len() - missed;
         let list: Vec<String> = missed_now
             .iter()
             .take(4)
             .map(|&c| {
-                format!("\u{201c}{}\u{201d} ({})", plan.cases[c].name, worst_words(plan, &o.current[c]))
+                let e = &o.current[c];
+                format!(
+                    "\u{201c}{}\u{201d} ({}, {})",
+                    plan.cases[c].name,
+                    e.verdict().word(),
+                    worst_words(plan, e)
+                )
             })
             .collect();
+        let counts = match (missed, marginal) {
+            (m, 0) => format!("misses the SLO in {m} of {n} cases"),
+            (0, g) => format!("meets the SLO only on the mean (marginal) in {g} of {n} cases"),
+            (m, g) => format!("misses the SLO in {m} of {n} cases and is marginal in {g}"),
+        };
         headline.push(format!(
-            "Today's capacity misses the SLO in {} of {n} cases: {}{}.",
-            missed_now.len(),
+            "Today's capacity {counts}: {}{}.",
             list.join("; "),
             if missed_now.len() > 4 { "; ..." } else { "" }
         ));
@@ -182,7 +195,8 @@ pub fn findings(plan: &Plan, o: &Outcome) -> (Vec<String>, Vec<String>) {
                 hhmm(plan.failure_utc_s)
             )),
             None if o.infeasible.len() < n => details.push(format!(
-                "{region} meets every case with {what} at the floor of its range ({}).",
+                "{region} meets {} with {what} at the floor of its range ({}).",
+                if o.infeasible.is_empty() { "every case" } else { "every case capacity can meet" },
                 s.recommended
             )),
             None => {}
@@ -426,7 +440,11 @@ pub fn render(plan: &Plan, o: &Outcome) -> String {
         plan.seed + u64::from(spec.replications),
         plan.seed + 2 * u64::from(spec.replications) - 1,
         plan.cases.len(),
-        if settings.is_empty() { "no capacity search (vary = [])".to_string() } else { format!("searching {}", settings.join(", ")) }
+        if settings.is_empty() {
+            "no capacity search (vary = [])".to_string()
+        } else {
+            format!("searching {}", settings.join(", "))
+        }
     );
     let page = Page {
         name: &plan.scenario.simulation.name,

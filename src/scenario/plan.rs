@@ -123,7 +123,14 @@ pub const CONFIDENCE_LEVELS: [f64; 3] = [0.9, 0.95, 0.99];
 
 /// Reads `[plan]` (absent: every default) against the validated regions
 /// and dependencies.
-pub fn read_plan(root: &mut Section<'_>, regions: &[Region], dependencies: &[Dependency]) -> PlanSpec {
+/// With `health` (Cloud Run service health steers traffic), every region
+/// keeps at least one warm instance, so a warm range starts at 1.
+pub fn read_plan(
+    root: &mut Section<'_>,
+    regions: &[Region],
+    dependencies: &[Dependency],
+    health: bool,
+) -> PlanSpec {
     let mut s = root.section("plan");
     let losses = s.choice(
         "losses",
@@ -134,7 +141,12 @@ pub fn read_plan(root: &mut Section<'_>, regions: &[Region], dependencies: &[Dep
     let scenario_outages = s.boolean("scenario_outages", false);
     let failure_start = read_failure_start(&mut s);
     let failure_ns = s.duration("failure_duration", 30 * 60 * NS_PER_S, Rule::Above(0.0));
-    let lead_ns = s.duration("lead", 10 * 60 * NS_PER_S, Rule::Above(0.0));
+    let mut lead_ns = s.duration("lead", 10 * 60 * NS_PER_S, Rule::Above(0.0));
+    if !lead_ns.is_multiple_of(NS_PER_S) {
+        // The run's start is a UTC time of day in whole seconds.
+        s.error("lead", "must be a whole number of seconds, e.g. \"5m\" or \"90s\"");
+        lead_ns = lead_ns.div_ceil(NS_PER_S) * NS_PER_S;
+    }
     let recovery_ns = s.duration("recovery", 0, Rule::AtLeast(0.0));
     let replications = s.integer("replications", 5, 2, 1000) as u32;
     let confidence = s.number("confidence", 0.95, Rule::Between(0.9, 0.99));
@@ -160,7 +172,9 @@ pub fn read_plan(root: &mut Section<'_>, regions: &[Region], dependencies: &[Dep
         to: r.service.max_instances.saturating_mul(2).clamp(r.service.min_instances.max(1), 10_000),
         step: 1,
     };
-    let default_min = |r: &Region| Range { from: 0, to: r.service.max_instances.min(10), step: 1 };
+    let warm_floor = u32::from(health);
+    let default_min =
+        |r: &Region| Range { from: warm_floor, to: r.service.max_instances.clamp(warm_floor, 10), step: 1 };
     let all_max = read_range(&mut s, "max_instances");
     let all_min = read_range(&mut s, "min_instances");
     let mut max_instances: Vec<Range> =
@@ -229,6 +243,22 @@ pub fn read_plan(root: &mut Section<'_>, regions: &[Region], dependencies: &[Dep
             }
         }
     }
+    if health && vary.contains(&Knob::MinInstances) {
+        for (i, r) in regions.iter().enumerate() {
+            if min_instances[i].from == 0 {
+                let at = set_from[i]
+                    .clone()
+                    .map_or_else(|| s.key_path("min_instances"), |p| format!("{p}.min_instances"));
+                s.diag().error(
+                    &at,
+                    format!(
+                        "from = 0 for {}: service health needs min_instances >= 1 in every region; start the range at 1",
+                        r.name
+                    ),
+                );
+            }
+        }
+    }
     if !vary.contains(&Knob::MaxInstances) && vary.contains(&Knob::MinInstances) {
         for (i, r) in regions.iter().enumerate() {
             let range = min_instances[i];
@@ -289,9 +319,10 @@ fn read_range(s: &mut Section<'_>, key: &'static str) -> Option<Range> {
         t.finish();
         return None;
     }
-    let least = if key == "max_instances" { 1 } else { 0 };
-    let from = t.opt_integer("from", least, 10_000);
-    let to = t.opt_integer("to", least, 10_000);
+    // The bounds a scenario accepts for the setting.
+    let (least, most) = if key == "max_instances" { (1, 10_000) } else { (0, 1000) };
+    let from = t.opt_integer("from", least, most);
+    let to = t.opt_integer("to", least, most);
     let step = t.integer("step", 1, 1, 10_000) as u32;
     if from.is_none() && !t.has("from") {
         t.missing("from", "the least value to try");
@@ -326,8 +357,24 @@ fn read_cases(s: &mut Section<'_>, regions: &[Region], dependencies: &[Dependenc
             c.missing("name", "the case's name in the outputs, e.g. \"both US regions\"");
         }
         if let Some(n) = &name {
-            if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-                c.error("name", "a case's name has 1 to 100 characters and no control characters");
+            let generated = n == "no failure"
+                || n == "the scenario's outages"
+                || n.strip_suffix(" down")
+                    .is_some_and(|rest| rest.split(" + ").all(|part| all.contains(&part)));
+            if n.trim().is_empty()
+                || n.trim() != n
+                || n.chars().count() > 100
+                || n.chars().any(char::is_control)
+            {
+                c.error(
+                    "name",
+                    "a case's name has 1 to 100 characters, no control characters and no spaces at either end",
+                );
+            } else if generated {
+                c.error(
+                    "name",
+                    format!("\"{n}\" is the name of a case the plan makes itself; choose another"),
+                );
             } else if out.iter().any(|o| o.name == *n) {
                 c.error("name", format!("a second case called \"{n}\""));
             }

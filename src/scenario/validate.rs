@@ -119,7 +119,7 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
     let (outages, dependency_outages) = read_outages(&mut root, &regions, &dependencies, &declared, horizon);
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
-    let plan = super::plan::read_plan(&mut root, &regions, &dependencies);
+    let plan = super::plan::read_plan(&mut root, &regions, &dependencies, load_balancer.health.enabled);
     let pricing = read_pricing(root.section("pricing"));
     let edge = read_edge(root.section("edge"));
     let attacks = read_attacks(&mut root, &cities, horizon);

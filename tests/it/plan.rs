@@ -244,7 +244,7 @@ fn bad_plans_are_refused_with_the_file_the_line_and_what_is_allowed() {
     );
     let text = SMALL.replace("[slo]\navailability = 0.99\nlatency_p99 = \"1s\"\n", "");
     refused("no-slo", &text, &[], &[&at("no-slo", &text, "[plan]"), "a plan needs an [slo] to meet"]);
-    refused("one-replication", SMALL, &["--replications", "1"], &["at least 2 replications"]);
+    refused("one-replication", SMALL, &["--replications", "1"], &["2 to 1000 replications"]);
     // Twelve regions, every pair: 1 + 12 + 66 = 79 cases.
     let many_regions = [
         "us-central1",
@@ -314,4 +314,57 @@ fn the_readme_plan_answer() {
         .collect();
     let want = [("australia-southeast1", "20"), ("us-central1", "50"), ("europe-west1", "70")];
     assert_eq!(rec, want.map(|(a, b)| (a.to_string(), b.to_string())));
+}
+
+#[test]
+fn warm_capacity_is_searched_below_the_cap_it_goes_with() {
+    let dir = temp_dir("plan-warm");
+    let f = dir.join("plan-warm.toml");
+    // Slow cold starts and a tight p99: warm instances can matter.
+    let text = SMALL
+        .replace("cold_start = { dist = \"constant\", value = \"500ms\" }", "cold_start = { dist = \"constant\", value = \"3s\" }")
+        .replace("replications = 3\n", "replications = 3\nvary = [\"max_instances\", \"min_instances\"]\nmin_instances = { from = 0, to = 12, step = 3 }\n");
+    fs::write(&f, text).unwrap();
+    let p = plan::load(&f, None, false).unwrap();
+    assert_eq!(p.settings.len(), 4, "two regions x two settings, caps first");
+    assert!(p.settings[..2].iter().all(|s| s.knob == negsim::scenario::plan::Knob::MaxInstances));
+    let stop = AtomicBool::new(false);
+    let quiet = |_: u64| {};
+    let ev = Evaluator::new(&p, &stop, &quiet);
+    let o = plan::finish(&ev, plan::search(&ev, |_| true).unwrap(), None).unwrap();
+    for (r, &(min, max)) in o.capacity.iter().enumerate() {
+        assert!(min <= max, "region {r}: min_instances {min} above max_instances {max}");
+        // A value of its range, or its region's cap when the range reaches above it.
+        assert!(
+            (min % 3 == 0 && min <= 12) || min == max,
+            "region {r}: min_instances {min}, max_instances {max}"
+        );
+    }
+    // Warm instances cost money idle: the plan's cost counts them.
+    let cold: plan::Capacity = o.capacity.iter().map(|&(_, max)| (0, max)).collect();
+    let warm_cost = p.capacity_cost(&o.capacity) - p.capacity_cost(&cold);
+    let idle = (0..2).map(|r| p.region_cost(r, o.capacity[r].0, 0)).sum::<f64>();
+    assert!((warm_cost - idle).abs() < 1e-6);
+}
+
+#[test]
+fn plan_names_and_ranges_are_checked_against_the_scenario() {
+    let with = |extra: &str| format!("{SMALL}{extra}");
+    let text = with("\n[[plan.case]]\nname = \"us-central1 down\"\ndown = [\"us-central1\"]\n");
+    refused(
+        "generated-name",
+        &text,
+        &[],
+        &[&at("generated-name", &text, "name = \"us-central1 down\""), "a case the plan makes itself"],
+    );
+    let text = SMALL.replace("lead = \"1m\"", "lead = \"1500ms\"");
+    refused("lead", &text, &[], &[&at("lead", &text, "1500ms"), "a whole number of seconds"]);
+    let text = SMALL.replace(
+        "replications = 3\n",
+        "replications = 3\nvary = [\"min_instances\"]\nmin_instances = { from = 0, to = 40 }\n",
+    );
+    refused("warm-above-cap", &text, &[], &["above us-central1's max_instances (30)"]);
+    refused("replications", SMALL, &["--replications", "5000"], &["2 to 1000 replications"]);
+    let text = SMALL.replace("{ from = 2, to = 16, step = 2 }", "{ from = 1, to = 200 }");
+    refused("grid", &text, &["--exhaustive"], &["40000 grid points", "--force"]);
 }

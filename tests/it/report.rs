@@ -405,10 +405,35 @@ fn a_run_folder_does_not_depend_on_the_matrix_file_staying_put() {
 #[test]
 fn a_plan_report_with_40_cases_and_30_cities_fits_its_page() {
     let cities = [
-        "New York", "Los Angeles", "Chicago", "Houston", "Dallas", "Phoenix", "Philadelphia",
-        "San Francisco", "San Jose", "Seattle", "Washington", "Boston", "Atlanta", "Miami", "Denver",
-        "Minneapolis", "Detroit", "Las Vegas", "Salt Lake City", "Portland", "San Diego", "Austin",
-        "Charlotte", "Nashville", "St. Louis", "Kansas City", "Columbus", "Toronto", "Montreal",
+        "New York",
+        "Los Angeles",
+        "Chicago",
+        "Houston",
+        "Dallas",
+        "Phoenix",
+        "Philadelphia",
+        "San Francisco",
+        "San Jose",
+        "Seattle",
+        "Washington",
+        "Boston",
+        "Atlanta",
+        "Miami",
+        "Denver",
+        "Minneapolis",
+        "Detroit",
+        "Las Vegas",
+        "Salt Lake City",
+        "Portland",
+        "San Diego",
+        "Austin",
+        "Charlotte",
+        "Nashville",
+        "St. Louis",
+        "Kansas City",
+        "Columbus",
+        "Toronto",
+        "Montreal",
         "Vancouver",
     ];
     let mut text = String::from(
@@ -445,6 +470,10 @@ fn a_plan_report_with_40_cases_and_30_cities_fits_its_page() {
     for width in [1280, 1920] {
         let Some((dom, stderr)) = browse(&page, width) else { return };
         assert_eq!(body_attr(&dom, "data-errors").as_deref(), Some("0"), "at {width}: {stderr}");
-        assert_eq!(body_attr(&dom, "data-overflow").as_deref(), Some(""), "at {width} px: something overflows");
+        assert_eq!(
+            body_attr(&dom, "data-overflow").as_deref(),
+            Some(""),
+            "at {width} px: something overflows"
+        );
     }
 }
