@@ -24,7 +24,10 @@
 //!   (common random numbers). A case's result is then the least capacity
 //!   that survives it, region by region; the plan is the largest over the
 //!   cases, which meets every case because more capacity does not hurt.
-//!   The case that needs the most binds the region.
+//!   A case's own search may have leaned on a region the plan keeps higher
+//!   for another case, so each setting is then lowered again by bisection
+//!   with every case judged at once (the joint descent). The first case to
+//!   miss one step lower binds the setting.
 //! * **Confirmation.** Every case is then run again, at the plan and at the
 //!   scenario's current capacity, with fresh seeds; the matrix published is
 //!   these runs. One step more in every region must still meet every case
@@ -848,6 +851,48 @@ pub fn grid_size(plan: &Plan) -> u128 {
     plan.settings.iter().map(|&s| plan.range(s).values().len() as u128).product()
 }
 
+/// The verdicts of `cases` at `cap` with `seeds`, evaluated in parallel.
+fn evaluate_cases(
+    ev: &Evaluator<'_>,
+    cases: &[usize],
+    cap: &Capacity,
+    seeds: &[u64],
+) -> Result<Vec<Verdict>, Interrupted> {
+    cases.par_iter().with_max_len(1).map(|&c| Ok(ev.evaluate(c, cap, seeds)?.verdict())).collect()
+}
+
+/// Lowers each setting of `cap`, in the search's order, by bisection to
+/// the least value at which every case of `cases` still meets the SLO on
+/// the search's seeds, the other settings as they stand. Returns the
+/// capacity and the evaluations it asked for (probes times cases).
+fn refine(ev: &Evaluator<'_>, mut cap: Capacity, cases: &[usize]) -> Result<(Capacity, u64), Interrupted> {
+    let plan = ev.plan;
+    let seeds = plan.search_seeds();
+    let mut evaluations = 0u64;
+    for &s in &plan.settings {
+        let current = get(&cap, s);
+        let mut values = plan.range(s).values();
+        values.retain(|&v| v < current);
+        values.push(current);
+        let (mut lo, mut hi) = (0, values.len() - 1);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let mut trial = cap.clone();
+            set(&mut trial, s, values[mid]);
+            clip(&mut trial);
+            evaluations += cases.len() as u64;
+            if evaluate_cases(ev, cases, &trial, &seeds)?.iter().all(|&v| v == Verdict::Met) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        set(&mut cap, s, values[hi]);
+        clip(&mut cap);
+    }
+    Ok((cap, evaluations))
+}
+
 /// The plan for one setting.
 #[derive(Clone, Debug)]
 pub struct SettingPlan {
@@ -857,7 +902,9 @@ pub struct SettingPlan {
     pub current: u32,
     /// The value the plan recommends.
     pub recommended: u32,
-    /// The case that needs it (`None`: every case meets at the range's floor).
+    /// The case that needs it: the first to miss the SLO one step lower on
+    /// the search's seeds (`None` at the range's floor, or when every case
+    /// still met one step lower).
     pub binding: Option<usize>,
     /// With the confirmation's seeds, one step lower in the binding case:
     /// `Some(verdict)`, or `None` at the range's floor.
@@ -933,8 +980,36 @@ pub fn finish(
             (cap, infeasible, "search", None)
         }
     };
-    let seeds = plan.confirm_seeds();
     let n = plan.cases.len();
+    let judged: Vec<usize> = (0..n).filter(|c| !infeasible.contains(c)).collect();
+    // The joint descent: a case's own search may have leaned on a region
+    // the plan keeps higher for another case, so each setting is lowered
+    // again with every case judged at once.
+    let (capacity, refine_evaluations) =
+        if method == "search" && !judged.is_empty() { refine(ev, capacity, &judged)? } else { (capacity, 0) };
+    // The case that binds each setting: the first to miss one step lower,
+    // on the search's seeds.
+    let mut bindings = Vec::new();
+    let mut binding_evaluations = 0u64;
+    for &s in &plan.settings {
+        let lower = plan.range(s).values().into_iter().rev().find(|&v| v < get(&capacity, s));
+        let Some(v) = lower.filter(|_| !judged.is_empty()) else {
+            bindings.push(None);
+            continue;
+        };
+        let mut trial = capacity.clone();
+        set(&mut trial, s, v);
+        clip(&mut trial);
+        let verdicts = evaluate_cases(ev, &judged, &trial, &plan.search_seeds())?;
+        binding_evaluations += judged.len() as u64;
+        bindings.push(judged.iter().zip(&verdicts).find(|(_, v)| **v != Verdict::Met).map(|(&c, _)| c));
+    }
+    let runs_search =
+        runs_search + (refine_evaluations + binding_evaluations) * u64::from(plan.spec().replications);
+    let seeds = plan.confirm_seeds();
+    // Runs after the search: the confirmation's seeds are never the
+    // search's, so none of these is found in the cache of an earlier phase.
+    let runs_before = ev.runs();
     // One phase after the other, so an evaluation asked for twice (the plan
     // is the current capacity) is found in the cache, never run twice.
     let every_case = |cap: &Capacity| -> Result<Vec<Evaluation>, Interrupted> {
@@ -959,51 +1034,18 @@ pub fn finish(
             }
         }
     }
-    // Each setting: the case that needs it, and one step lower there.
+    // Each setting: the case that needs it, and one step lower there on
+    // the confirmation's seeds.
     let mut settings = Vec::new();
-    for &s in &plan.settings {
+    for (&s, &binding) in plan.settings.iter().zip(&bindings) {
         let recommended = get(&capacity, s);
-        let floor = plan.range(s).from;
-        let mut binding = if recommended <= floor {
-            None
-        } else if method == "search" {
-            // The first case whose own search needed the most.
-            searches
-                .iter()
-                .filter(|x| x.feasible)
-                .max_by(|a, b| get(&a.capacity, s).cmp(&get(&b.capacity, s)).then(b.case.cmp(&a.case)))
-                .map(|x| x.case)
-        } else {
-            None
-        };
         let lower = plan.range(s).values().into_iter().rev().find(|&v| v < recommended);
         let mut one_step_lower = None;
-        if let Some(v) = lower.filter(|_| infeasible.len() < n) {
+        if let (Some(v), Some(c)) = (lower, binding) {
             let mut trial = capacity.clone();
             set(&mut trial, s, v);
             clip(&mut trial);
-            // The binding case; with the exhaustive answer, the worst case there.
-            let cases: Vec<usize> = match binding {
-                Some(c) => vec![c],
-                None => (0..n).filter(|c| !infeasible.contains(c)).collect(),
-            };
-            let vs: Vec<Result<(usize, Verdict), Interrupted>> = cases
-                .par_iter()
-                .with_max_len(1)
-                .map(|&c| Ok((c, ev.evaluate(c, &trial, &seeds)?.verdict())))
-                .collect();
-            let mut worst: Option<(usize, Verdict)> = None;
-            for v in vs {
-                let (c, v) = v?;
-                if worst.is_none_or(|(_, w)| v < w) {
-                    worst = Some((c, v));
-                }
-            }
-            one_step_lower = worst.map(|(_, v)| v);
-            if binding.is_none() {
-                // The grid's answer: the case that fails one step lower binds.
-                binding = worst.filter(|&(_, v)| v != Verdict::Met).map(|(c, _)| c);
-            }
+            one_step_lower = Some(ev.evaluate(c, &trial, &seeds)?.verdict());
         }
         settings.push(SettingPlan {
             setting: s,

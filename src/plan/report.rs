@@ -262,7 +262,7 @@ pub fn findings(plan: &Plan, o: &Outcome) -> (Vec<String>, Vec<String>) {
             .collect();
         let more = if users.len() > 6 { format!(" and {} more", users.len() - 6) } else { String::new() };
         details.push(format!(
-            "When {} is down, its users go to {} (shares of their requests); availability: {}{more}.",
+            "When {} is down, its users' requests go to {}; availability: {}{more}.",
             plan.scenario.regions[lost].name,
             if to.is_empty() { "no region".to_string() } else { to.join(", ") },
             names.join(", ")
