@@ -444,7 +444,8 @@ impl<'s> Simulation<'s> {
                     &sc.surges,
                     sc.simulation.start_utc_s.unwrap_or(0),
                     stream(seed, &format!("city/{}/arrivals", c.name)),
-                ),
+                )
+                .with_curve(sc.curve_of(i)),
                 access: Ahead::new(stream(seed, &format!("city/{}/access", c.name))),
                 client: stream(seed, &format!("city/{}/client", c.name)),
                 body: stream(seed, &format!("city/{}/body", c.name)),

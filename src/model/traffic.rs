@@ -24,10 +24,12 @@
 use crate::engine::SimTime;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_S, round_ns};
+use crate::scenario::curve::Curve;
 use crate::scenario::{Arrival, City, Profile, Surge};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 use std::f64::consts::TAU;
+use std::sync::Arc;
 
 /// The arrival process of one city.
 pub struct Traffic {
@@ -44,6 +46,9 @@ pub struct Traffic {
     started: bool,
     /// The current thinning segment of Poisson arrivals.
     seg: Segment,
+    /// A rate read from a file (`[[traffic]]`), replacing `rps` and the
+    /// profile: then `rps` is 1 and the "diurnal factor" is the curve's rate.
+    curve: Option<Arc<Curve>>,
 }
 
 /// A stretch of time over which Poisson candidates come at a constant bound.
@@ -79,11 +84,26 @@ impl Traffic {
             rng,
             started: false,
             seg: Segment { start: SimTime::ZERO, end: SimTime::ZERO, bound: 0.0, dmax: 1.0, dmin: 1.0 },
+            curve: None,
         }
     }
 
-    /// The diurnal factor at `t`, between `min_ratio` and 1.
+    /// The same process with its rate read from `curve` (when some): the
+    /// city's `rps` and profile no longer apply; surges still do.
+    pub fn with_curve(mut self, curve: Option<Arc<Curve>>) -> Self {
+        if curve.is_some() {
+            self.rps = 1.0;
+        }
+        self.curve = curve;
+        self
+    }
+
+    /// The diurnal factor at `t`, between `min_ratio` and 1 (with a curve:
+    /// the curve's rate).
     pub fn diurnal(&self, t: SimTime) -> f64 {
+        if let Some(c) = &self.curve {
+            return c.rate(t.ns());
+        }
         match self.profile {
             Profile::Flat => 1.0,
             Profile::Diurnal { min_ratio, peak_local_hour } => {
@@ -121,6 +141,9 @@ impl Traffic {
     /// a day: 1 if it contains the peak, else the larger end (the cosine
     /// falls monotonically away from its peak on either side).
     fn diurnal_max(&self, from: SimTime, to: SimTime) -> f64 {
+        if let Some(c) = &self.curve {
+            return c.range(from.ns(), to.ns()).1;
+        }
         let Profile::Diurnal { peak_local_hour, .. } = self.profile else {
             return 1.0;
         };
@@ -134,6 +157,9 @@ impl Traffic {
     /// The smallest diurnal factor over `[from, to]`, an interval of at
     /// most a day: `min_ratio` if it contains the trough, else the smaller end.
     fn diurnal_min(&self, from: SimTime, to: SimTime) -> f64 {
+        if let Some(c) = &self.curve {
+            return c.range(from.ns(), to.ns()).0;
+        }
         let Profile::Diurnal { peak_local_hour, min_ratio } = self.profile else {
             return 1.0;
         };
@@ -150,7 +176,11 @@ impl Traffic {
                 Profile::Flat => 3600 * NS_PER_S,
                 Profile::Diurnal { .. } => 600 * NS_PER_S,
             };
-            let end = self.next_boundary(t).min(SimTime((t.ns() / len + 1) * len));
+            let mut end = self.next_boundary(t).min(SimTime((t.ns() / len + 1) * len));
+            if let Some(c) = &self.curve {
+                // A curve is linear or constant up to its next point.
+                end = end.min(SimTime(c.piece_end(t.ns())));
+            }
             let dmax = self.diurnal_max(t, end);
             let dmin = self.diurnal_min(t, end);
             self.seg = Segment { start: t, end, bound: self.rps * self.surge_factor(t) * dmax, dmax, dmin };
@@ -176,7 +206,7 @@ impl Traffic {
             if cand >= end {
                 return None;
             }
-            if seg.dmin >= 1.0 {
+            if seg.dmin >= seg.dmax {
                 return Some(cand);
             }
             // Keep with probability diurnal(cand) / dmax; below the
@@ -208,7 +238,10 @@ impl Traffic {
         let mut t = now;
         while t < end {
             let hour_end = SimTime((t.ns() / HOUR_NS + 1) * HOUR_NS);
-            let seg_end = self.next_boundary(t).min(hour_end);
+            let mut seg_end = self.next_boundary(t).min(hour_end);
+            if let Some(c) = &self.curve {
+                seg_end = seg_end.min(SimTime(c.piece_end(t.ns())));
+            }
             let rate = self.rate_at(t);
             if rate > 0.0 {
                 let need_ns = owed / rate * NS_PER_S as f64;

@@ -151,6 +151,12 @@ impl Plan {
                 if scenario.attacks.len() == 1 { "" } else { "s" },
             ));
         }
+        if !scenario.traffic.is_empty() {
+            warnings.push(
+                "warning: [[traffic]] curves play from each run's start, which the plan moves to the failure's time: they are not aligned with that time of day; the busiest hour comes from the other cities' profiles"
+                    .into(),
+            );
+        }
         if !spec.scenario_outages && (!scenario.outages.is_empty() || !scenario.dependency_outages.is_empty())
         {
             warnings.push(

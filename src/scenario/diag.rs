@@ -253,6 +253,11 @@ pub enum Ty {
 }
 
 impl<'s> Diag<'s> {
+    /// The file being read.
+    pub fn file(&self) -> &Path {
+        self.source.file()
+    }
+
     /// A collector for problems in `source`.
     pub fn new(source: &'s Source) -> Self {
         Diag {

@@ -14,9 +14,11 @@
 //! The result, [`Scenario`], is plain data with units in field names
 //! (`_ns` for nanoseconds); the engine never sees a string it has to parse.
 
+pub mod curve;
 pub mod diag;
 pub mod dist;
 mod exp;
+pub mod measured;
 pub mod plan;
 pub mod reader;
 pub mod resolved;
@@ -53,6 +55,8 @@ pub struct Scenario {
     pub regions: Vec<Region>,
     /// `[[city]]`.
     pub cities: Vec<City>,
+    /// `[[traffic]]`: cities whose rate comes from a file.
+    pub traffic: Vec<curve::TrafficFile>,
     /// `[[outage]]`, in file order.
     pub outages: Vec<Outage>,
     /// `[[surge]]`, in file order.
@@ -746,13 +750,22 @@ pub fn from_str(path: &Path, text: &str, overrides: &Overrides) -> Result<Loaded
 }
 
 impl Scenario {
+    /// The rate curve of city `i`, when a `[[traffic]]` file gives one.
+    pub fn curve_of(&self, i: usize) -> Option<std::sync::Arc<curve::Curve>> {
+        self.traffic.iter().flat_map(|t| &t.curves).find(|(c, _)| *c == i).map(|(_, c)| c.clone())
+    }
+
     /// The number of requests the scenario is expected to generate, from the
     /// mean rates (for estimates before a run).
     pub fn expected_requests(&self) -> f64 {
         let secs = self.simulation.duration_ns as f64 / 1e9;
         self.cities
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
+                if let Some(curve) = self.curve_of(i) {
+                    return curve.integral(self.simulation.duration_ns);
+                }
                 let mean_factor = match c.profile {
                     Profile::Flat => 1.0,
                     Profile::Diurnal { min_ratio, .. } => (1.0 + min_ratio) / 2.0,

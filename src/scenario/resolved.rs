@@ -307,6 +307,29 @@ pub fn to_table(sc: &Scenario) -> Table {
         root.insert("outage".into(), Value::Array(outages));
     }
 
+    if !sc.traffic.is_empty() {
+        let files = sc
+            .traffic
+            .iter()
+            .map(|tf| {
+                let mut t = Table::new();
+                t.insert("file".into(), s(&tf.file));
+                let interpolation = match tf.interpolation {
+                    super::curve::Interpolation::Linear => "linear",
+                    super::curve::Interpolation::Step => "step",
+                };
+                t.insert("interpolation".into(), s(interpolation));
+                t.insert("scale".into(), f(tf.scale));
+                if let Some(from) = &tf.from {
+                    t.insert("from".into(), s(from));
+                }
+                t.insert("shift".into(), d(tf.shift_ns));
+                t.insert("at_end".into(), s(if tf.looped { "loop" } else { "clip" }));
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("traffic".into(), Value::Array(files));
+    }
     if !sc.surges.is_empty() {
         let surges = sc
             .surges

@@ -56,6 +56,8 @@ to = 1
 [[plan.case]]
 name = "all"
 down = ["us-central1"]
+[[traffic]]
+file = "traffic.csv"
 [[surge]]
 city = "Chicago"
 start = "1m"
@@ -357,7 +359,7 @@ fn describe_ty(ty: &Ty) -> (String, String) {
         Ty::Choice(options) => (format!("one of {}", quoted(options)), String::new()),
         Ty::ChoiceList(options) => (format!("a list of {}", quoted(options)), String::new()),
         Ty::Dist => (
-            "a duration, or a distribution: `{ dist = ..., ... }` with `dist` one of `\"constant\"`, `\"exponential\"`, `\"lognormal\"`, `\"uniform\"`, `\"gamma\"`".into(),
+            "a duration, or a distribution: `{ dist = ..., ... }` with `dist` one of `\"constant\"`, `\"exponential\"`, `\"lognormal\"`, `\"uniform\"`, `\"gamma\"`, `\"histogram\"`, `\"samples\"`".into(),
             String::new(),
         ),
         Ty::Table | Ty::Tables | Ty::Other => ("see the model".into(), String::new()),
@@ -439,6 +441,7 @@ mod tests {
         let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
             .filter(|(_, text)| !text.contains("[sweep]"))
             .collect();

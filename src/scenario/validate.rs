@@ -112,6 +112,9 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         }
     }
     let (mut cities, pins) = read_cities(&mut root);
+    let city_names: Vec<String> = cities.iter().map(|c| c.name.clone()).collect();
+    let traffic =
+        super::curve::read_traffic(&mut root, &city_names.iter().map(String::as_str).collect::<Vec<_>>());
     check_series_rows(root.diag(), &simulation, cities.len() + regions.len() + 1);
     let edge_locations = read_edges(&mut root, network.as_ref().map(|n| n.edges), &mut cities, &pins);
     let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
@@ -145,6 +148,7 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         service,
         regions,
         cities,
+        traffic,
         outages,
         surges,
         slo,
@@ -531,9 +535,9 @@ fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> Serv
         max_instances: s.integer("max_instances", i64::from(d.max_instances), 1, 10_000) as u32,
         cpu_target: s.number("cpu_target", d.cpu_target, Rule::AboveUpTo(0.0, 1.0)),
         concurrency_target: s.number("concurrency_target", d.concurrency_target, Rule::AboveUpTo(0.0, 1.0)),
-        cpu_time: s.dist("cpu_time", d.cpu_time),
-        io_time: s.dist("io_time", d.io_time),
-        cold_start: s.dist("cold_start", d.cold_start),
+        cpu_time: s.dist("cpu_time", d.cpu_time.clone()),
+        io_time: s.dist("io_time", d.io_time.clone()),
+        cold_start: s.dist("cold_start", d.cold_start.clone()),
         startup_cpu_boost: s.boolean("startup_cpu_boost", d.startup_cpu_boost),
         idle_timeout_ns: s.duration("idle_timeout", d.idle_timeout_ns, Rule::AtLeast(0.0)),
         pending_timeout: s.opt_duration_rule("pending_timeout", Rule::Above(0.0)).or(d.pending_timeout),

@@ -15,3 +15,4 @@ mod report;
 mod safety;
 mod support;
 mod sweep;
+mod telemetry;

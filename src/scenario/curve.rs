@@ -1,0 +1,505 @@
+//! `[[traffic]]`: a city's request rate over time read from a file (a load
+//! balancer's request counts per minute, say), instead of its `rps` and
+//! daily profile.
+//!
+//! The file is CSV with a header: `time,place,rps` (a rate at each time)
+//! or `time,place,requests` (a count over the interval that starts at each
+//! time and ends at the place's next time; the last row's interval is as
+//! long as the one before it). `time` is RFC 3339 (`2026-11-27T19:00:00Z`,
+//! with `Z` or an offset) or seconds from the file's start (`0`, `60`, ...),
+//! the same in every row; `place` is a `[[city]]` of the scenario. Within a
+//! place, times must increase.
+//!
+//! * **Timeline.** `from` (a time of the file, in its own format, default
+//!   its first) is the run's t = 0; `shift` moves the curve later.
+//! * **Between points.** `interpolation = "linear"` (default) joins the
+//!   points with straight lines; `"step"` holds each value until the next
+//!   point (what a count per interval means).
+//! * **At the end.** `at_end = "clip"` (default): no traffic after the
+//!   place's last point (for counts: after its last interval); `"loop"`:
+//!   the curve repeats with the span of the file as its period.
+//! * `scale` multiplies every rate ("what if this doubled").
+//!
+//! A city with a curve ignores its `rps` and `profile`; surges still
+//! multiply it.
+
+use super::diag::{Diag, echo, hint};
+use super::reader::{Rule, Section};
+use crate::engine::time::NS_PER_S;
+use std::sync::Arc;
+
+/// How a curve goes between its points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interpolation {
+    /// Straight lines between points.
+    Linear,
+    /// Each value held until the next point.
+    Step,
+}
+
+/// A city's rate over time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    /// Run times of the points, nanoseconds, increasing.
+    pub times_ns: Vec<u64>,
+    /// Requests per second at each point (scaled).
+    pub rps: Vec<f64>,
+    /// Between points.
+    pub interpolation: Interpolation,
+    /// `Some(period)`: the curve repeats; `None`: zero after the last point.
+    pub period_ns: Option<u64>,
+}
+
+impl Curve {
+    /// The time within one period (`None` outside the curve when it does
+    /// not loop).
+    fn local(&self, t: u64) -> Option<u64> {
+        let first = *self.times_ns.first()?;
+        let last = *self.times_ns.last()?;
+        match self.period_ns {
+            Some(p) if p > 0 && t >= first => Some(first + (t - first) % p),
+            _ if t < first || t > last => None,
+            _ => Some(t),
+        }
+    }
+
+    /// Requests per second at run time `t` (ns).
+    pub fn rate(&self, t: u64) -> f64 {
+        let Some(x) = self.local(t) else { return 0.0 };
+        // The last point at or before x.
+        let i = self.times_ns.partition_point(|&p| p <= x).saturating_sub(1);
+        match self.interpolation {
+            Interpolation::Step => self.rps[i],
+            Interpolation::Linear => {
+                let Some(&next) = self.times_ns.get(i + 1) else { return self.rps[i] };
+                let (a, b) = (self.times_ns[i], next);
+                let f = (x - a) as f64 / (b - a) as f64;
+                self.rps[i] + (self.rps[i + 1] - self.rps[i]) * f
+            }
+        }
+    }
+
+    /// The end of the piece containing run time `t`: the next point (a
+    /// rate is linear or constant up to it), or `u64::MAX`.
+    pub fn piece_end(&self, t: u64) -> u64 {
+        let (Some(&first), Some(&last)) = (self.times_ns.first(), self.times_ns.last()) else {
+            return u64::MAX;
+        };
+        if t < first {
+            return first;
+        }
+        match self.period_ns {
+            Some(p) if p > 0 => {
+                let base = t - (t - first) % p;
+                let x = first + (t - first) % p;
+                let i = self.times_ns.partition_point(|&q| q <= x);
+                base - first + self.times_ns.get(i).copied().unwrap_or(last + (p - (last - first)))
+            }
+            _ if t >= last => u64::MAX,
+            _ => {
+                let i = self.times_ns.partition_point(|&q| q <= t);
+                self.times_ns[i]
+            }
+        }
+    }
+
+    /// The least and largest rate over `[a, b)`, an interval inside one
+    /// piece (see [`Curve::piece_end`]): its ends, as the rate is linear or
+    /// constant in a piece. The end is taken 1 ns before `b` (the piece's
+    /// last instant: at a point of a looping curve the rate jumps).
+    pub fn range(&self, a: u64, b: u64) -> (f64, f64) {
+        let x = self.rate(a);
+        let y = match self.interpolation {
+            Interpolation::Step => x,
+            Interpolation::Linear => self.rate(b.saturating_sub(1).max(a)),
+        };
+        (x.min(y), x.max(y))
+    }
+
+    /// Requests over `[0, until]` (ns), by the trapezoid on each piece.
+    pub fn integral(&self, until: u64) -> f64 {
+        let mut t = 0u64;
+        let mut total = 0.0;
+        let last = self.times_ns.last().copied().unwrap_or(0);
+        while t < until {
+            if self.period_ns.is_none() && t >= last {
+                // Clipped: nothing after the last point.
+                break;
+            }
+            let end = self.piece_end(t).min(until);
+            let (a, b) = match self.interpolation {
+                Interpolation::Step => (self.rate(t), self.rate(t)),
+                Interpolation::Linear => (self.rate(t), self.rate(end.saturating_sub(1).max(t))),
+            };
+            total += (a + b) / 2.0 * (end - t) as f64 / NS_PER_S as f64;
+            if end == t {
+                break;
+            }
+            t = end;
+        }
+        total
+    }
+}
+
+/// `[[traffic]]` as read, kept to write the resolved scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficFile {
+    /// The file, made absolute.
+    pub file: String,
+    /// `interpolation`.
+    pub interpolation: Interpolation,
+    /// `scale`.
+    pub scale: f64,
+    /// `from`, as written.
+    pub from: Option<String>,
+    /// `shift`.
+    pub shift_ns: u64,
+    /// `at_end = "loop"`.
+    pub looped: bool,
+    /// The curves it gives, by city index.
+    pub curves: Vec<(usize, Arc<Curve>)>,
+}
+
+/// Seconds since 1970-01-01T00:00:00Z of an RFC 3339 date-time.
+pub fn parse_rfc3339(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+        return None;
+    }
+    let num =
+        |s: &str| -> Option<i64> { s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok()).flatten() };
+    let (y, mo, d) = (num(&t[0..4])?, num(&t[5..7])?, num(&t[8..10])?);
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, s) = (num(&t[11..13])?, num(&t[14..16])?, num(&t[17..19])?);
+    let mut rest = &t[19..];
+    let mut frac = 0.0;
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return None;
+        }
+        frac = format!("0.{digits}").parse().ok()?;
+        rest = &r[digits.len()..];
+    }
+    let offset_s = match rest {
+        "Z" | "z" => 0,
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (num(&o[1..3])? * 3600 + num(&o[4..6])? * 60)
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + mi * 60 + s - offset_s) as f64 + frac)
+}
+
+/// Reads every `[[traffic]]` and its file; `cities` are the scenario's names.
+pub fn read_traffic(root: &mut Section<'_>, cities: &[&str]) -> Vec<TrafficFile> {
+    let mut out = Vec::new();
+    let mut taken: Vec<Option<String>> = vec![None; cities.len()];
+    for mut s in root.sections("traffic") {
+        let file = s.opt_string("file");
+        if file.is_none() && !s.has("file") {
+            s.missing("file", "a CSV file of time,place,rps (or requests), relative to the scenario");
+        }
+        let interpolation = s.choice(
+            "interpolation",
+            Interpolation::Linear,
+            &[("linear", Interpolation::Linear), ("step", Interpolation::Step)],
+        );
+        let scale = s.number("scale", 1.0, Rule::Between(0.0, 1e6));
+        let from = s.opt_string("from").map(str::to_string);
+        let shift_ns = s.duration("shift", 0, Rule::AtLeast(0.0));
+        let looped = s.choice("at_end", false, &[("clip", false), ("loop", true)]);
+        let key = s.key_path("file");
+        let diag = s.diag();
+        s.finish();
+        let Some(file) = file else { continue };
+        let full = super::measured::resolve(diag, file);
+        let Some(curves) = read_file(
+            diag,
+            &key,
+            file,
+            &full,
+            cities,
+            interpolation,
+            scale,
+            from.as_deref(),
+            shift_ns,
+            looped,
+        ) else {
+            continue;
+        };
+        for (c, _) in &curves {
+            if let Some(other) = &taken[*c] {
+                diag.error(&key, format!("{file}: {} already has its traffic from {other}", cities[*c]));
+            }
+            taken[*c] = Some(file.to_string());
+        }
+        let full = std::fs::canonicalize(&full).unwrap_or(full);
+        out.push(TrafficFile {
+            file: full.display().to_string(),
+            interpolation,
+            scale,
+            from,
+            shift_ns,
+            looped,
+            curves,
+        });
+    }
+    out
+}
+
+/// One row of a traffic file.
+struct Row {
+    line: usize,
+    t: f64,
+    value: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_file(
+    diag: &Diag<'_>,
+    key: &str,
+    file: &str,
+    full: &std::path::Path,
+    cities: &[&str],
+    interpolation: Interpolation,
+    scale: f64,
+    from: Option<&str>,
+    shift_ns: u64,
+    looped: bool,
+) -> Option<Vec<(usize, Arc<Curve>)>> {
+    let err = |m: String| {
+        diag.error(key, format!("{file} {m}"));
+        None
+    };
+    let text = match std::fs::read_to_string(full) {
+        Ok(t) => t,
+        Err(e) => return err(format!("cannot be read (looked for {}): {e}", full.display())),
+    };
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let head: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => return err(format!("is not a CSV file: {e}")),
+    };
+    let counts = match head.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["time", "place", "rps"] => false,
+        ["time", "place", "requests"] => true,
+        _ => {
+            return err(format!(
+                "line 1: the header is \"{}\"; expected time,place,rps or time,place,requests",
+                echo(&head.join(","), 100)
+            ));
+        }
+    };
+    let mut rfc: Option<bool> = None;
+    let mut rows: Vec<Vec<Row>> = (0..cities.len()).map(|_| Vec::new()).collect();
+    let mut any = false;
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => return err(format!("line {line}: {e}")),
+        };
+        let (time, place, value) =
+            (rec.get(0).unwrap_or(""), rec.get(1).unwrap_or(""), rec.get(2).unwrap_or(""));
+        let this_rfc = time.contains('T') || time.contains('t') || time.contains('-') && time.len() > 10;
+        if *rfc.get_or_insert(this_rfc) != this_rfc {
+            return err(format!(
+                "line {line}: \"{}\" mixes time formats: every row is RFC 3339 or every row is seconds",
+                echo(time, 40)
+            ));
+        }
+        let t = if this_rfc {
+            match parse_rfc3339(time) {
+                Some(t) => t,
+                None => {
+                    return err(format!(
+                        "line {line}: \"{}\" is not an RFC 3339 time such as 2026-11-27T19:00:00Z",
+                        echo(time, 40)
+                    ));
+                }
+            }
+        } else {
+            match time.parse::<f64>() {
+                Ok(t) if t.is_finite() && t >= 0.0 => t,
+                _ => {
+                    return err(format!(
+                        "line {line}: \"{}\" is not a time: seconds from the start (0 or more) or RFC 3339",
+                        echo(time, 40)
+                    ));
+                }
+            }
+        };
+        let Some(c) = cities.iter().position(|n| *n == place) else {
+            return err(format!(
+                "line {line}: \"{}\" is not a [[city]] of the scenario ({}){}",
+                echo(place, 60),
+                cities.join(", "),
+                hint(place, cities)
+            ));
+        };
+        let v: f64 = match value.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            _ => {
+                let what = if counts { "a count of requests" } else { "requests per second" };
+                return err(format!(
+                    "line {line}: \"{}\" is not {what}: give a number, 0 or more",
+                    echo(value, 40)
+                ));
+            }
+        };
+        if let Some(prev) = rows[c].last()
+            && t <= prev.t
+        {
+            return err(format!(
+                "line {line}: {place}'s times must increase, and this one is not after line {}'s",
+                prev.line
+            ));
+        }
+        rows[c].push(Row { line, t, value: v });
+        any = true;
+    }
+    if !any {
+        return err("has no rows".into());
+    }
+    let first = rows.iter().filter_map(|r| r.first()).map(|r| r.t).fold(f64::MAX, f64::min);
+    let last = rows.iter().filter_map(|r| r.last()).map(|r| r.t).fold(f64::MIN, f64::max);
+    let origin = match from {
+        None => first,
+        Some(f) => {
+            let t = if rfc == Some(true) {
+                parse_rfc3339(f)
+            } else {
+                super::units::parse_duration(f).ok().map(|ns| ns as f64 / 1e9)
+            };
+            match t {
+                Some(t) if t >= first && t <= last => t,
+                Some(_) => return err(format!("from = \"{}\" is outside the file's times", echo(f, 40))),
+                None => {
+                    let want = if rfc == Some(true) {
+                        "an RFC 3339 time, as in the file"
+                    } else {
+                        "a duration from the file's start, such as \"30m\""
+                    };
+                    return err(format!("from = \"{}\" is not {want}", echo(f, 40)));
+                }
+            }
+        }
+    };
+    let mut out = Vec::new();
+    for (c, r) in rows.into_iter().enumerate() {
+        if r.is_empty() {
+            continue;
+        }
+        // Counts become rates over their interval; the last interval is as
+        // long as the one before it (a single row: one minute).
+        let mut times: Vec<f64> = r.iter().map(|x| x.t).collect();
+        let mut rps: Vec<f64> = Vec::with_capacity(r.len());
+        for (k, x) in r.iter().enumerate() {
+            if counts {
+                let len = match (r.get(k + 1), k.checked_sub(1)) {
+                    (Some(n), _) => n.t - x.t,
+                    (None, Some(p)) => x.t - r[p].t,
+                    (None, None) => 60.0,
+                };
+                rps.push(x.value / len * scale);
+            } else {
+                rps.push(x.value * scale);
+            }
+        }
+        let interpolation = if counts { Interpolation::Step } else { interpolation };
+        if counts {
+            // The last interval ends one interval after the last row.
+            let len = if r.len() >= 2 { r[r.len() - 1].t - r[r.len() - 2].t } else { 60.0 };
+            times.push(r[r.len() - 1].t + len);
+            rps.push(0.0);
+        }
+        // Run times; points before t = 0 are dropped, and the curve's value
+        // at t = 0 is kept there.
+        let rel: Vec<i64> =
+            times.iter().map(|&t| ((t - origin) * 1e9).round() as i64 + shift_ns as i64).collect();
+        let raw_rate = |x: i64| -> f64 {
+            let Some(i) = rel.partition_point(|&p| p <= x).checked_sub(1) else { return 0.0 };
+            match (interpolation, rel.get(i + 1)) {
+                (Interpolation::Linear, Some(&n)) => {
+                    rps[i] + (rps[i + 1] - rps[i]) * (x - rel[i]) as f64 / (n - rel[i]) as f64
+                }
+                _ => rps[i],
+            }
+        };
+        let mut t_ns: Vec<u64> = Vec::new();
+        let mut v: Vec<f64> = Vec::new();
+        if rel[0] < 0 && rel.last().is_some_and(|&l| l > 0) {
+            t_ns.push(0);
+            v.push(raw_rate(0));
+        }
+        for (k, &x) in rel.iter().enumerate() {
+            if x > 0 || (x == 0 && t_ns.is_empty()) {
+                t_ns.push(x as u64);
+                v.push(rps[k]);
+            }
+        }
+        if t_ns.is_empty() {
+            continue;
+        }
+        let period_ns = looped.then(|| {
+            let span = t_ns.last().copied().unwrap_or(0) - t_ns[0];
+            span.max(1)
+        });
+        out.push((c, Arc::new(Curve { times_ns: t_ns, rps: v, interpolation, period_ns })));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_rfc3339("2026-11-27T19:00:00Z"), Some(1_795_806_000.0));
+        assert_eq!(parse_rfc3339("2026-11-27T20:00:00+01:00"), Some(1_795_806_000.0));
+        assert_eq!(parse_rfc3339("2000-02-29T12:00:00.5Z"), Some(951_825_600.5));
+        for bad in ["2026-11-27", "2026-13-01T00:00:00Z", "2026-11-27T19:00:00", "x"] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn linear_step_and_loop() {
+        let s = |x: u64| x * NS_PER_S;
+        let c = Curve {
+            times_ns: vec![0, s(10), s(20)],
+            rps: vec![0.0, 100.0, 50.0],
+            interpolation: Interpolation::Linear,
+            period_ns: None,
+        };
+        assert_eq!(c.rate(s(5)), 50.0);
+        assert_eq!(c.rate(s(15)), 75.0);
+        assert_eq!(c.rate(s(21)), 0.0);
+        assert_eq!(c.piece_end(s(5)), s(10));
+        assert!((c.integral(s(20)) - (500.0 + 750.0)).abs() < 1e-6);
+        let looped = Curve { period_ns: Some(s(20)), ..c.clone() };
+        assert_eq!(looped.rate(s(25)), 50.0);
+        assert_eq!(looped.piece_end(s(25)), s(30));
+        let step = Curve { interpolation: Interpolation::Step, ..c };
+        assert_eq!(step.rate(s(15)), 100.0);
+        assert_eq!(step.range(s(10), s(20)), (100.0, 100.0));
+    }
+}
