@@ -445,7 +445,8 @@ impl<'s> Simulation<'s> {
                     sc.simulation.start_utc_s.unwrap_or(0),
                     stream(seed, &format!("city/{}/arrivals", c.name)),
                 )
-                .with_curve(sc.curve_of(i)),
+                .with_curve(sc.curve_of(i))
+                .with_replay(sc.replay_of(i).and_then(|r| traffic::ReplayStream::open(r, &c.name))),
                 access: Ahead::new(stream(seed, &format!("city/{}/access", c.name))),
                 client: stream(seed, &format!("city/{}/client", c.name)),
                 body: stream(seed, &format!("city/{}/body", c.name)),

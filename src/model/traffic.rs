@@ -25,6 +25,7 @@ use crate::engine::SimTime;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_S, round_ns};
 use crate::scenario::curve::Curve;
+use crate::scenario::replay::{self, ReplayFile};
 use crate::scenario::{Arrival, City, Profile, Surge};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -49,6 +50,80 @@ pub struct Traffic {
     /// A rate read from a file (`[[traffic]]`), replacing `rps` and the
     /// profile: then `rps` is 1 and the "diurnal factor" is the curve's rate.
     curve: Option<Arc<Curve>>,
+    /// Recorded requests (`[[replay]]`), replacing every other arrival.
+    replay: Option<ReplayStream>,
+}
+
+/// One city's recorded requests, read from its replay file row by row.
+pub struct ReplayStream {
+    reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    record: csv::StringRecord,
+    place: String,
+    rfc3339: bool,
+    origin_s: f64,
+    shift_ns: i64,
+    scale: f64,
+    /// Copies of the last request still to replay, and its time.
+    copies: u32,
+    at: SimTime,
+}
+
+impl ReplayStream {
+    /// Opens `file` for `place`'s rows; `None` if it cannot be read (it
+    /// was checked when the scenario was read).
+    pub fn open(file: &ReplayFile, place: &str) -> Option<Self> {
+        let f = std::fs::File::open(&file.path).ok()?;
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(std::io::BufReader::with_capacity(1 << 16, f));
+        reader.headers().ok()?;
+        Some(ReplayStream {
+            reader,
+            record: csv::StringRecord::new(),
+            place: place.to_string(),
+            rfc3339: file.rfc3339,
+            origin_s: file.origin_s,
+            shift_ns: file.shift_ns as i64,
+            scale: file.scale,
+            copies: 0,
+            at: SimTime::ZERO,
+        })
+    }
+
+    /// The next recorded request at or after `now` and before `end`.
+    fn next(&mut self, now: SimTime, end: SimTime, rng: &mut Rng) -> Option<SimTime> {
+        if self.copies > 0 {
+            self.copies -= 1;
+            return Some(self.at.max(now)).filter(|&t| t < end);
+        }
+        loop {
+            // A row that does not read (the file changed since it was
+            // checked) ends the replay.
+            if !self.reader.read_record(&mut self.record).ok()? {
+                return None;
+            }
+            if self.record.get(1) != Some(self.place.as_str()) {
+                continue;
+            }
+            let t = replay::row_time(self.record.get(0)?, self.rfc3339)?;
+            let ns = ((t - self.origin_s) * 1e9).round() as i64 + self.shift_ns;
+            if ns < 0 {
+                continue;
+            }
+            let at = SimTime(ns as u64);
+            if at >= end {
+                return None;
+            }
+            let whole = self.scale.floor();
+            let copies = whole as u32 + u32::from(rng.random::<f64>() < self.scale - whole);
+            if copies == 0 {
+                continue;
+            }
+            self.copies = copies - 1;
+            self.at = at.max(now);
+            return Some(self.at);
+        }
+    }
 }
 
 /// A stretch of time over which Poisson candidates come at a constant bound.
@@ -85,7 +160,14 @@ impl Traffic {
             started: false,
             seg: Segment { start: SimTime::ZERO, end: SimTime::ZERO, bound: 0.0, dmax: 1.0, dmin: 1.0 },
             curve: None,
+            replay: None,
         }
+    }
+
+    /// The same city with its arrivals read from a recording instead.
+    pub fn with_replay(mut self, replay: Option<ReplayStream>) -> Self {
+        self.replay = replay;
+        self
     }
 
     /// The same process with its rate read from `curve` (when some): the
@@ -131,6 +213,9 @@ impl Traffic {
 
     /// The next arrival after `now` and before `end`, if any.
     pub fn next_arrival(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        if let Some(r) = &mut self.replay {
+            return r.next(now, end, &mut self.rng);
+        }
         match self.arrival {
             Arrival::Poisson => self.next_poisson(now, end),
             Arrival::Uniform => self.next_uniform(now, end),

@@ -151,9 +151,9 @@ impl Plan {
                 if scenario.attacks.len() == 1 { "" } else { "s" },
             ));
         }
-        if !scenario.traffic.is_empty() {
+        if !scenario.traffic.is_empty() || !scenario.replays.is_empty() {
             warnings.push(
-                "warning: [[traffic]] curves play from each run's start, which the plan moves to the failure's time: they are not aligned with that time of day; the busiest hour comes from the other cities' profiles"
+                "warning: [[traffic]] curves and [[replay]] recordings play from each run's start, which the plan moves to the failure's time: they are not aligned with that time of day; the busiest hour comes from the other cities' profiles"
                     .into(),
             );
         }

@@ -177,12 +177,17 @@ pub fn parse_rfc3339(text: &str) -> Option<f64> {
     let mut rest = &t[19..];
     let mut frac = 0.0;
     if let Some(r) = rest.strip_prefix('.') {
-        let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
-        if digits.is_empty() {
+        // Without allocating: replays parse one time per request.
+        let n = r.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
             return None;
         }
-        frac = format!("0.{digits}").parse().ok()?;
-        rest = &r[digits.len()..];
+        let mut scale = 0.1;
+        for b in r[..n].bytes() {
+            frac += f64::from(b - b'0') * scale;
+            scale /= 10.0;
+        }
+        rest = &r[n..];
     }
     let offset_s = match rest {
         "Z" | "z" => 0,

@@ -21,6 +21,7 @@ mod exp;
 pub mod measured;
 pub mod plan;
 pub mod reader;
+pub mod replay;
 pub mod resolved;
 pub mod schema;
 pub mod units;
@@ -57,6 +58,8 @@ pub struct Scenario {
     pub cities: Vec<City>,
     /// `[[traffic]]`: cities whose rate comes from a file.
     pub traffic: Vec<curve::TrafficFile>,
+    /// `[[replay]]`: cities whose requests are replayed from a recording.
+    pub replays: Vec<replay::ReplayFile>,
     /// `[[outage]]`, in file order.
     pub outages: Vec<Outage>,
     /// `[[surge]]`, in file order.
@@ -750,6 +753,11 @@ pub fn from_str(path: &Path, text: &str, overrides: &Overrides) -> Result<Loaded
 }
 
 impl Scenario {
+    /// The recording city `i` replays, if any.
+    pub fn replay_of(&self, i: usize) -> Option<&replay::ReplayFile> {
+        self.replays.iter().find(|r| r.cities.iter().any(|&(c, _)| c == i))
+    }
+
     /// The rate curve of city `i`, when a `[[traffic]]` file gives one.
     pub fn curve_of(&self, i: usize) -> Option<std::sync::Arc<curve::Curve>> {
         self.traffic.iter().flat_map(|t| &t.curves).find(|(c, _)| *c == i).map(|(_, c)| c.clone())
@@ -765,6 +773,10 @@ impl Scenario {
             .map(|(i, c)| {
                 if let Some(curve) = self.curve_of(i) {
                     return curve.integral(self.simulation.duration_ns);
+                }
+                if let Some(r) = self.replay_of(i) {
+                    // At most what the file holds for it, scaled.
+                    return r.cities.iter().find(|&&(x, _)| x == i).map_or(0.0, |&(_, n)| n as f64 * r.scale);
                 }
                 let mean_factor = match c.profile {
                     Profile::Flat => 1.0,

@@ -330,6 +330,23 @@ pub fn to_table(sc: &Scenario) -> Table {
             .collect();
         root.insert("traffic".into(), Value::Array(files));
     }
+    if !sc.replays.is_empty() {
+        let files = sc
+            .replays
+            .iter()
+            .map(|r| {
+                let mut t = Table::new();
+                t.insert("file".into(), s(&r.path.display().to_string()));
+                if let Some(from) = &r.from {
+                    t.insert("from".into(), s(from));
+                }
+                t.insert("shift".into(), d(r.shift_ns));
+                t.insert("scale".into(), f(r.scale));
+                Value::Table(t)
+            })
+            .collect();
+        root.insert("replay".into(), Value::Array(files));
+    }
     if !sc.surges.is_empty() {
         let surges = sc
             .surges

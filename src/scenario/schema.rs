@@ -58,6 +58,8 @@ name = "all"
 down = ["us-central1"]
 [[traffic]]
 file = "traffic.csv"
+[[replay]]
+file = "requests.csv"
 [[surge]]
 city = "Chicago"
 start = "1m"

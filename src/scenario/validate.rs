@@ -113,8 +113,11 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
     }
     let (mut cities, pins) = read_cities(&mut root);
     let city_names: Vec<String> = cities.iter().map(|c| c.name.clone()).collect();
-    let traffic =
-        super::curve::read_traffic(&mut root, &city_names.iter().map(String::as_str).collect::<Vec<_>>());
+    let names: Vec<&str> = city_names.iter().map(String::as_str).collect();
+    let traffic = super::curve::read_traffic(&mut root, &names);
+    let curved: Vec<bool> =
+        (0..names.len()).map(|i| traffic.iter().any(|t| t.curves.iter().any(|&(c, _)| c == i))).collect();
+    let replays = super::replay::read_replays(&mut root, &names, &curved);
     check_series_rows(root.diag(), &simulation, cities.len() + regions.len() + 1);
     let edge_locations = read_edges(&mut root, network.as_ref().map(|n| n.edges), &mut cities, &pins);
     let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
@@ -149,6 +152,7 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         regions,
         cities,
         traffic,
+        replays,
         outages,
         surges,
         slo,
