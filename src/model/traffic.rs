@@ -25,7 +25,8 @@ use crate::engine::SimTime;
 use crate::engine::rng::Rng;
 use crate::engine::time::{NS_PER_S, round_ns};
 use crate::scenario::curve::Curve;
-use crate::scenario::replay::{self, ReplayFile};
+use crate::scenario::curve::file_time_ns;
+use crate::scenario::replay::ReplayFile;
 use crate::scenario::{Arrival, City, Profile, Surge};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -60,8 +61,8 @@ pub struct ReplayStream {
     record: csv::StringRecord,
     place: String,
     rfc3339: bool,
-    origin_s: f64,
-    shift_ns: i64,
+    origin_ns: i128,
+    shift_ns: i128,
     scale: f64,
     /// Copies of the last request still to replay, and its time.
     copies: u32,
@@ -82,8 +83,8 @@ impl ReplayStream {
             record: csv::StringRecord::new(),
             place: place.to_string(),
             rfc3339: file.rfc3339,
-            origin_s: file.origin_s,
-            shift_ns: file.shift_ns as i64,
+            origin_ns: file.origin_ns,
+            shift_ns: i128::from(file.shift_ns),
             scale: file.scale,
             copies: 0,
             at: SimTime::ZERO,
@@ -105,12 +106,11 @@ impl ReplayStream {
             if self.record.get(1) != Some(self.place.as_str()) {
                 continue;
             }
-            let t = replay::row_time(self.record.get(0)?, self.rfc3339)?;
-            let ns = ((t - self.origin_s) * 1e9).round() as i64 + self.shift_ns;
-            if ns < 0 {
+            let t = file_time_ns(self.record.get(0)?, self.rfc3339)?;
+            if t < self.origin_ns {
                 continue;
             }
-            let at = SimTime(ns as u64);
+            let at = SimTime(u64::try_from(t - self.origin_ns + self.shift_ns).ok()?);
             if at >= end {
                 return None;
             }
@@ -327,7 +327,19 @@ impl Traffic {
             if let Some(c) = &self.curve {
                 seg_end = seg_end.min(SimTime(c.piece_end(t.ns())));
             }
-            let rate = self.rate_at(t);
+            // A curve's rate is linear over the stretch: its mean there.
+            let rate = match &self.curve {
+                Some(c) => {
+                    let (a, b) = (c.rate(t.ns()), c.range(t.ns(), seg_end.ns()));
+                    let end = if c.interpolation == crate::scenario::curve::Interpolation::Step {
+                        a
+                    } else {
+                        b.0 + b.1 - a
+                    };
+                    (a + end) / 2.0 * self.surge_factor(t)
+                }
+                None => self.rate_at(t),
+            };
             if rate > 0.0 {
                 let need_ns = owed / rate * NS_PER_S as f64;
                 // At least 1 ns apart, so that time always advances.

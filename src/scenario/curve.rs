@@ -10,14 +10,17 @@
 //! the same in every row; `place` is a `[[city]]` of the scenario. Within a
 //! place, times must increase.
 //!
-//! * **Timeline.** `from` (a time of the file, in its own format, default
-//!   its first) is the run's t = 0; `shift` moves the curve later.
+//! * **Timeline.** `from` (a time of the file: RFC 3339 for an RFC 3339
+//!   file, seconds or a duration for a seconds file; default the first row
+//!   of an RFC 3339 file, 0 of a seconds file) is the run's t = 0, and rows
+//!   before it are left out; `shift` moves the curve later. Times are kept
+//!   in whole nanoseconds.
 //! * **Between points.** `interpolation = "linear"` (default) joins the
 //!   points with straight lines; `"step"` holds each value until the next
 //!   point (what a count per interval means).
-//! * **At the end.** `at_end = "clip"` (default): no traffic after the
-//!   place's last point (for counts: after its last interval); `"loop"`:
-//!   the curve repeats with the span of the file as its period.
+//! * **At the end.** `at_end = "clip"` (default): no traffic from the
+//!   place's last point on (for counts: after its last interval); `"loop"`:
+//!   the curve repeats over the span of its points plus its last interval.
 //! * `scale` multiplies every rate ("what if this doubled").
 //!
 //! A city with a curve ignores its `rps` and `profile`; surges still
@@ -26,6 +29,9 @@
 use super::diag::{Diag, echo, hint};
 use super::reader::{Rule, Section};
 use crate::engine::time::NS_PER_S;
+
+/// Most requests per second a curve gives a city (as a city's `rps`).
+const MAX_RPS: f64 = 1e6;
 use std::sync::Arc;
 
 /// How a curve goes between its points.
@@ -58,7 +64,8 @@ impl Curve {
         let last = *self.times_ns.last()?;
         match self.period_ns {
             Some(p) if p > 0 && t >= first => Some(first + (t - first) % p),
-            _ if t < first || t > last => None,
+            // Clipped: nothing at or after the last point.
+            _ if t < first || t >= last && self.times_ns.len() > 1 || t > last => None,
             _ => Some(t),
         }
     }
@@ -162,9 +169,15 @@ pub struct TrafficFile {
 
 /// Seconds since 1970-01-01T00:00:00Z of an RFC 3339 date-time.
 pub fn parse_rfc3339(text: &str) -> Option<f64> {
+    parse_rfc3339_ns(text).map(|ns| ns as f64 / 1e9)
+}
+
+/// Nanoseconds since 1970-01-01T00:00:00Z of an RFC 3339 date-time,
+/// exactly (fractions beyond nanoseconds are cut).
+pub fn parse_rfc3339_ns(text: &str) -> Option<i128> {
     let t = text.trim();
     let b = t.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+    if !t.is_ascii() || b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
     let num =
@@ -175,29 +188,32 @@ pub fn parse_rfc3339(text: &str) -> Option<f64> {
     }
     let (h, mi, s) = (num(&t[11..13])?, num(&t[14..16])?, num(&t[17..19])?);
     let mut rest = &t[19..];
-    let mut frac = 0.0;
+    let mut nanos: i128 = 0;
     if let Some(r) = rest.strip_prefix('.') {
         // Without allocating: replays parse one time per request.
         let n = r.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
             return None;
         }
-        let mut scale = 0.1;
-        for b in r[..n].bytes() {
-            frac += f64::from(b - b'0') * scale;
-            scale /= 10.0;
+        for (k, c) in r[..n].bytes().enumerate().take(9) {
+            nanos += i128::from(c - b'0') * 10i128.pow(8 - k as u32);
         }
         rest = &r[n..];
     }
     let offset_s = match rest {
         "Z" | "z" => 0,
         o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (num(&o[1..3])? * 3600 + num(&o[4..6])? * 60)
+            let (oh, om) = (num(&o[1..3])?, num(&o[4..6])?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            (if o.starts_with('-') { -1 } else { 1 }) * (oh * 3600 + om * 60)
         }
         _ => return None,
     };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm).
@@ -208,7 +224,37 @@ pub fn parse_rfc3339(text: &str) -> Option<f64> {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + h * 3600 + mi * 60 + s - offset_s) as f64 + frac)
+    let secs = i128::from(days * 86_400 + h * 3600 + mi * 60 + s - offset_s);
+    Some(secs * 1_000_000_000 + nanos)
+}
+
+/// Whether a data file's time is written in RFC 3339 (else seconds).
+pub fn looks_rfc3339(text: &str) -> bool {
+    text.contains('T') || text.contains('t') || (text.contains('-') && text.trim().len() > 10)
+}
+
+/// Seconds files hold at most a century.
+const MAX_SECONDS: f64 = 100.0 * 365.25 * 86_400.0;
+
+/// A data file's time in nanoseconds: since the epoch (RFC 3339) or since
+/// the file's start (seconds, 0 to a century).
+pub fn file_time_ns(text: &str, rfc3339: bool) -> Option<i128> {
+    if rfc3339 {
+        parse_rfc3339_ns(text)
+    } else {
+        let t: f64 = text.trim().parse().ok()?;
+        (t.is_finite() && (0.0..=MAX_SECONDS).contains(&t)).then(|| (t * 1e9).round() as i128)
+    }
+}
+
+/// `from` in a data file's terms: an RFC 3339 time for an RFC 3339 file;
+/// for a seconds file, seconds (`1800`) or a duration (`"30m"`).
+pub fn from_time_ns(text: &str, rfc3339: bool) -> Option<i128> {
+    if rfc3339 {
+        parse_rfc3339_ns(text)
+    } else {
+        file_time_ns(text, false).or_else(|| super::units::parse_duration(text).ok().map(i128::from))
+    }
 }
 
 /// Reads every `[[traffic]]` and its file; `cities` are the scenario's names.
@@ -271,7 +317,8 @@ pub fn read_traffic(root: &mut Section<'_>, cities: &[&str]) -> Vec<TrafficFile>
 /// One row of a traffic file.
 struct Row {
     line: usize,
-    t: f64,
+    /// Nanoseconds (see [`file_time_ns`]).
+    t: i128,
     value: f64,
 }
 
@@ -322,33 +369,18 @@ fn read_file(
         };
         let (time, place, value) =
             (rec.get(0).unwrap_or(""), rec.get(1).unwrap_or(""), rec.get(2).unwrap_or(""));
-        let this_rfc = time.contains('T') || time.contains('t') || time.contains('-') && time.len() > 10;
+        let this_rfc = looks_rfc3339(time);
         if *rfc.get_or_insert(this_rfc) != this_rfc {
             return err(format!(
                 "line {line}: \"{}\" mixes time formats: every row is RFC 3339 or every row is seconds",
                 echo(time, 40)
             ));
         }
-        let t = if this_rfc {
-            match parse_rfc3339(time) {
-                Some(t) => t,
-                None => {
-                    return err(format!(
-                        "line {line}: \"{}\" is not an RFC 3339 time such as 2026-11-27T19:00:00Z",
-                        echo(time, 40)
-                    ));
-                }
-            }
-        } else {
-            match time.parse::<f64>() {
-                Ok(t) if t.is_finite() && t >= 0.0 => t,
-                _ => {
-                    return err(format!(
-                        "line {line}: \"{}\" is not a time: seconds from the start (0 or more) or RFC 3339",
-                        echo(time, 40)
-                    ));
-                }
-            }
+        let Some(t) = file_time_ns(time, this_rfc) else {
+            return err(format!(
+                "line {line}: \"{}\" is not a time: RFC 3339 such as 2026-11-27T19:00:00Z, or seconds from the file's start (0 to a century)",
+                echo(time, 40)
+            ));
         };
         let Some(c) = cities.iter().position(|n| *n == place) else {
             return err(format!(
@@ -359,7 +391,7 @@ fn read_file(
             ));
         };
         let v: f64 = match value.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => v,
+            Ok(v) if (0.0..=1e12).contains(&v) => v,
             _ => {
                 let what = if counts { "a count of requests" } else { "requests per second" };
                 return err(format!(
@@ -382,29 +414,25 @@ fn read_file(
     if !any {
         return err("has no rows".into());
     }
-    let first = rows.iter().filter_map(|r| r.first()).map(|r| r.t).fold(f64::MAX, f64::min);
-    let last = rows.iter().filter_map(|r| r.last()).map(|r| r.t).fold(f64::MIN, f64::max);
-    let origin = match from {
-        None => first,
-        Some(f) => {
-            let t = if rfc == Some(true) {
-                parse_rfc3339(f)
-            } else {
-                super::units::parse_duration(f).ok().map(|ns| ns as f64 / 1e9)
-            };
-            match t {
-                Some(t) if t >= first && t <= last => t,
-                Some(_) => return err(format!("from = \"{}\" is outside the file's times", echo(f, 40))),
-                None => {
-                    let want = if rfc == Some(true) {
-                        "an RFC 3339 time, as in the file"
-                    } else {
-                        "a duration from the file's start, such as \"30m\""
-                    };
-                    return err(format!("from = \"{}\" is not {want}", echo(f, 40)));
-                }
+    let rfc3339 = rfc == Some(true);
+    let first = rows.iter().filter_map(|r| r.first()).map(|r| r.t).min().unwrap_or(0);
+    let last = rows.iter().filter_map(|r| r.last()).map(|r| r.t).max().unwrap_or(0);
+    // t = 0: `from`, else the first row (RFC 3339) or the file's 0 (seconds).
+    let origin: i128 = match from {
+        None if rfc3339 => first,
+        None => 0,
+        Some(f) => match from_time_ns(f, rfc3339) {
+            Some(t) if t <= last => t,
+            Some(_) => return err(format!("from = \"{}\" is after the file's last time", echo(f, 40))),
+            None => {
+                let want = if rfc3339 {
+                    "an RFC 3339 time, as in the file"
+                } else {
+                    "seconds from the file's start (1800) or a duration (\"30m\")"
+                };
+                return err(format!("from = \"{}\" is not {want}", echo(f, 40)));
             }
-        }
+        },
     };
     let mut out = Vec::new();
     for (c, r) in rows.into_iter().enumerate() {
@@ -413,32 +441,30 @@ fn read_file(
         }
         // Counts become rates over their interval; the last interval is as
         // long as the one before it (a single row: one minute).
-        let mut times: Vec<f64> = r.iter().map(|x| x.t).collect();
-        let mut rps: Vec<f64> = Vec::with_capacity(r.len());
+        let mut times: Vec<i128> = r.iter().map(|x| x.t).collect();
+        let minute: i128 = 60_000_000_000;
+        let last_len = if r.len() >= 2 { r[r.len() - 1].t - r[r.len() - 2].t } else { minute };
+        let mut rps: Vec<f64> = Vec::with_capacity(r.len() + 1);
         for (k, x) in r.iter().enumerate() {
-            if counts {
-                let len = match (r.get(k + 1), k.checked_sub(1)) {
-                    (Some(n), _) => n.t - x.t,
-                    (None, Some(p)) => x.t - r[p].t,
-                    (None, None) => 60.0,
-                };
-                rps.push(x.value / len * scale);
-            } else {
-                rps.push(x.value * scale);
-            }
+            let len = r.get(k + 1).map_or(last_len, |n| n.t - x.t);
+            rps.push(if counts { x.value / (len as f64 / 1e9) } else { x.value } * scale);
+        }
+        if let Some(big) = rps.iter().position(|&x| x > MAX_RPS) {
+            return err(format!(
+                "line {}: {} requests per second (after scale) for {}; a city takes at most {MAX_RPS}",
+                r[big].line, rps[big], cities[c]
+            ));
         }
         let interpolation = if counts { Interpolation::Step } else { interpolation };
         if counts {
             // The last interval ends one interval after the last row.
-            let len = if r.len() >= 2 { r[r.len() - 1].t - r[r.len() - 2].t } else { 60.0 };
-            times.push(r[r.len() - 1].t + len);
+            times.push(r[r.len() - 1].t + last_len);
             rps.push(0.0);
         }
-        // Run times; points before t = 0 are dropped, and the curve's value
-        // at t = 0 is kept there.
-        let rel: Vec<i64> =
-            times.iter().map(|&t| ((t - origin) * 1e9).round() as i64 + shift_ns as i64).collect();
-        let raw_rate = |x: i64| -> f64 {
+        // Run times: the file's `from` at `shift`; rows before `from`
+        // dropped, with the curve's value at `from` kept there.
+        let rel: Vec<i128> = times.iter().map(|&t| t - origin).collect();
+        let raw_rate = |x: i128| -> f64 {
             let Some(i) = rel.partition_point(|&p| p <= x).checked_sub(1) else { return 0.0 };
             match (interpolation, rel.get(i + 1)) {
                 (Interpolation::Linear, Some(&n)) => {
@@ -447,25 +473,44 @@ fn read_file(
                 _ => rps[i],
             }
         };
+        let shift = i128::from(shift_ns);
         let mut t_ns: Vec<u64> = Vec::new();
         let mut v: Vec<f64> = Vec::new();
         if rel[0] < 0 && rel.last().is_some_and(|&l| l > 0) {
-            t_ns.push(0);
+            t_ns.push(shift as u64);
             v.push(raw_rate(0));
         }
         for (k, &x) in rel.iter().enumerate() {
             if x > 0 || (x == 0 && t_ns.is_empty()) {
-                t_ns.push(x as u64);
+                let Ok(at) = u64::try_from(x + shift) else {
+                    return err(format!(
+                        "line {}: the time is too far from `from`",
+                        r[k.min(r.len() - 1)].line
+                    ));
+                };
+                t_ns.push(at);
                 v.push(rps[k]);
             }
         }
         if t_ns.is_empty() {
-            continue;
+            // Every row is before `from`: no traffic for this city.
+            t_ns.push(0);
+            v.push(0.0);
         }
-        let period_ns = looped.then(|| {
-            let span = t_ns.last().copied().unwrap_or(0) - t_ns[0];
-            span.max(1)
-        });
+        let period_ns = if looped {
+            // The span of the points, plus the last interval of a rate file
+            // (a day of per-minute rates repeats every 24 hours).
+            let span = t_ns.last().copied().unwrap_or(0) - t_ns[0] + if counts { 0 } else { last_len as u64 };
+            if span == 0 {
+                return err(format!(
+                    "at_end = \"loop\": {}'s curve has no length to repeat (one point)",
+                    cities[c]
+                ));
+            }
+            Some(span)
+        } else {
+            None
+        };
         out.push((c, Arc::new(Curve { times_ns: t_ns, rps: v, interpolation, period_ns })));
     }
     Some(out)
@@ -481,7 +526,17 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-11-27T19:00:00Z"), Some(1_795_806_000.0));
         assert_eq!(parse_rfc3339("2026-11-27T20:00:00+01:00"), Some(1_795_806_000.0));
         assert_eq!(parse_rfc3339("2000-02-29T12:00:00.5Z"), Some(951_825_600.5));
-        for bad in ["2026-11-27", "2026-13-01T00:00:00Z", "2026-11-27T19:00:00", "x"] {
+        assert_eq!(parse_rfc3339_ns("2026-11-27T19:00:00.123456789Z"), Some(1_795_806_000_123_456_789));
+        for bad in [
+            "2026-11-27",
+            "2026-13-01T00:00:00Z",
+            "2026-11-27T19:00:00",
+            "x",
+            "2025-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-11-27T19:00:00+99:00",
+            "2026-11-27T19:00:0\u{e9}Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

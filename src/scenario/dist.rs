@@ -43,14 +43,21 @@ pub enum DistSpec {
     Samples(Arc<Samples>),
 }
 
-/// Raw samples of a duration.
-#[derive(Clone, Debug, PartialEq)]
+/// Raw samples of a duration (equal when their values are: the file they
+/// came from does not matter).
+#[derive(Clone, Debug)]
 pub struct Samples {
     /// The values, nanoseconds.
     pub values_ns: Vec<u64>,
     /// The file they were read from, made absolute (so the resolved
     /// scenario can name it from any folder), when there are many.
     pub file: Option<String>,
+}
+
+impl PartialEq for Samples {
+    fn eq(&self, other: &Self) -> bool {
+        self.values_ns == other.values_ns
+    }
 }
 
 /// Samples written into a resolved scenario inline, at most; more are

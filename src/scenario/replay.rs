@@ -7,9 +7,10 @@
 //! takes its arrivals from it alone (its `rps` and profile no longer
 //! apply); surges do not apply to it.
 //!
-//! * **Timeline.** As for `[[traffic]]`: `from` (default the file's first
-//!   time) is the run's t = 0 and `shift` moves the replay later; requests
-//!   before t = 0 or after `duration` are left out.
+//! * **Timeline.** As for `[[traffic]]`: `from` (default: the first row of
+//!   an RFC 3339 file, 0 for a seconds file) is the run's t = 0 and `shift`
+//!   moves the replay later; requests before `from` or after `duration`
+//!   are left out. Times are kept in whole nanoseconds.
 //! * **`scale`.** Below 1, each request is kept with probability `scale`
 //!   (thinning); above 1, each is replayed `floor(scale)` times, and once
 //!   more with probability `scale - floor(scale)`, every copy at the
@@ -19,7 +20,7 @@
 //!   one pass when the scenario is read, and the run reads it again, row by
 //!   row, with one reader per city in it (each skips the others' rows).
 
-use super::curve::parse_rfc3339;
+use super::curve::{file_time_ns, from_time_ns, looks_rfc3339};
 use super::diag::{echo, hint};
 use super::reader::{Rule, Section};
 use std::path::PathBuf;
@@ -31,8 +32,9 @@ pub struct ReplayFile {
     pub path: PathBuf,
     /// Whether its times are RFC 3339 (else seconds).
     pub rfc3339: bool,
-    /// The file's time at the run's t = 0, seconds (Unix seconds for RFC 3339).
-    pub origin_s: f64,
+    /// The file's time at the run's t = 0, nanoseconds (since the epoch for
+    /// RFC 3339, since the file's start for seconds).
+    pub origin_ns: i128,
     /// `from` as written, for the resolved scenario.
     pub from: Option<String>,
     /// `shift`.
@@ -42,15 +44,6 @@ pub struct ReplayFile {
     /// The cities in the file (indices into `Scenario::cities`) with their
     /// request counts in the file.
     pub cities: Vec<(usize, u64)>,
-}
-
-/// A row's time in seconds: RFC 3339 or seconds.
-pub fn row_time(text: &str, rfc3339: bool) -> Option<f64> {
-    if rfc3339 {
-        parse_rfc3339(text)
-    } else {
-        text.trim().parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0)
-    }
 }
 
 /// Reads every `[[replay]]` and checks its file in one streaming pass.
@@ -96,7 +89,7 @@ pub fn read_replays(root: &mut Section<'_>, cities: &[&str], taken: &[bool]) -> 
         }
         let mut record = csv::StringRecord::new();
         let mut counts: Vec<u64> = vec![0; cities.len()];
-        let (mut first, mut prev): (Option<f64>, Option<(f64, u64)>) = (None, None);
+        let (mut first, mut prev): (Option<i128>, Option<(i128, u64)>) = (None, None);
         let mut rfc: Option<bool> = None;
         let mut line = 1u64;
         let mut bad = false;
@@ -112,7 +105,7 @@ pub fn read_replays(root: &mut Section<'_>, cities: &[&str], taken: &[bool]) -> 
                 }
             }
             let (time, place) = (record.get(0).unwrap_or(""), record.get(1).unwrap_or(""));
-            let this = time.contains('T') || time.contains('t');
+            let this = looks_rfc3339(time);
             let rfc3339 = *rfc.get_or_insert(this);
             if this != rfc3339 {
                 err(format!(
@@ -122,9 +115,9 @@ pub fn read_replays(root: &mut Section<'_>, cities: &[&str], taken: &[bool]) -> 
                 bad = true;
                 break;
             }
-            let Some(t) = row_time(time, rfc3339) else {
+            let Some(t) = file_time_ns(time, rfc3339) else {
                 err(format!(
-                    "line {line}: \"{}\" is not a time: RFC 3339 (2026-11-27T19:00:00.250Z) or seconds from the start, 0 or more",
+                    "line {line}: \"{}\" is not a time: RFC 3339 (2026-11-27T19:00:00.250Z) or seconds from the file's start (0 to a century)",
                     echo(time, 40)
                 ));
                 bad = true;
@@ -164,28 +157,24 @@ pub fn read_replays(root: &mut Section<'_>, cities: &[&str], taken: &[bool]) -> 
         };
         let rfc3339 = rfc.unwrap_or(false);
         let last = prev.map_or(first, |(t, _)| t);
-        let origin_s = match &from {
-            None => first,
-            Some(f) => {
-                let t = if rfc3339 {
-                    parse_rfc3339(f)
-                } else {
-                    super::units::parse_duration(f).ok().map(|ns| ns as f64 / 1e9)
-                };
-                match t {
-                    Some(t) if t >= first && t <= last => t,
-                    _ => {
-                        diag.error(
-                            &key.replace(".file", ".from"),
-                            format!(
-                                "\"{}\" is not a time inside {file} (its first and last rows' times)",
-                                echo(f, 40)
-                            ),
-                        );
-                        continue;
-                    }
+        // t = 0: `from`, else the first row (RFC 3339) or the file's 0 (seconds).
+        let origin_ns = match &from {
+            None if rfc3339 => first,
+            None => 0,
+            Some(f) => match from_time_ns(f, rfc3339) {
+                Some(t) if t <= last => t,
+                _ => {
+                    diag.error(
+                        &key.replace(".file", ".from"),
+                        format!(
+                            "\"{}\" is not a time of {file} up to its last row ({})",
+                            echo(f, 40),
+                            if rfc3339 { "RFC 3339" } else { "seconds from its start, or a duration" }
+                        ),
+                    );
+                    continue;
                 }
-            }
+            },
         };
         let mut in_file = Vec::new();
         for (c, &n) in counts.iter().enumerate() {
@@ -201,7 +190,7 @@ pub fn read_replays(root: &mut Section<'_>, cities: &[&str], taken: &[bool]) -> 
             in_file.push((c, n));
         }
         let full = std::fs::canonicalize(&full).unwrap_or(full);
-        out.push(ReplayFile { path: full, rfc3339, origin_s, from, shift_ns, scale, cities: in_file });
+        out.push(ReplayFile { path: full, rfc3339, origin_ns, from, shift_ns, scale, cities: in_file });
     }
     out
 }
