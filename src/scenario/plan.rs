@@ -224,56 +224,44 @@ pub fn read_plan(
         }
         r.finish();
     }
-    // A max_instances range that reaches below a region's min_instances
-    // could only be tried by breaking the scenario's own rule.
-    if vary.contains(&Knob::MaxInstances) && !vary.contains(&Knob::MinInstances) {
-        for (i, r) in regions.iter().enumerate() {
-            let range = max_instances[i];
-            if range.from < r.service.min_instances {
-                let at = set_from[i]
-                    .clone()
-                    .map_or_else(|| s.key_path("max_instances"), |p| format!("{p}.max_instances"));
-                s.diag().error(
-                    &at,
-                    format!(
-                        "from = {} is below {}'s min_instances ({}): max_instances must be at least min_instances; start the range at {} or lower min_instances",
-                        range.from, r.name, r.service.min_instances, r.service.min_instances
-                    ),
-                );
-            }
+    // Ranges the scenario's own rules would refuse some value of: checked
+    // per region, at the [[plan.region]] that set the range or at [plan].
+    let (max_varies, min_varies) = (vary.contains(&Knob::MaxInstances), vary.contains(&Knob::MinInstances));
+    for (i, r) in regions.iter().enumerate() {
+        let c = &r.service;
+        let at = |knob: &str| set_from[i].clone().map_or_else(|| s.key_path(knob), |p| format!("{p}.{knob}"));
+        let (max, min) = (max_instances[i], min_instances[i]);
+        let mut problems: Vec<(String, String)> = Vec::new();
+        if max_varies && !min_varies && max.from < c.min_instances {
+            // Reaching below min_instances would break the scenario's own rule.
+            problems.push((
+                at("max_instances"),
+                format!(
+                    "from = {} is below {}'s min_instances ({}): max_instances must be at least min_instances; start the range at {} or lower min_instances",
+                    max.from, r.name, c.min_instances, c.min_instances
+                ),
+            ));
         }
-    }
-    if health && vary.contains(&Knob::MinInstances) {
-        for (i, r) in regions.iter().enumerate() {
-            if min_instances[i].from == 0 {
-                let at = set_from[i]
-                    .clone()
-                    .map_or_else(|| s.key_path("min_instances"), |p| format!("{p}.min_instances"));
-                s.diag().error(
-                    &at,
-                    format!(
-                        "from = 0 for {}: service health needs min_instances >= 1 in every region; start the range at 1",
-                        r.name
-                    ),
-                );
-            }
+        if min_varies && health && min.from == 0 {
+            problems.push((
+                at("min_instances"),
+                format!(
+                    "from = 0 for {}: service health needs min_instances >= 1 in every region; start the range at 1",
+                    r.name
+                ),
+            ));
         }
-    }
-    if !vary.contains(&Knob::MaxInstances) && vary.contains(&Knob::MinInstances) {
-        for (i, r) in regions.iter().enumerate() {
-            let range = min_instances[i];
-            if range.to > r.service.max_instances {
-                let at = set_from[i]
-                    .clone()
-                    .map_or_else(|| s.key_path("min_instances"), |p| format!("{p}.min_instances"));
-                s.diag().error(
-                    &at,
-                    format!(
-                        "to = {} is above {}'s max_instances ({}): min_instances must be at most max_instances; end the range at {} or vary max_instances too",
-                        range.to, r.name, r.service.max_instances, r.service.max_instances
-                    ),
-                );
-            }
+        if min_varies && !max_varies && min.to > c.max_instances {
+            problems.push((
+                at("min_instances"),
+                format!(
+                    "to = {} is above {}'s max_instances ({}): min_instances must be at most max_instances; end the range at {} or vary max_instances too",
+                    min.to, r.name, c.max_instances, c.max_instances
+                ),
+            ));
+        }
+        for (key, message) in problems {
+            s.diag().error(&key, message);
         }
     }
     let cases = read_cases(&mut s, regions, dependencies);
