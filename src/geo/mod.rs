@@ -17,6 +17,7 @@
 
 pub mod backbone;
 pub mod cities;
+pub mod countries;
 pub mod edges;
 pub mod regions;
 

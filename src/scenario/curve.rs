@@ -275,25 +275,80 @@ pub fn read_traffic(root: &mut Section<'_>, cities: &[&str]) -> Vec<TrafficFile>
         let from = s.opt_string("from").map(str::to_string);
         let shift_ns = s.duration("shift", 0, Rule::AtLeast(0.0));
         let looped = s.choice("at_end", false, &[("clip", false), ("loop", true)]);
+        // A Cloud Monitoring export: countries, spread over cities.
+        let mut map = s.section("countries");
+        let mut countries: Vec<CountryRule> = Vec::new();
+        for k in map.keys() {
+            let at = map.key_path(k);
+            match map.table_get(k) {
+                Some(toml::Value::Array(items)) => {
+                    let names: Vec<(String, Option<f64>)> =
+                        items.iter().filter_map(|v| v.as_str().map(|n| (n.to_string(), None))).collect();
+                    if names.len() != items.len() || names.is_empty() {
+                        map.diag().error(
+                            &at,
+                            "expected [[city]] names, e.g. [\"Tokyo\", \"Osaka\"] (split by population)",
+                        );
+                    }
+                    countries.push((k.to_string(), names));
+                }
+                Some(toml::Value::Table(t)) => {
+                    let shares: Vec<(String, Option<f64>)> = t
+                        .iter()
+                        .map(|(n, v)| (n.clone(), v.as_float().or(v.as_integer().map(|i| i as f64))))
+                        .collect();
+                    if shares.is_empty()
+                        || shares.iter().any(|(_, x)| !x.is_some_and(|x| x.is_finite() && x > 0.0))
+                    {
+                        map.diag().error(
+                            &at,
+                            "expected shares above 0 by [[city]], e.g. { Tokyo = 0.7, Osaka = 0.3 }",
+                        );
+                    }
+                    countries.push((k.to_string(), shares));
+                }
+                _ => map.diag().error(&at, "expected a list of [[city]] names or a table of shares"),
+            }
+        }
+        map.accept_all();
+        map.finish();
+        let drop_unmatched = s.choice("unmatched", false, &[("error", false), ("drop", true)]);
         let key = s.key_path("file");
         let diag = s.diag();
         s.finish();
         let Some(file) = file else { continue };
         let full = super::measured::resolve(diag, file);
-        let Some(curves) = read_file(
-            diag,
-            &key,
-            file,
-            &full,
-            cities,
-            interpolation,
-            scale,
-            from.as_deref(),
-            shift_ns,
-            looped,
-        ) else {
-            continue;
+        let curves = if file.ends_with(".json") {
+            let how = Export {
+                countries: &countries,
+                drop_unmatched,
+                scale,
+                from: from.as_deref(),
+                shift_ns,
+                looped,
+            };
+            read_export(diag, &key, file, &full, cities, &how)
+        } else {
+            if !countries.is_empty() {
+                diag.error(
+                    &key.replace(".file", ".countries"),
+                    format!("{file} is not a Cloud Monitoring export (.json): countries apply to those only"),
+                );
+            }
+            read_file(
+                diag,
+                &key,
+                file,
+                &full,
+                cities,
+                interpolation,
+                scale,
+                from.as_deref(),
+                shift_ns,
+                looped,
+            )
         };
+        let Some(curves) = curves else { continue };
         for (c, _) in &curves {
             if let Some(other) = &taken[*c] {
                 diag.error(&key, format!("{file}: {} already has its traffic from {other}", cities[*c]));
@@ -512,6 +567,223 @@ fn read_file(
             None
         };
         out.push((c, Arc::new(Curve { times_ns: t_ns, rps: v, interpolation, period_ns })));
+    }
+    Some(out)
+}
+
+/// `[traffic.countries]`: a country (as the export names it) and its
+/// cities, each with its share (`None`: by metro population).
+type CountryRule = (String, Vec<(String, Option<f64>)>);
+
+/// Requests over `[start, end)`, nanoseconds since the epoch.
+type Interval = (i128, i128, f64);
+
+/// How to read a Cloud Monitoring export.
+struct Export<'a> {
+    countries: &'a [CountryRule],
+    drop_unmatched: bool,
+    scale: f64,
+    from: Option<&'a str>,
+    shift_ns: u64,
+    looped: bool,
+}
+
+/// Reads the Monitoring API's `timeSeries.list` answer for the load
+/// balancer's `https/request_count` grouped by `client_country` (each
+/// point: a count over its interval), and spreads each country's requests
+/// over cities: the `[traffic.countries]` list or shares, else the
+/// scenario's cities in that country by metro population.
+fn read_export(
+    diag: &Diag<'_>,
+    key: &str,
+    file: &str,
+    full: &std::path::Path,
+    cities: &[&str],
+    how: &Export<'_>,
+) -> Option<Vec<(usize, Arc<Curve>)>> {
+    let err = |m: String| {
+        diag.error(key, format!("{file}: {m}"));
+        None
+    };
+    let text = match std::fs::read_to_string(full) {
+        Ok(t) => t,
+        Err(e) => return err(format!("cannot be read (looked for {}): {e}", full.display())),
+    };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return err(format!("line {}: not JSON: {e}", e.line())),
+    };
+    let Some(series) = json.get("timeSeries").and_then(|v| v.as_array()) else {
+        return err("no timeSeries: expected the Monitoring API's timeSeries.list answer".into());
+    };
+    // Per country: (start, end, requests) of every point.
+    let mut by_country: Vec<(String, Vec<Interval>)> = Vec::new();
+    for (k, s) in series.iter().enumerate() {
+        let Some(country) = s.pointer("/metric/labels/client_country").and_then(|v| v.as_str()) else {
+            return err(format!(
+                "series {}: no client_country label; export request_count grouped by client_country",
+                k + 1
+            ));
+        };
+        let mut points = Vec::new();
+        for (j, p) in s.get("points").and_then(|v| v.as_array()).into_iter().flatten().enumerate() {
+            let t = |which: &str| {
+                p.pointer(&format!("/interval/{which}")).and_then(|v| v.as_str()).and_then(parse_rfc3339_ns)
+            };
+            let (Some(a), Some(b)) = (t("startTime"), t("endTime")) else {
+                return err(format!(
+                    "series {} point {}: its interval needs RFC 3339 startTime and endTime",
+                    k + 1,
+                    j + 1
+                ));
+            };
+            let v = p
+                .pointer("/value/int64Value")
+                .and_then(|v| v.as_str().and_then(|x| x.parse::<f64>().ok()).or(v.as_f64()))
+                .or_else(|| p.pointer("/value/doubleValue").and_then(|v| v.as_f64()));
+            match v {
+                Some(v) if v.is_finite() && v >= 0.0 && b > a => points.push((a, b, v)),
+                _ => {
+                    return err(format!(
+                        "series {} point {}: expected a count of requests (int64Value, 0 or more) over an interval of some length",
+                        k + 1,
+                        j + 1
+                    ));
+                }
+            }
+        }
+        match by_country.iter_mut().find(|(c, _)| c == country) {
+            Some((_, v)) => v.extend(points),
+            None => by_country.push((country.to_string(), points)),
+        }
+    }
+    if by_country.iter().all(|(_, p)| p.is_empty()) {
+        return err("has no points".into());
+    }
+    // Each country's cities and their weights.
+    let mut segments: Vec<Vec<Interval>> = vec![Vec::new(); cities.len()];
+    let mut unmatched: Vec<(String, f64)> = Vec::new();
+    let total: f64 = by_country.iter().flat_map(|(_, p)| p.iter().map(|x| x.2)).sum();
+    for (country, points) in &by_country {
+        let code = crate::geo::countries::code_of(country);
+        let mapped = how
+            .countries
+            .iter()
+            .find(|(k, _)| k == country || code.is_some() && crate::geo::countries::code_of(k) == code);
+        let targets: Vec<(usize, f64)> = match mapped {
+            Some((k, list)) => {
+                let mut out = Vec::new();
+                for (name, share) in list {
+                    let Some(c) = cities.iter().position(|n| n == name) else {
+                        return err(format!(
+                            "countries.\"{k}\": \"{}\" is not a [[city]] of the scenario{}",
+                            echo(name, 60),
+                            hint(name, cities)
+                        ));
+                    };
+                    let w = match share {
+                        Some(x) => *x,
+                        None => match crate::geo::cities::find(name) {
+                            Some(b) => f64::from(b.population_k),
+                            None => {
+                                return err(format!(
+                                    "countries.\"{k}\": {name} is not a built-in metro, so its population is unknown: give shares, e.g. {{ \"{name}\" = 0.5, ... }}"
+                                ));
+                            }
+                        },
+                    };
+                    out.push((c, w));
+                }
+                out
+            }
+            None => cities
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    let b = crate::geo::cities::find(n)?;
+                    (Some(b.country) == code).then_some((i, f64::from(b.population_k)))
+                })
+                .collect(),
+        };
+        let sum: f64 = targets.iter().map(|t| t.1).sum();
+        if targets.is_empty() || sum <= 0.0 {
+            unmatched.push((country.clone(), points.iter().map(|x| x.2).sum()));
+            continue;
+        }
+        for &(c, w) in &targets {
+            for &(a, b, n) in points {
+                segments[c].push((a, b, n * w / sum / ((b - a) as f64 / 1e9) * how.scale));
+            }
+        }
+    }
+    if !unmatched.is_empty() && !how.drop_unmatched {
+        unmatched.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let list: Vec<String> = unmatched
+            .iter()
+            .take(6)
+            .map(|(c, n)| format!("\"{}\" ({} requests)", echo(c, 40), n.round()))
+            .collect();
+        return err(format!(
+            "{} countr{} with no [[city]] of the scenario to send {} to: {}{}; add a city there, map it under [traffic.countries], or set unmatched = \"drop\"",
+            unmatched.len(),
+            if unmatched.len() == 1 { "y" } else { "ies" },
+            if unmatched.len() == 1 { "its requests" } else { "their requests" },
+            list.join(", "),
+            if unmatched.len() > 6 { ", ..." } else { "" }
+        ));
+    }
+    if !unmatched.is_empty() {
+        let dropped: f64 = unmatched.iter().map(|x| x.1).sum();
+        diag.warn(key, format!("{file}: {:.1} % of the requests come from countries with no [[city]] and are left out (unmatched = \"drop\")", 100.0 * dropped / total.max(1.0)));
+    }
+    let first = by_country.iter().flat_map(|(_, p)| p.iter().map(|x| x.0)).min().unwrap_or(0);
+    let last = by_country.iter().flat_map(|(_, p)| p.iter().map(|x| x.1)).max().unwrap_or(0);
+    let origin = match how.from {
+        None => first,
+        Some(f) => match parse_rfc3339_ns(f) {
+            Some(t) if t < last => t,
+            _ => {
+                return err(format!(
+                    "from = \"{}\" is not an RFC 3339 time before the export's end",
+                    echo(f, 40)
+                ));
+            }
+        },
+    };
+    let shift = i128::from(how.shift_ns);
+    let mut out = Vec::new();
+    for (c, segs) in segments.into_iter().enumerate() {
+        if segs.is_empty() {
+            continue;
+        }
+        // A step curve: at every boundary, the sum of the segments over it.
+        let mut bounds: Vec<i128> =
+            segs.iter().flat_map(|&(a, b, _)| [a, b]).filter(|&t| t >= origin).collect();
+        bounds.push(origin);
+        bounds.sort_unstable();
+        bounds.dedup();
+        let rate_at = |t: i128| segs.iter().filter(|&&(a, b, _)| a <= t && t < b).map(|x| x.2).sum::<f64>();
+        let times: Vec<u64> = bounds.iter().map(|&t| (t - origin + shift) as u64).collect();
+        let rps: Vec<f64> = bounds.iter().map(|&t| rate_at(t)).collect();
+        if let Some(i) = rps.iter().position(|&x| x > MAX_RPS) {
+            return err(format!(
+                "{} would get {:.0} requests per second (after scale); a city takes at most {MAX_RPS}",
+                cities[c], rps[i]
+            ));
+        }
+        let period_ns = if how.looped {
+            let span = times.last().copied().unwrap_or(0) - times[0];
+            if span == 0 {
+                return err(format!("at_end = \"loop\": {}'s curve has no length to repeat", cities[c]));
+            }
+            Some(span)
+        } else {
+            None
+        };
+        out.push((
+            c,
+            Arc::new(Curve { times_ns: times, rps, interpolation: Interpolation::Step, period_ns }),
+        ));
     }
     Some(out)
 }

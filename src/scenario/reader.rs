@@ -17,6 +17,8 @@ pub struct Section<'a> {
     path: String,
     table: Option<&'a toml::Table>,
     asked: Vec<&'static str>,
+    /// Every key is known (see [`Section::accept_all`]).
+    asked_all: bool,
     /// Extra words for unknown-key errors (e.g. "for kind = \"errors\"").
     context: String,
 }
@@ -43,12 +45,19 @@ pub fn describe(value: &Value) -> String {
 impl<'a> Section<'a> {
     /// The root table of a file.
     pub fn root(diag: &'a Diag<'a>, table: &'a toml::Table) -> Self {
-        Section { diag, path: String::new(), table: Some(table), asked: Vec::new(), context: String::new() }
+        Section {
+            diag,
+            path: String::new(),
+            table: Some(table),
+            asked: Vec::new(),
+            asked_all: false,
+            context: String::new(),
+        }
     }
 
     /// A section at `path` for `table` (absent tables read as all defaults).
     pub fn new(diag: &'a Diag<'a>, path: String, table: Option<&'a toml::Table>) -> Self {
-        Section { diag, path, table, asked: Vec::new(), context: String::new() }
+        Section { diag, path, table, asked: Vec::new(), asked_all: false, context: String::new() }
     }
 
     /// Adds words to unknown-key errors, such as `for kind = "errors"`.
@@ -89,6 +98,18 @@ impl<'a> Section<'a> {
         }
         self.diag.note(&self.path, key, Ty::Other);
         self.table.and_then(|t| t.get(key))
+    }
+
+    /// The value at a key chosen by the user (a table of names), without
+    /// marking it as known (see [`Section::accept_all`]).
+    pub fn table_get(&self, key: &str) -> Option<&'a Value> {
+        self.table.and_then(|t| t.get(key))
+    }
+
+    /// Marks every key of the table as known: a table whose keys are the
+    /// user's own names (countries, say), each checked by the caller.
+    pub fn accept_all(&mut self) {
+        self.asked_all = true;
     }
 
     /// Whether `key` is in the table, without marking it as known.
@@ -386,6 +407,9 @@ impl<'a> Section<'a> {
     /// Reports every key of the table that no accessor asked for.
     pub fn finish(self) {
         let Some(table) = self.table else { return };
+        if self.asked_all {
+            return;
+        }
         for key in table.keys() {
             if self.asked.iter().any(|k| k == key) {
                 continue;

@@ -442,3 +442,64 @@ fn replay_memory_does_not_grow_with_the_recording() {
     // scope): 20 times the windows may add a few MB, not the file's 370.
     assert!(large < small + 20_000, "peak {large} kB for 20 M rows against {small} kB for 1 M");
 }
+
+/// A Monitoring API answer for `https/request_count` grouped by
+/// `client_country`: two one-minute points per country.
+fn export(countries: &[(&str, [u64; 2])]) -> String {
+    let series: Vec<String> = countries
+        .iter()
+        .map(|(c, n)| {
+            format!(
+                r#"{{"metric": {{"type": "loadbalancing.googleapis.com/https/request_count", "labels": {{"client_country": "{c}", "response_code": "200"}}}},
+  "resource": {{"type": "https_lb_rule", "labels": {{"project_id": "example-project"}}}},
+  "metricKind": "DELTA", "valueType": "INT64",
+  "points": [
+    {{"interval": {{"startTime": "2026-11-27T19:01:00Z", "endTime": "2026-11-27T19:02:00Z"}}, "value": {{"int64Value": "{}"}}}},
+    {{"interval": {{"startTime": "2026-11-27T19:00:00Z", "endTime": "2026-11-27T19:01:00Z"}}, "value": {{"int64Value": "{}"}}}}
+  ]}}"#,
+                n[1], n[0]
+            )
+        })
+        .collect();
+    format!("{{\"timeSeries\": [{}]}}\n", series.join(",\n"))
+}
+
+#[test]
+fn a_cloud_monitoring_export_by_country_is_spread_over_cities_by_population() {
+    let dir = temp_dir("telemetry-export");
+    write(&dir, "lb.json", &export(&[("United States", [6000, 12000]), ("Germany", [600, 600])]));
+    let base = BASE.replace(
+        "name = \"Denver\"\nrps = 30.0",
+        "name = \"New York\"\n[[city]]\nname = \"Frankfurt\"\n[[city]]\nname = \"Tokyo\"\nrps = 7.0",
+    );
+    let sc = load(&dir, &format!("{base}[[traffic]]\nfile = \"lb.json\"\n"));
+    let s = 1_000_000_000u64;
+    let (chicago, ny, frankfurt) =
+        (sc.curve_of(0).unwrap(), sc.curve_of(1).unwrap(), sc.curve_of(2).unwrap());
+    assert!(sc.curve_of(3).is_none(), "Tokyo keeps its own rate");
+    // The United States: Chicago 8,990 thousand, New York 19,040 thousand (Natural Earth).
+    let share = 8990.0 / (8990.0 + 19040.0);
+    assert!((chicago.rate(30 * s) - 100.0 * share).abs() < 1e-9, "{}", chicago.rate(30 * s));
+    assert!((ny.rate(90 * s) - 200.0 * (1.0 - share)).abs() < 1e-9);
+    assert_eq!(frankfurt.rate(30 * s), 10.0, "Germany's only city takes it all");
+    assert_eq!(chicago.rate(121 * s), 0.0, "clipped after the export's end");
+    // Shares of the user's own.
+    let sc = load(
+        &dir,
+        &format!(
+            "{base}[[traffic]]\nfile = \"lb.json\"\n[traffic.countries]\n\"United States\" = {{ Chicago = 1, \"New York\" = 3 }}\n"
+        ),
+    );
+    assert_eq!(sc.curve_of(0).unwrap().rate(30 * s), 25.0);
+    // A country with no city: refused unless dropped.
+    write(&dir, "lb2.json", &export(&[("United States", [6000, 6000]), ("Iceland", [60, 60])]));
+    let text = format!("{base}[[traffic]]\nfile = \"lb2.json\"\n");
+    refused(
+        "export-unmatched",
+        &text,
+        &[("lb2.json", &export(&[("United States", [6000, 6000]), ("Iceland", [60, 60])]))],
+        &["lb2.json: 1 country with no [[city]]", "\"Iceland\" (120 requests)", "unmatched = \"drop\""],
+    );
+    let sc = load(&dir, &format!("{text}unmatched = \"drop\"\n"));
+    assert!(sc.curve_of(0).is_some());
+}
