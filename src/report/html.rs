@@ -213,8 +213,27 @@ fn glance(res: &Results) -> Vec<Card> {
             format!("{}{} · max {}", r.name, place, r.service.max_instances)
         })
         .collect();
-    let peak: f64 = sc.cities.iter().map(|c| c.rps).sum();
-    let diurnal = sc.cities.iter().filter(|c| matches!(c.profile, Profile::Diurnal { .. })).count();
+    // The busiest window as measured: cities whose traffic comes from a
+    // file have no configured peak, and diurnal peaks do not coincide.
+    let w = res.window_s().max(1e-9);
+    let peak: f64 =
+        res.series_of(ScopeKind::Global, "all").iter().map(|r| r.requests as f64 / w).fold(0.0, f64::max);
+    let from_files =
+        (0..sc.cities.len()).filter(|&i| sc.curve_of(i).is_some() || sc.replay_of(i).is_some()).count();
+    let diurnal = (0..sc.cities.len())
+        .filter(|&i| {
+            matches!(sc.cities[i].profile, Profile::Diurnal { .. })
+                && sc.curve_of(i).is_none()
+                && sc.replay_of(i).is_none()
+        })
+        .count();
+    let mut kinds = Vec::new();
+    if diurnal > 0 {
+        kinds.push(format!("{diurnal} with a daily cycle"));
+    }
+    if from_files > 0 {
+        kinds.push(format!("{from_files} from telemetry files"));
+    }
     let mut outages: Vec<String> = sc.outages.iter().map(|o| outage_words(sc, clock, o)).collect();
     outages.extend(sc.dependency_outages.iter().map(|o| {
         let what = match o.kind {
@@ -238,10 +257,11 @@ fn glance(res: &Results) -> Vec<Card> {
             id: "users",
             label: "Users",
             lines: vec![format!(
-                "{} cities, {} requests/s at peak{}",
+                "{} cities{}; {} requests/s in the busiest {}",
                 count(sc.cities.len() as u64),
+                if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) },
                 count(peak.round() as u64),
-                if diurnal > 0 { format!(" ({diurnal} with a daily cycle)") } else { String::new() }
+                human_duration((w * 1e9) as u64)
             )],
         },
         Card { id: "outages", label: "Outages", lines: none(outages) },
