@@ -477,3 +477,24 @@ fn a_plan_report_with_40_cases_and_30_cities_fits_its_page() {
         );
     }
 }
+
+/// The users card states the busiest window's rate as the run measured it
+/// (the telemetry example's cities take their traffic from files, which
+/// their configured `rps` knows nothing of).
+#[test]
+fn the_users_card_states_the_measured_busiest_window() {
+    use negsim::metrics::ScopeKind;
+    use negsim::report::results::Results;
+    let mut seen = 0;
+    for (name, dir) in example_reports() {
+        let Ok(res) = Results::load(dir) else { continue }; // a sweep
+        let w = res.window_s();
+        let peak =
+            res.series_of(ScopeKind::Global, "all").iter().map(|r| r.requests as f64 / w).fold(0.0, f64::max);
+        let page = fs::read_to_string(dir.join("report.html")).unwrap();
+        let want = format!("{} requests/s in the busiest", negsim::format::count(peak.round() as u64));
+        assert!(page.contains(&want), "{name}: the users card lacks \"{want}\"");
+        seen += 1;
+    }
+    assert!(seen >= 6);
+}
