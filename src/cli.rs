@@ -182,7 +182,7 @@ enum Command {
     },
     /// List the built-in Google Cloud regions.
     Regions,
-    /// List the built-in cities.
+    /// List the built-in cities, with their countries and metro populations.
     Cities,
     /// List Google's edge metros, where users enter Google's network.
     Edges,
@@ -1109,9 +1109,11 @@ fn latency(from: &str, model: &str) -> Result<(), Failure> {
 
 fn list_cities() -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<18} {:<7} {:>8} {:>9}", "city", "country", "lat", "lon")?;
+    writeln!(out, "{:<18} {:<7} {:>8} {:>9} {:>12}", "city", "country", "lat", "lon", "population")?;
     for c in geo::cities::CITIES {
-        writeln!(out, "{:<18} {:<7} {:>8.2} {:>9.2}", c.name, c.country, c.lat, c.lon)?;
+        let pop = format!("{:.1} M", f64::from(c.population_k) / 1000.0);
+        writeln!(out, "{:<18} {:<7} {:>8.2} {:>9.2} {:>12}", c.name, c.country, c.lat, c.lon, pop)?;
     }
+    writeln!(out, "\npopulation: the metro's (Natural Earth); splits a country's traffic over cities")?;
     Ok(())
 }
