@@ -516,59 +516,69 @@ fn read_file(
             times.push(r[r.len() - 1].t + last_len);
             rps.push(0.0);
         }
-        // Run times: the file's `from` at `shift`; rows before `from`
-        // dropped, with the curve's value at `from` kept there.
-        let rel: Vec<i128> = times.iter().map(|&t| t - origin).collect();
-        let raw_rate = |x: i128| -> f64 {
-            let Some(i) = rel.partition_point(|&p| p <= x).checked_sub(1) else { return 0.0 };
-            match (interpolation, rel.get(i + 1)) {
-                (Interpolation::Linear, Some(&n)) => {
-                    rps[i] + (rps[i + 1] - rps[i]) * (x - rel[i]) as f64 / (n - rel[i]) as f64
-                }
-                _ => rps[i],
-            }
-        };
-        let shift = i128::from(shift_ns);
-        let mut t_ns: Vec<u64> = Vec::new();
-        let mut v: Vec<f64> = Vec::new();
-        if rel[0] < 0 && rel.last().is_some_and(|&l| l > 0) {
-            t_ns.push(shift as u64);
-            v.push(raw_rate(0));
+        // A rate file repeats over the span of its points plus its last
+        // interval (a day of per-minute rates every 24 hours); counts already
+        // end one interval after their last row.
+        let loop_extra = looped.then_some(if counts { 0 } else { last_len });
+        match run_curve(&times, &rps, interpolation, origin, shift_ns, loop_extra) {
+            Ok(curve) => out.push((c, Arc::new(curve))),
+            Err(m) => return err(format!("{}: {m}", cities[c])),
         }
-        for (k, &x) in rel.iter().enumerate() {
-            if x > 0 || (x == 0 && t_ns.is_empty()) {
-                let Ok(at) = u64::try_from(x + shift) else {
-                    return err(format!(
-                        "line {}: the time is too far from `from`",
-                        r[k.min(r.len() - 1)].line
-                    ));
-                };
-                t_ns.push(at);
-                v.push(rps[k]);
-            }
-        }
-        if t_ns.is_empty() {
-            // Every row is before `from`: no traffic for this city.
-            t_ns.push(0);
-            v.push(0.0);
-        }
-        let period_ns = if looped {
-            // The span of the points, plus the last interval of a rate file
-            // (a day of per-minute rates repeats every 24 hours).
-            let span = t_ns.last().copied().unwrap_or(0) - t_ns[0] + if counts { 0 } else { last_len as u64 };
-            if span == 0 {
-                return err(format!(
-                    "at_end = \"loop\": {}'s curve has no length to repeat (one point)",
-                    cities[c]
-                ));
-            }
-            Some(span)
-        } else {
-            None
-        };
-        out.push((c, Arc::new(Curve { times_ns: t_ns, rps: v, interpolation, period_ns })));
     }
     Some(out)
+}
+
+/// A curve on the run's clock from points in a file's time (ns): the
+/// file's `origin` falls at `shift_ns`, points before it are dropped and
+/// the curve's value at the origin is kept there; `loop_extra` (when it
+/// loops) is added to the span of the points to make the period.
+fn run_curve(
+    times: &[i128],
+    rps: &[f64],
+    interpolation: Interpolation,
+    origin: i128,
+    shift_ns: u64,
+    loop_extra: Option<i128>,
+) -> Result<Curve, String> {
+    let rel: Vec<i128> = times.iter().map(|&t| t - origin).collect();
+    let raw_rate = |x: i128| -> f64 {
+        let Some(i) = rel.partition_point(|&p| p <= x).checked_sub(1) else { return 0.0 };
+        match (interpolation, rel.get(i + 1)) {
+            (Interpolation::Linear, Some(&n)) => {
+                rps[i] + (rps[i + 1] - rps[i]) * (x - rel[i]) as f64 / (n - rel[i]) as f64
+            }
+            _ => rps[i],
+        }
+    };
+    let shift = i128::from(shift_ns);
+    let mut t_ns: Vec<u64> = Vec::new();
+    let mut v: Vec<f64> = Vec::new();
+    if rel[0] < 0 && rel.last().is_some_and(|&l| l > 0) {
+        t_ns.push(shift_ns);
+        v.push(raw_rate(0));
+    }
+    for (k, &x) in rel.iter().enumerate() {
+        if x > 0 || (x == 0 && t_ns.is_empty()) {
+            t_ns.push(u64::try_from(x + shift).map_err(|_| "a time is too far from `from`".to_string())?);
+            v.push(rps[k]);
+        }
+    }
+    if t_ns.is_empty() {
+        // Every point is before `from`: no traffic.
+        t_ns.push(0);
+        v.push(0.0);
+    }
+    let period_ns = match loop_extra {
+        None => None,
+        Some(extra) => {
+            let span = t_ns.last().copied().unwrap_or(0) - t_ns[0] + u64::try_from(extra).unwrap_or(0);
+            if span == 0 {
+                return Err("at_end = \"loop\": the curve has no length to repeat (one point)".into());
+            }
+            Some(span)
+        }
+    };
+    Ok(Curve { times_ns: t_ns, rps: v, interpolation, period_ns })
 }
 
 /// `[traffic.countries]`: a country (as the export names it) and its
@@ -750,20 +760,16 @@ fn read_export(
             }
         },
     };
-    let shift = i128::from(how.shift_ns);
     let mut out = Vec::new();
     for (c, segs) in segments.into_iter().enumerate() {
         if segs.is_empty() {
             continue;
         }
         // A step curve: at every boundary, the sum of the segments over it.
-        let mut bounds: Vec<i128> =
-            segs.iter().flat_map(|&(a, b, _)| [a, b]).filter(|&t| t >= origin).collect();
-        bounds.push(origin);
+        let mut bounds: Vec<i128> = segs.iter().flat_map(|&(a, b, _)| [a, b]).collect();
         bounds.sort_unstable();
         bounds.dedup();
         let rate_at = |t: i128| segs.iter().filter(|&&(a, b, _)| a <= t && t < b).map(|x| x.2).sum::<f64>();
-        let times: Vec<u64> = bounds.iter().map(|&t| (t - origin + shift) as u64).collect();
         let rps: Vec<f64> = bounds.iter().map(|&t| rate_at(t)).collect();
         if let Some(i) = rps.iter().position(|&x| x > MAX_RPS) {
             return err(format!(
@@ -771,19 +777,10 @@ fn read_export(
                 cities[c], rps[i]
             ));
         }
-        let period_ns = if how.looped {
-            let span = times.last().copied().unwrap_or(0) - times[0];
-            if span == 0 {
-                return err(format!("at_end = \"loop\": {}'s curve has no length to repeat", cities[c]));
-            }
-            Some(span)
-        } else {
-            None
-        };
-        out.push((
-            c,
-            Arc::new(Curve { times_ns: times, rps, interpolation: Interpolation::Step, period_ns }),
-        ));
+        match run_curve(&bounds, &rps, Interpolation::Step, origin, how.shift_ns, how.looped.then_some(0)) {
+            Ok(curve) => out.push((c, Arc::new(curve))),
+            Err(m) => return err(format!("{}: {m}", cities[c])),
+        }
     }
     Some(out)
 }
