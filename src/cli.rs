@@ -583,19 +583,8 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
         sweep::check_seeds(sw.seed, n).map_err(|m| bad(anyhow::anyhow!("--replications {n}: {m}")))?;
         sw.replications = n;
     }
-    let shard = match shard {
-        Some(s) => s,
-        None => sweep::Shard::from_env(|k| std::env::var(k).ok())
-            .map_err(|e| bad(anyhow::anyhow!("shard from the environment: {e}")))?
-            .unwrap_or(sweep::Shard::ALL),
-    };
-    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if threads == 0 {
-        return Err(bad(anyhow::anyhow!("--threads must be at least 1")));
-    }
-    // The charts at the end are drawn on rayon's global pool: as many
-    // threads as the runs had, no more.
-    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    let shard = shard_or_env(shard)?;
+    let threads = threads_or_all(threads)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     let dir = output.unwrap_or_else(|| Path::new("output").join(stem));
     let needs = sw.points.iter().map(|p| pipeline::estimate(&p.scenario)).fold(
@@ -792,7 +781,19 @@ struct PlanArgs {
     quiet: bool,
 }
 
-/// `--threads`, or every core; refuses 0. Builds rayon's global pool.
+/// `--shard`, else the shard a batch system's environment gives, else all.
+fn shard_or_env(shard: Option<sweep::Shard>) -> Result<sweep::Shard, Failure> {
+    match shard {
+        Some(s) => Ok(s),
+        None => Ok(sweep::Shard::from_env(|k| std::env::var(k).ok())
+            .map_err(|e| Failure::BadInput(anyhow::anyhow!("shard from the environment: {e}")))?
+            .unwrap_or(sweep::Shard::ALL)),
+    }
+}
+
+/// `--threads`, or every core; refuses 0. Builds rayon's global pool with
+/// that many threads (the charts drawn at the end use it too: as many
+/// threads as the runs had, no more).
 fn threads_or_all(threads: Option<usize>) -> Result<usize, Failure> {
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if threads == 0 {
@@ -810,12 +811,7 @@ fn run_plan(path: &Path, args: PlanArgs) -> Result<(), Failure> {
     for w in &plan.warnings {
         note!("{w}");
     }
-    let shard = match shard {
-        Some(s) => s,
-        None => sweep::Shard::from_env(|k| std::env::var(k).ok())
-            .map_err(|e| bad(anyhow::anyhow!("shard from the environment: {e}")))?
-            .unwrap_or(sweep::Shard::ALL),
-    };
+    let shard = shard_or_env(shard)?;
     let grid = negsim::plan::grid_size(&plan);
     if exhaustive && grid > 10_000 && !force {
         return Err(bad(anyhow::anyhow!(

@@ -221,12 +221,8 @@ impl Plan {
 
     /// [`Plan::capacity_cost`] of one region.
     pub fn region_cost(&self, r: usize, min: u32, max: u32) -> f64 {
-        let (busy, idle) = self.instance_prices(r);
+        let (busy, idle) = instance_prices(&self.scenario, r);
         (f64::from(max) * busy + f64::from(min) * idle) * MONTH_HOURS * 3600.0
-    }
-
-    fn instance_prices(&self, r: usize) -> (f64, f64) {
-        instance_prices(&self.scenario, r)
     }
 
     /// The run of `case` at capacity `cap` with `seed`: the scenario with

@@ -134,11 +134,16 @@ pub fn plan_csv(plan: &Plan, outcome: &Outcome) -> String {
     csv_text(&rows)
 }
 
-/// `search.csv`: what each case's own search needed (a shard's work).
-pub fn search_csv(plan: &Plan, searches: &[CaseSearch]) -> String {
+/// The columns of `search.csv`: the case, then one per setting searched.
+fn search_header(plan: &Plan) -> Vec<String> {
     let mut head: Vec<String> = ["case", "name", "feasible", "probes"].map(String::from).to_vec();
     head.extend(plan.settings.iter().map(|&s| setting_name(plan, s)));
-    let mut rows = vec![head];
+    head
+}
+
+/// `search.csv`: what each case's own search needed (a shard's work).
+pub fn search_csv(plan: &Plan, searches: &[CaseSearch]) -> String {
+    let mut rows = vec![search_header(plan)];
     for s in searches {
         let mut r = vec![
             s.case.to_string(),
@@ -155,11 +160,7 @@ pub fn search_csv(plan: &Plan, searches: &[CaseSearch]) -> String {
 /// Reads a `search.csv` back (for `negsim merge`).
 pub fn read_search_csv(plan: &Plan, text: &str) -> Result<Vec<CaseSearch>, String> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let want: Vec<String> = {
-        let mut h: Vec<String> = ["case", "name", "feasible", "probes"].map(String::from).to_vec();
-        h.extend(plan.settings.iter().map(|&s| setting_name(plan, s)));
-        h
-    };
+    let want = search_header(plan);
     let head: Vec<String> = reader.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
     if head != want {
         return Err(format!("its columns are not this plan's ({})", want.join(",")));

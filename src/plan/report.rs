@@ -24,8 +24,9 @@ pub fn slo_words(plan: &Plan) -> String {
     parts.join(" and ")
 }
 
+/// A UTC time of day in a sentence, as run reports write it ("19:43 UTC").
 fn hhmm(s: u32) -> String {
-    format!("{:02}:{:02} UTC", s / 3600, (s / 60) % 60)
+    crate::format::Clock { start_utc_s: Some(s) }.at(0.0)
 }
 
 /// The place a case fares worst in, in words: "Tokyo: availability 97.1 %, p99 820 ms".

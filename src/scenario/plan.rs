@@ -184,33 +184,14 @@ pub fn read_plan(
     let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
     let mut set_from: Vec<Option<String>> = vec![None; regions.len()];
     for mut r in s.sections("region") {
-        let name = r.opt_string("name");
-        let index = match name {
-            Some(n) => match names.iter().position(|x| *x == n) {
-                Some(i) if set_from[i].is_some() => {
-                    r.error("name", format!("\"{n}\" has a second [[plan.region]]"));
-                    None
+        let index = super::validate::region_named(&mut r, "name", &names, "one of this scenario's regions")
+            .filter(|&i| {
+                let first = set_from[i].is_none();
+                if !first {
+                    r.error("name", format!("\"{}\" has a second [[plan.region]]", names[i]));
                 }
-                Some(i) => Some(i),
-                None => {
-                    r.error(
-                        "name",
-                        format!(
-                            "\"{n}\" is not one of this scenario's regions ({}){}",
-                            names.join(", "),
-                            hint(n, &names)
-                        ),
-                    );
-                    None
-                }
-            },
-            None => {
-                if !r.has("name") {
-                    r.missing("name", "one of this scenario's regions");
-                }
-                None
-            }
-        };
+                first
+            });
         let max = read_range(&mut r, "max_instances");
         let min = read_range(&mut r, "min_instances");
         if let Some(i) = index {

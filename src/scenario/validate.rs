@@ -992,6 +992,38 @@ fn read_dependencies(root: &mut Section<'_>, regions: &[Region]) -> (Vec<Depende
     (out, declared)
 }
 
+/// The index of the region `key` names (any case), recording a problem
+/// with a "did you mean" when it names none, or `missing` when it is absent.
+pub(super) fn region_named(
+    s: &mut Section<'_>,
+    key: &'static str,
+    names: &[&str],
+    missing: &str,
+) -> Option<usize> {
+    match s.opt_string(key) {
+        Some(n) => {
+            let i = names.iter().position(|r| r.eq_ignore_ascii_case(n));
+            if i.is_none() {
+                s.error(
+                    key,
+                    format!(
+                        "\"{n}\" is not one of this scenario's regions ({}){}",
+                        names.join(", "),
+                        hint(n, names)
+                    ),
+                );
+            }
+            i
+        }
+        None => {
+            if !s.has(key) {
+                s.missing(key, missing);
+            }
+            None
+        }
+    }
+}
+
 fn read_outages(
     root: &mut Section<'_>,
     regions: &[Region],
@@ -1054,28 +1086,8 @@ fn read_outages(
             s.finish();
             continue;
         }
-        let region = match s.opt_string("region") {
-            Some(n) => match names.iter().position(|r| r.eq_ignore_ascii_case(n)) {
-                Some(i) => Some(i),
-                None => {
-                    s.error(
-                        "region",
-                        format!(
-                            "\"{n}\" is not one of this scenario's regions ({}){}",
-                            names.join(", "),
-                            hint(n, &names)
-                        ),
-                    );
-                    None
-                }
-            },
-            None => {
-                if !s.has("region") {
-                    s.missing("region", "the name of one of this scenario's [[region]] entries");
-                }
-                None
-            }
-        };
+        let region =
+            region_named(&mut s, "region", &names, "the name of one of this scenario's [[region]] entries");
         let start = s.required_duration("start", Rule::AtLeast(0.0));
         let duration = s.required_duration("duration", Rule::Above(0.0));
         #[derive(Clone, Copy, PartialEq)]
