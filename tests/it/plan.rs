@@ -340,11 +340,15 @@ fn warm_capacity_is_searched_below_the_cap_it_goes_with() {
             "region {r}: min_instances {min}, max_instances {max}"
         );
     }
-    // Warm instances cost money idle: the plan's cost counts them.
+    // Warm instances cost money idle: the plan's cost counts each at the
+    // list's idle rate (both regions are Tier 1) for a month of 730 hours.
     let cold: plan::Capacity = o.capacity.iter().map(|&(_, max)| (0, max)).collect();
     let warm_cost = p.capacity_cost(&o.capacity) - p.capacity_cost(&cold);
-    let idle = (0..2).map(|r| p.region_cost(r, o.capacity[r].0, 0)).sum::<f64>();
-    assert!((warm_cost - idle).abs() < 1e-6);
+    let (pr, svc) = (&p.scenario.pricing, &p.scenario.service);
+    let idle_per_s = svc.cpu * pr.idle_vcpu_s + svc.memory_gib * pr.idle_gib_s;
+    let warm: u32 = o.capacity.iter().map(|&(min, _)| min).sum();
+    let want = f64::from(warm) * idle_per_s * 730.0 * 3600.0;
+    assert!((warm_cost - want).abs() < 1e-6 * want.max(1.0), "{warm_cost} against {want}");
 }
 
 #[test]
