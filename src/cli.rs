@@ -299,13 +299,16 @@ fn routing_summary(sc: &Scenario) -> String {
     ));
     for (i, c) in sc.cities.iter().enumerate() {
         let city = negsim::model::ids::CityId(i as u32);
-        let order = net.order(city);
+        // The regions of the service its users reach first (the URL map's
+        // default): with one service, every region.
+        let order = net.order(city, sc.url_map.default_service);
         let parts: Vec<String> = order
             .iter()
             .take(3)
             .map(|&r| {
                 let rtt = net.rtt_ns(city, r) as f64 / NS_PER_MS as f64;
-                format!("{} ({rtt:.1} ms, {})", sc.regions[r.index()].name, net.origin(city, r).describe())
+                let region = &sc.regions[sc.deployments[r.index()].region].name;
+                format!("{region} ({rtt:.1} ms, {})", net.origin(city, r).describe())
             })
             .collect();
         let edge = &sc.edge_locations[c.edge];
@@ -1046,6 +1049,7 @@ fn latency(from: &str, model: &str) -> Result<(), Failure> {
         access_rtt: scenario::dist::DistSpec::Constant { value_ns: 0 },
         new_connection_ratio: 0.0,
         handshake_rtts: 0,
+        intra_region_rtt_ns: 0,
     };
     let m = Model::new(&net);
     let point = from

@@ -50,7 +50,8 @@ pub fn run_into_observed(
         move |source: io::Error| OutputError { file, source }
     };
     let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
-    let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
+    let region_names = sc.deployment_names();
+    let call_names = crate::report::call_names(sc);
 
     let streamed = &RUN_FILES[..3];
     let mut files = Vec::with_capacity(streamed.len());
@@ -63,9 +64,16 @@ pub fn run_into_observed(
         files[2].take_writer(),
         city_names.clone(),
         region_names.clone(),
-        sc.edge_locations.iter().map(|e| e.name.clone()).collect(),
+        sc.edge_names(),
     )
     .map_err(fail(streamed[0]))?;
+    let mut calls_file = None;
+    if !call_names.is_empty() {
+        let name = "calls_timeseries.csv";
+        let mut file = AtomicFile::create(&at(name)).map_err(fail(name))?;
+        sink = sink.with_calls(file.take_writer(), call_names.clone()).map_err(fail(name))?;
+        calls_file = Some(file);
+    }
 
     let started = Instant::now();
     let result = model::run_observed(sc, &mut sink, observe);
@@ -75,9 +83,14 @@ pub fn run_into_observed(
         return Ok(None);
     }
     // A write that failed (a full disk) stopped the run at once: said here.
-    let (rows, flows, ejections) = sink.finish().map_err(fail(streamed[0]))?;
+    let ((rows, flows, ejections), calls) = sink.finish_all().map_err(fail(streamed[0]))?;
     for ((file, writer), name) in files.into_iter().zip([rows, flows, ejections]).zip(streamed) {
         file.commit_writer(writer).map_err(fail(name))?;
+    }
+    if let (Some(file), Some(writer)) = (calls_file, calls) {
+        file.commit_writer(writer).map_err(fail("calls_timeseries.csv"))?;
+        atomic::write_file(&at("calls.csv"), |w| crate::report::write_calls(w, &result.calls, &call_names))
+            .map_err(fail("calls.csv"))?;
     }
     atomic::write_file(&at("summary.csv"), |w| write_summary(w, &result.rows))
         .map_err(fail("summary.csv"))?;
@@ -131,8 +144,9 @@ pub struct Needs {
 
 /// Estimates what running `sc` into a folder needs.
 pub fn estimate(sc: &Scenario) -> Needs {
-    let (cities, regions) = (sc.cities.len() as u64, sc.regions.len() as u64);
-    let scopes = 1 + cities + regions;
+    let (cities, regions) = (sc.cities.len() as u64, sc.deployments.len() as u64);
+    let aggregates = if sc.services_declared { (sc.services.len() + sc.regions.len()) as u64 } else { 0 };
+    let scopes = 1 + cities + regions + aggregates;
     let windows = sc.simulation.duration_ns.div_ceil(sc.simulation.window_ns.max(1));
     let series = windows.saturating_mul(scopes);
     let flows = windows.saturating_mul(cities);

@@ -47,8 +47,16 @@ pub enum ScopeKind {
     Global,
     /// The requests of one city.
     City,
-    /// The requests answered by one region.
+    /// The requests answered by one region: with one service, its
+    /// deployment there; with several, every request any of its
+    /// deployments answered, users' and other services' calls alike.
     Region,
+    /// The requests answered by one service in one region (scenarios
+    /// with `[[service]]`): users' whose last try it served, and calls
+    /// from other services.
+    Deployment,
+    /// The requests answered by one service, in all its regions.
+    Service,
 }
 
 impl ScopeKind {
@@ -58,6 +66,8 @@ impl ScopeKind {
             ScopeKind::Global => "global",
             ScopeKind::City => "city",
             ScopeKind::Region => "region",
+            ScopeKind::Deployment => "deployment",
+            ScopeKind::Service => "service",
         }
     }
 }
@@ -133,6 +143,38 @@ pub struct WindowReport<'a> {
     pub rows: &'a [Row],
     /// Requests per (city, region) pair with any, city-major.
     pub flows: &'a [Flow],
+    /// Each call edge's calls (scenarios with calls between services).
+    pub calls: &'a [CallRow],
+}
+
+/// The calls one `[[service.call]]` made that ended in a window or a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CallRow {
+    /// The call's index among every service's calls, in file order.
+    pub spec: u32,
+    /// Calls that ended, each counted once: `ok + rejected + errors + timeouts`.
+    pub calls: u64,
+    pub ok: u64,
+    /// Ended with a 429 after the caller's retries.
+    pub rejected: u64,
+    /// Ended with another error after the caller's retries.
+    pub errors: u64,
+    /// The caller's timeout ended its last attempt.
+    pub timeouts: u64,
+    /// Attempts made (the first and the caller's retries).
+    pub attempts: u64,
+    /// Mean time from the call's first attempt to its ok answer.
+    pub latency_mean_ms: Option<f64>,
+}
+
+/// How deployments group into services and regions, for a scenario with
+/// `[[service]]`: the aggregate rows after the deployments'.
+#[derive(Clone, Debug)]
+pub struct Groups {
+    pub services: Vec<String>,
+    pub regions: Vec<String>,
+    /// (service, region) of each deployment.
+    pub of: Vec<(usize, usize)>,
 }
 
 /// A change in whether an edge sends traffic to a region.
@@ -176,6 +218,8 @@ pub trait WindowSink {
 pub struct CollectWindows {
     /// `(start_s, rows, flows)` of each window.
     pub windows: Vec<(f64, Vec<Row>, Vec<Flow>)>,
+    /// Each window's call rows (with calls between services).
+    pub calls: Vec<(f64, Vec<CallRow>)>,
     /// Every ejection and return, in time order.
     pub ejections: Vec<Ejection>,
 }
@@ -183,6 +227,9 @@ pub struct CollectWindows {
 impl WindowSink for CollectWindows {
     fn window(&mut self, r: &WindowReport<'_>) {
         self.windows.push((r.start_s, r.rows.to_vec(), r.flows.to_vec()));
+        if !r.calls.is_empty() {
+            self.calls.push((r.start_s, r.calls.to_vec()));
+        }
     }
 
     fn ejection(&mut self, e: &Ejection) {
@@ -275,7 +322,9 @@ impl Acc {
         total.latency_sum_ns += self.latency_sum_ns;
     }
 
-    fn merge_into(&self, total: &mut Acc) {
+    /// Adds what sums across deployments (everything but the maxima and
+    /// the instance areas, which aggregates integrate from their own gauges).
+    fn add_deployment(&self, total: &mut Acc) {
         self.add_request_counts(total);
         // Both auto-resize, so adding cannot fail for want of range.
         let _ = total.latency_us.add(&self.latency_us);
@@ -283,23 +332,29 @@ impl Acc {
         total.queue_served += self.queue_served;
         total.queued += self.queued;
         total.cold_starts += self.cold_starts;
+        total.cost_usd += self.cost_usd;
+        total.attack += self.attack;
+    }
+
+    fn merge_into(&self, total: &mut Acc) {
+        self.add_deployment(total);
         total.instance_area += self.instance_area;
         total.starting_area += self.starting_area;
         total.instances_max = total.instances_max.max(self.instances_max);
-        total.cost_usd += self.cost_usd;
         total.ejected_max = total.ejected_max.max(self.ejected_max);
         total.cdn_hits += self.cdn_hits;
         total.blocked += self.blocked;
-        total.attack += self.attack;
         total.attack_blocked += self.attack_blocked;
     }
 
-    fn row(&self, scope: ScopeKind, name: &str, span_ns: u64) -> Row {
+    /// The row of this scope; `ejections` for a deployment's (a region's,
+    /// with one service), whose edges can eject it.
+    fn row(&self, scope: ScopeKind, name: &str, span_ns: u64, ejections: bool) -> Row {
         let share = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
         let pct = |q: f64| (self.ok > 0).then(|| self.latency_us.value_at_quantile(q) as f64 / 1000.0);
         let not_city = scope != ScopeKind::City;
         // What the edges did: cities and global.
-        let at_edges = scope != ScopeKind::Region;
+        let at_edges = matches!(scope, ScopeKind::Global | ScopeKind::City);
         Row {
             scope,
             name: name.to_string(),
@@ -336,7 +391,7 @@ impl Acc {
             attack_requests: self.attack,
             attack_blocked: at_edges.then_some(self.attack_blocked),
             queued_share: if not_city { share(self.queued, self.queue_served) } else { None },
-            ejected_by_edges: (scope == ScopeKind::Region).then_some(self.ejected_max),
+            ejected_by_edges: ejections.then_some(self.ejected_max),
         }
     }
 }
@@ -438,6 +493,16 @@ pub struct Metrics {
     slo: Option<Slo>,
     rows: Vec<Row>,
     flows: Vec<Flow>,
+    /// With `[[service]]`: the aggregate scopes (services, then regions).
+    groups: Option<Groups>,
+    /// Their instance counts.
+    group_gauges: Vec<Gauge>,
+    /// Per call spec: the open window's and the run's.
+    calls_window: Vec<CallRow>,
+    calls_total: Vec<CallRow>,
+    /// Per call spec, ok latencies summed (ns), window and run.
+    call_latency: Vec<(u128, u128)>,
+    call_rows: Vec<CallRow>,
 }
 
 impl Metrics {
@@ -472,6 +537,86 @@ impl Metrics {
             slo: None,
             rows: Vec::with_capacity(scopes),
             flows: Vec::new(),
+            groups: None,
+            group_gauges: Vec::new(),
+            calls_window: Vec::new(),
+            calls_total: Vec::new(),
+            call_latency: Vec::new(),
+            call_rows: Vec::new(),
+        }
+    }
+
+    /// Groups the regions (deployments) into services and regions: rows of
+    /// scope `deployment` for them, then `service` and `region` rows.
+    pub fn with_groups(mut self, groups: Groups) -> Self {
+        for name in groups.services.iter().chain(&groups.regions) {
+            self.names.push(name.clone());
+            self.window.push(Acc::new());
+            self.total.push(Acc::new());
+        }
+        self.group_gauges = vec![Gauge::ZERO; groups.services.len() + groups.regions.len()];
+        self.groups = Some(groups);
+        self
+    }
+
+    /// Counts the calls of `n` call specs.
+    pub fn with_calls(mut self, n: usize) -> Self {
+        self.calls_window = (0..n as u32).map(|spec| CallRow { spec, ..CallRow::default() }).collect();
+        self.calls_total = self.calls_window.clone();
+        self.call_latency = vec![(0, 0); n];
+        self
+    }
+
+    /// The first aggregate scope.
+    fn first_group(&self) -> usize {
+        1 + self.n_cities + self.n_regions
+    }
+
+    /// The aggregate scopes (service, region) of deployment `d`, as
+    /// indices into `group_gauges`.
+    fn groups_of(&self, d: usize) -> Option<(usize, usize)> {
+        let g = self.groups.as_ref()?;
+        let (s, r) = g.of[d];
+        Some((s, g.services.len() + r))
+    }
+
+    /// A call of spec `spec` made after the warmup ended with `outcome`
+    /// after `attempts` attempts, `latency_ns` after its first; `region`
+    /// served its last try, if any.
+    pub fn call_outcome(
+        &mut self,
+        spec: u32,
+        region: Option<u32>,
+        outcome: Outcome,
+        attempts: u32,
+        latency_ns: u64,
+    ) {
+        let c = &mut self.calls_window[spec as usize];
+        c.calls += 1;
+        c.attempts += u64::from(attempts);
+        match outcome {
+            Outcome::Ok => {
+                c.ok += 1;
+                self.call_latency[spec as usize].0 += u128::from(latency_ns);
+            }
+            Outcome::Rejected => c.rejected += 1,
+            Outcome::Error => c.errors += 1,
+            Outcome::Timeout => c.timeouts += 1,
+        }
+        let Some(r) = region else { return };
+        let s = self.region_scope(r);
+        let a = &mut self.window[s];
+        a.requests += 1;
+        match outcome {
+            Outcome::Ok => {
+                a.ok += 1;
+                a.latency_sum_ns += u128::from(latency_ns);
+                let us = latency_ns.div_ceil(1000);
+                self.window_latency.record(us, self.n_cities + r as usize, None);
+            }
+            Outcome::Rejected => a.rejected += 1,
+            Outcome::Error => a.errors += 1,
+            Outcome::Timeout => a.timeouts += 1,
         }
     }
 
@@ -547,7 +692,9 @@ impl Metrics {
     /// global histogram gets the cities'.
     fn drain_latencies(&mut self) {
         let (global, rest) = self.window.split_first_mut().expect("the global scope");
-        for (s, scope) in rest.iter_mut().enumerate() {
+        // Cities and deployments: the aggregates get theirs in `aggregate`.
+        let series = self.n_cities + self.n_regions;
+        for (s, scope) in rest[..series].iter_mut().enumerate() {
             let of_city = s < self.n_cities;
             self.window_latency.drain(s, |us, n| {
                 let v = us.max(1);
@@ -648,6 +795,10 @@ impl Metrics {
             self.instances[r].accrue(now, start, &mut self.window[s]);
         }
         self.instances_all.accrue(now, start, &mut self.window[0]);
+        let first = self.first_group();
+        for (g, gauge) in self.group_gauges.iter_mut().enumerate() {
+            gauge.accrue(now, start, &mut self.window[first + g]);
+        }
         let regions: f64 =
             (0..self.n_regions as u32).map(|r| self.window[self.region_scope(r)].cost_usd).sum();
         self.window[0].cost_usd += regions;
@@ -674,6 +825,18 @@ impl Metrics {
         all.alive = all.alive + alive - old.alive;
         all.starting = all.starting + starting - old.starting;
         self.window[0].instances_max = self.window[0].instances_max.max(all.alive);
+        if let Some((gs, gr)) = self.groups_of(r) {
+            let first = self.first_group();
+            for g in [gs, gr] {
+                let gauge = &mut self.group_gauges[g];
+                gauge.accrue(now, start, &mut self.window[first + g]);
+                gauge.alive = gauge.alive + alive - old.alive;
+                gauge.starting = gauge.starting + starting - old.starting;
+                gauge.since = now;
+                let a = &mut self.window[first + g];
+                a.instances_max = a.instances_max.max(gauge.alive);
+            }
+        }
     }
 
     /// The number of edges that have `region` ejected changed to `count`.
@@ -695,6 +858,15 @@ impl Metrics {
         for g in &mut self.instances {
             g.since = now;
         }
+        for g in &mut self.group_gauges {
+            g.since = now;
+        }
+        for c in &mut self.calls_window {
+            *c = CallRow { spec: c.spec, ..CallRow::default() };
+        }
+        for l in &mut self.call_latency {
+            l.0 = 0;
+        }
         self.instances_all.since = now;
         self.reset_window_maxima();
     }
@@ -706,17 +878,68 @@ impl Metrics {
             self.window[s].ejected_max = self.ejected_now[r];
         }
         self.window[0].instances_max = self.instances_all.alive;
+        let first = self.first_group();
+        for (g, gauge) in self.group_gauges.iter().enumerate() {
+            self.window[first + g].instances_max = gauge.alive;
+        }
+    }
+
+    /// Adds each deployment's window to its service's and region's.
+    fn aggregate(&mut self) {
+        let Some(groups) = &self.groups else { return };
+        let first = self.first_group();
+        let (head, aggs) = self.window.split_at_mut(first);
+        let n_services = groups.services.len();
+        for (d, &(s, r)) in groups.of.iter().enumerate() {
+            let a = &head[1 + self.n_cities + d];
+            a.add_deployment(&mut aggs[s]);
+            a.add_deployment(&mut aggs[n_services + r]);
+        }
+    }
+
+    /// The open window's call rows.
+    fn close_calls(&mut self) {
+        self.call_rows.clear();
+        for (c, (l, total)) in self.calls_window.iter_mut().zip(&mut self.call_latency) {
+            let mut row = *c;
+            row.latency_mean_ms = (row.ok > 0).then(|| *l as f64 / row.ok as f64 / NS_PER_MS as f64);
+            self.call_rows.push(row);
+            *total += *l;
+            *l = 0;
+            let t = &mut self.calls_total[c.spec as usize];
+            t.calls += c.calls;
+            t.ok += c.ok;
+            t.rejected += c.rejected;
+            t.errors += c.errors;
+            t.timeouts += c.timeouts;
+            t.attempts += c.attempts;
+            *c = CallRow { spec: c.spec, ..CallRow::default() };
+        }
+    }
+
+    /// The run's call rows (after the last window closed).
+    fn total_calls(&self) -> Vec<CallRow> {
+        self.calls_total
+            .iter()
+            .zip(&self.call_latency)
+            .map(|(c, l)| CallRow {
+                latency_mean_ms: (c.ok > 0).then(|| l.1 as f64 / c.ok as f64 / NS_PER_MS as f64),
+                ..*c
+            })
+            .collect()
     }
 
     /// Closes the window ending at `now`, hands it to `sink`, and opens the next.
     pub fn close_window(&mut self, now: SimTime, sink: &mut dyn WindowSink) {
         self.integrate(now);
         self.drain_latencies();
+        self.aggregate();
+        self.close_calls();
         let span = now.since(self.window_start);
         self.rows.clear();
         for (i, a) in self.window.iter().enumerate() {
             let kind = self.kind_of(i);
-            let mut row = a.row(kind, &self.names[i], span);
+            let mut row = a.row(kind, &self.names[i], span, self.ejections(i));
             judge(self.slo.as_ref(), &mut row);
             self.rows.push(row);
         }
@@ -735,6 +958,7 @@ impl Metrics {
             start_s: self.window_start.as_secs_f64(),
             rows: &self.rows,
             flows: &self.flows,
+            calls: &self.call_rows,
         });
         for (w, t) in self.window.iter_mut().zip(self.total.iter_mut()) {
             w.merge_into(t);
@@ -749,18 +973,28 @@ impl Metrics {
     }
 
     fn kind_of(&self, scope: usize) -> ScopeKind {
+        let first = self.first_group();
         if scope == 0 {
             ScopeKind::Global
         } else if scope <= self.n_cities {
             ScopeKind::City
+        } else if scope < first {
+            if self.groups.is_some() { ScopeKind::Deployment } else { ScopeKind::Region }
+        } else if scope - first < self.groups.as_ref().map_or(0, |g| g.services.len()) {
+            ScopeKind::Service
         } else {
             ScopeKind::Region
         }
     }
 
+    /// Whether scope `scope`'s row counts ejections (a deployment's).
+    fn ejections(&self, scope: usize) -> bool {
+        scope > self.n_cities && scope < self.first_group()
+    }
+
     /// Closes the last window at `now` and returns the totals: one row per
     /// scope and the flows of the whole run.
-    pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> (Vec<Row>, Vec<Flow>) {
+    pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> (Vec<Row>, Vec<Flow>, Vec<CallRow>) {
         self.close_window(now, sink);
         let span = now.since(self.measure_start);
         let rows = self
@@ -768,7 +1002,7 @@ impl Metrics {
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                let mut row = a.row(self.kind_of(i), &self.names[i], span);
+                let mut row = a.row(self.kind_of(i), &self.names[i], span, self.ejections(i));
                 judge(self.slo.as_ref(), &mut row);
                 row
             })
@@ -785,7 +1019,7 @@ impl Metrics {
                 latency_p50_ms: self.pair_latency[i].median_ms(),
             })
             .collect();
-        (rows, flows)
+        (rows, flows, self.total_calls())
     }
 }
 
@@ -824,7 +1058,7 @@ mod tests {
         for _ in 0..995 {
             a.latency_us.record(200_000).unwrap();
         }
-        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S);
+        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S, false);
         judge(Some(&slo), &mut row);
         assert_eq!(row.slo_met, Some(1));
         // 5 failures where 10 are allowed: half the budget.
@@ -836,22 +1070,22 @@ mod tests {
         }
         a.ok += 21;
         a.requests += 21;
-        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S);
+        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S, false);
         judge(Some(&slo), &mut row);
         assert_eq!(row.slo_met, Some(0));
         // Too many failures: burning three times as fast as allowed.
         a = Acc::new();
         a.requests = 100;
         a.ok = 97;
-        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S);
+        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S, false);
         judge(Some(&slo), &mut row);
         assert_eq!(row.slo_met, Some(0));
         assert!((row.error_budget_burned.unwrap() - 3.0).abs() < 1e-9);
         // No [slo], or no requests: nothing to judge.
-        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S);
+        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S, false);
         judge(None, &mut row);
         assert_eq!((row.slo_met, row.error_budget_burned), (None, None));
-        let mut row = Acc::new().row(ScopeKind::Global, "all", 60 * NS_PER_S);
+        let mut row = Acc::new().row(ScopeKind::Global, "all", 60 * NS_PER_S, false);
         judge(Some(&slo), &mut row);
         assert_eq!((row.slo_met, row.error_budget_burned), (None, None));
     }
@@ -881,7 +1115,7 @@ mod tests {
         m.outcome(0, Some(0), Outcome::Ok, 20 * NS_PER_MS, false);
         m.outcome(1, Some(0), Outcome::Rejected, 0, true);
         m.outcome(1, None, Outcome::Error, 0, false);
-        let (rows, flows) = m.finish(SimTime(1_000), &mut NoWindows);
+        let (rows, flows, _) = m.finish(SimTime(1_000), &mut NoWindows);
         let (g, a, b, r) = (&rows[0], &rows[1], &rows[2], &rows[3]);
         assert_eq!((g.requests, g.ok, g.rejected, g.errors), (3, 1, 1, 1));
         assert_eq!((a.requests, b.requests, r.requests), (1, 2, 2));
@@ -908,7 +1142,7 @@ mod tests {
         m.instances(SimTime(500), 0, 4, 0);
         m.close_window(SimTime(1_000), &mut sink);
         m.instances(SimTime(1_500), 0, 0, 0);
-        let (rows, _) = m.finish(SimTime(2_000), &mut sink);
+        let (rows, _, _) = m.finish(SimTime(2_000), &mut sink);
         let w0 = &sink.windows[0].1[3];
         assert_eq!(w0.instances_mean, Some(3.0));
         assert_eq!(w0.instances_starting_mean, Some(1.0));

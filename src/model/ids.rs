@@ -81,6 +81,11 @@ id! {
     JobId
 }
 
+id! {
+    /// A call between services in flight (its slot in the calls' slab).
+    CallId
+}
+
 impl JobId {
     /// No job (a request with no try in a region, an instance with no job
     /// running alone): a typed sentinel.

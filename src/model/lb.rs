@@ -43,6 +43,11 @@
 //!   return a region are simulated;
 //! * a proxy never has more than `max_ejection_percent` of the regions
 //!   ejected: with two regions and 50 %, one at most; with one region, none.
+//!
+//! With several services, each backend service has its own serverless
+//! NEGs: the "regions" an edge tracks are deployments (a service in a
+//! region), each with its own counters and ejections at each proxy, and
+//! `max_ejection_percent` counts each backend service's own.
 
 use super::ids::RegionId;
 use crate::engine::SimTime;
@@ -86,7 +91,6 @@ struct Proxy {
     /// Regions (bit `r & 63`) with a streak under way or ejected: a success
     /// from any other region changes nothing, and is not looked up.
     busy: u64,
-    n_ejected: u32,
     /// Its sweeps fall at `phase + k * interval`.
     phase: SimTime,
     /// Its next sweep that returns a region (`NEVER` with none ejected):
@@ -100,6 +104,11 @@ struct Proxy {
 /// One edge location: the fleet of proxies its cities' users enter by.
 pub struct Edge {
     n_regions: usize,
+    /// The backend service (group) of each region, and each group's size.
+    group: Vec<u16>,
+    group_size: Vec<u32>,
+    /// `n_ejected[proxy * groups + group]`: regions of the group ejected.
+    n_ejected: Vec<u32>,
     /// `outliers[proxy * n_regions + region]`.
     outliers: Vec<Outlier>,
     proxies: Vec<Proxy>,
@@ -137,7 +146,6 @@ impl Edge {
             .map(|_| Proxy {
                 // Above 64 regions the bits would alias: every answer is looked up.
                 busy: if n_regions > 64 { u64::MAX } else { 0 },
-                n_ejected: 0,
                 phase: SimTime((rng.random::<f64>() * cfg.interval_ns as f64) as u64),
                 next_return: SimTime::NEVER,
                 ahead_until: SimTime::ZERO,
@@ -145,12 +153,29 @@ impl Edge {
             .collect::<Vec<_>>();
         Edge {
             n_regions,
+            group: vec![0; n_regions],
+            group_size: vec![n_regions as u32],
+            n_ejected: vec![0; proxies.len()],
             outliers: vec![Outlier::default(); n_regions * proxies.len()],
             proxies,
             ejecting: vec![0; n_regions],
             cfg: cfg.clone(),
             rng,
         }
+    }
+
+    /// Groups the regions by backend service: `group[r]` is region `r`'s
+    /// service, and `max_ejection_percent` counts within a service.
+    pub fn with_groups(mut self, group: Vec<u16>) -> Self {
+        let n = group.iter().map(|&g| usize::from(g) + 1).max().unwrap_or(1);
+        let mut size = vec![0u32; n];
+        for &g in &group {
+            size[usize::from(g)] += 1;
+        }
+        self.n_ejected = vec![0; self.proxies.len() * n];
+        self.group = group;
+        self.group_size = size;
+        self
     }
 
     /// When `proxy`'s next return to service is due (`NEVER` with nothing
@@ -225,12 +250,15 @@ impl Edge {
     /// A streak at `proxy` calls for ejecting `region`: ejects it if the
     /// percentage allows and the roll of `enforcing` percent succeeds.
     fn eject(&mut self, proxy: u32, region: RegionId, enforcing: u32, now: SimTime) -> Option<Ejected> {
-        let n = self.n_regions as u64;
-        let p = &mut self.proxies[proxy as usize];
-        let allowed = (u64::from(p.n_ejected) + 1) * 100 <= u64::from(self.cfg.max_ejection_percent) * n;
+        let g = usize::from(self.group[region.index()]);
+        let n = u64::from(self.group_size[g]);
+        let count = proxy as usize * self.group_size.len() + g;
+        let allowed =
+            (u64::from(self.n_ejected[count]) + 1) * 100 <= u64::from(self.cfg.max_ejection_percent) * n;
         if !allowed || !roll(&mut self.rng, enforcing) {
             return None;
         }
+        let p = &mut self.proxies[proxy as usize];
         let o = &mut self.outliers[proxy as usize * self.n_regions + region.index()];
         o.times_ejected += 1;
         o.ejected = true;
@@ -238,7 +266,7 @@ impl Edge {
         o.consecutive_gateway = 0;
         let until = now.plus(self.cfg.base_ejection_time_ns.saturating_mul(u64::from(o.times_ejected)));
         o.returns_at = sweep_at_or_after(p.phase, self.cfg.interval_ns, until);
-        p.n_ejected += 1;
+        self.n_ejected[count] += 1;
         p.next_return = p.next_return.min(o.returns_at);
         self.ejecting[region.index()] += 1;
         let edge_wide = self.ejecting[region.index()] == self.proxies.len() as u32;
@@ -249,6 +277,7 @@ impl Edge {
     /// whose ejection is over, each pushed onto `returned`.
     pub fn sweep(&mut self, proxy: u32, now: SimTime, returned: &mut Vec<Returned>) {
         let all = self.proxies.len() as u32;
+        let groups = self.group_size.len();
         let p = &mut self.proxies[proxy as usize];
         let row = &mut self.outliers[proxy as usize * self.n_regions..][..self.n_regions];
         let mut next = SimTime::NEVER;
@@ -261,7 +290,7 @@ impl Edge {
                 continue;
             }
             *o = Outlier { times_ejected: o.times_ejected, ..Outlier::default() };
-            p.n_ejected -= 1;
+            self.n_ejected[proxy as usize * groups + usize::from(self.group[r])] -= 1;
             if self.n_regions <= 64 {
                 p.busy &= !(1u64 << r);
             }

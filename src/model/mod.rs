@@ -41,9 +41,10 @@
 
 mod ahead;
 pub mod billing;
+mod calls;
 pub mod deps;
 pub mod ids;
-use ids::{CityId, EdgeId, IdVec, InstId, JobId, RegionId, ReqId};
+use ids::{CallId, CityId, EdgeId, IdVec, InstId, JobId, RegionId, ReqId};
 pub mod lb;
 pub mod network;
 mod region;
@@ -131,8 +132,9 @@ pub enum Event {
     InstanceReady { region: RegionId, inst: InstId, epoch: u32 },
     /// An idle instance's retention is over.
     IdleReclaim { region: RegionId, inst: InstId, epoch: u32 },
-    /// The front of a request timer list is due.
-    ReqTimer { list: ReqList },
+    /// The front of a request timer list is due (`sub`: the service, for
+    /// per-try timeouts; 0 for the others).
+    ReqTimer { list: ReqList, sub: u32 },
     /// The front of a region's job timer list is due.
     JobTimer { list: JobList, region: RegionId },
     /// A region's autoscaler evaluates.
@@ -151,6 +153,12 @@ pub enum Event {
     DependencyOutageStart { idx: u32 },
     /// Dependency outage `idx` ends.
     DependencyOutageEnd { idx: u32 },
+    /// A call between services reaches the deployment `region`.
+    CallIn { call: CallId, epoch: u32, region: RegionId },
+    /// The answer to a call's try reaches the caller.
+    CallBack { call: CallId, epoch: u32, status: u16 },
+    /// The front of call spec `spec`'s timer list is due.
+    CallTimer { spec: u32 },
     /// The end of arrivals (so the run can finish even with no traffic).
     End,
 }
@@ -205,6 +213,8 @@ struct Request {
     has_body: bool,
     /// The `[[attack]]` it belongs to, or `NONE` for a user's request.
     attack: u32,
+    /// The backend service the URL map sends it to.
+    service: u16,
 }
 
 impl Request {
@@ -233,6 +243,20 @@ struct CityState {
     edge: EdgeId,
     /// Cloud CDN and Cloud Armor decisions on its users' requests.
     features: Rng,
+    /// With several services: which service each request goes to (the
+    /// URL map's choice for the URL drawn from the city's mix), as
+    /// cumulative shares by service.
+    paths: Option<(Rng, Vec<(f64, u16)>)>,
+}
+
+/// What a backend service does at the load balancer, from its own
+/// settings or the scenario's `[edge]` and `[load_balancer]`.
+struct BackendService {
+    cdn_hit_ratio: f64,
+    armor_false_positive: f64,
+    retry: Option<crate::scenario::RetryPolicy>,
+    /// The retry policy's per-try timeout, when shorter than the route's.
+    per_try_ns: Option<u64>,
 }
 
 /// An `[[attack]]`: its arrivals and its own random streams, so that an
@@ -289,6 +313,8 @@ pub struct RunResult {
     pub rows: Vec<Row>,
     /// `flows.csv`: requests per (city, region) pair.
     pub flows: Vec<Flow>,
+    /// `calls.csv`: each call between services, over the run.
+    pub calls: Vec<crate::metrics::CallRow>,
     /// Events handled.
     pub events: u64,
     /// User requests that arrived (warmup included).
@@ -320,8 +346,6 @@ pub struct Simulation<'s> {
     client_timers: TimerLists,
     lb_timers: TimerLists,
     try_timers: TimerLists,
-    /// Per-try timeouts shorter than the route timeout are in use.
-    per_try: bool,
     pending: TimerLists,
     req_timeouts: TimerLists,
     /// Service health: regions the load balancer sees as unhealthy (a bit each).
@@ -332,6 +356,10 @@ pub struct Simulation<'s> {
     failback_rng: Rng,
     /// Shared state behind the regions.
     deps: Deps,
+    /// Each backend service's load-balancer settings.
+    backends: Vec<BackendService>,
+    /// Calls between services in flight, and what they need.
+    calls: calls::Calls,
     /// `[[attack]]` sources.
     attacks: Vec<AttackSource>,
     /// Whether the edge has anything to do before routing (CDN, Armor).
@@ -431,7 +459,10 @@ impl<'s> Simulation<'s> {
         let seed = sc.simulation.seed;
         let end = SimTime(sc.simulation.duration_ns);
         let warmup = SimTime(sc.simulation.warmup_ns);
-        let n_regions = sc.regions.len();
+        // The model's regions are deployments: a service in a region (with
+        // one service, the regions themselves).
+        let n_regions = sc.deployments.len();
+        let n_services = sc.services.len();
         let net = Network::new(sc);
         let mut cities: Vec<CityState> = sc
             .cities
@@ -453,9 +484,25 @@ impl<'s> Simulation<'s> {
                 proxy: Ahead::new(stream(seed, &format!("city/{}/proxy", c.name))),
                 features: stream(seed, &format!("city/{}/edge-features", c.name)),
                 edge: EdgeId(c.edge as u32),
+                paths: (n_services > 1).then(|| {
+                    let shares = sc.url_map.service_shares(i, n_services);
+                    let mut cum = 0.0;
+                    let table = shares
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &x)| x > 0.0)
+                        .map(|(s, &x)| {
+                            cum += x;
+                            (cum, s as u16)
+                        })
+                        .collect();
+                    (stream(seed, &format!("city/{}/paths", c.name)), table)
+                }),
             })
             .collect();
-        let can_eject = lb::can_eject(&sc.load_balancer.outlier, n_regions);
+        let largest = (0..n_services).map(|s| sc.deployments.iter().filter(|d| d.service == s).count());
+        let can_eject = lb::can_eject(&sc.load_balancer.outlier, largest.max().unwrap_or(0));
+        let groups: Vec<u16> = sc.deployments.iter().map(|d| d.service as u16).collect();
         let proxies = if can_eject { sc.edge.proxies } else { 1 };
         // With an edge in every city, each edge is named after its city, so
         // its random stream is the one negsim used before edge locations.
@@ -469,30 +516,54 @@ impl<'s> Simulation<'s> {
                     &sc.load_balancer.outlier,
                     stream(seed, &format!("edge/{}/outlier", e.name)),
                 )
+                .with_groups(groups.clone())
             })
+            .chain(calls::call_edges(sc, proxies, &groups))
             .collect();
         let city_names: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
-        let region_names: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
-        let metrics = Metrics::new(&city_names, &region_names, warmup).with_slo(sc.slo.clone());
-        let per_try = sc
-            .load_balancer
-            .retry
-            .as_ref()
-            .is_some_and(|r| r.per_try_timeout_ns < sc.load_balancer.timeout_ns);
-        let edge_features =
-            sc.edge.cdn_hit_ratio > 0.0 || sc.edge.armor_false_positive > 0.0 || !sc.attacks.is_empty();
+        let region_names: Vec<String> = sc.deployments.iter().map(|d| d.name.clone()).collect();
+        let mut metrics = Metrics::new(&city_names, &region_names, warmup).with_slo(sc.slo.clone());
+        if sc.services_declared {
+            metrics = metrics.with_groups(crate::metrics::Groups {
+                services: sc.services.iter().map(|s| s.name.clone()).collect(),
+                regions: sc.regions.iter().map(|r| r.name.clone()).collect(),
+                of: sc.deployments.iter().map(|d| (d.service, d.region)).collect(),
+            });
+        }
+        let calls = calls::Calls::new(sc, &net, sc.edge_locations.len(), proxies);
+        metrics = metrics.with_calls(calls.n_specs());
+        let backends: Vec<BackendService> = sc
+            .services
+            .iter()
+            .map(|s| {
+                let retry = s.retry.clone().or_else(|| sc.load_balancer.retry.clone());
+                let per_try_ns =
+                    retry.as_ref().map(|r| r.per_try_timeout_ns).filter(|&t| t < sc.load_balancer.timeout_ns);
+                BackendService {
+                    cdn_hit_ratio: s.cdn_hit_ratio.unwrap_or(sc.edge.cdn_hit_ratio),
+                    armor_false_positive: s.armor_false_positive.unwrap_or(sc.edge.armor_false_positive),
+                    retry,
+                    per_try_ns,
+                }
+            })
+            .collect();
+        let per_try = backends.iter().any(|b| b.per_try_ns.is_some());
+        let edge_features = backends.iter().any(|b| b.cdn_hit_ratio > 0.0 || b.armor_false_positive > 0.0)
+            || !sc.attacks.is_empty();
 
         // Expected load of each region at t = 0, for `initial_instances = "steady"`.
         let mut rate0 = vec![0.0; n_regions];
         for (i, c) in cities.iter().enumerate() {
-            rate0[net.nearest(CityId(i as u32)).index()] += c.traffic.rate_at(SimTime::ZERO);
+            let rate = c.traffic.rate_at(SimTime::ZERO);
+            for (s, share) in sc.url_map.service_shares(i, n_services).into_iter().enumerate() {
+                if share > 0.0 {
+                    rate0[net.nearest(CityId(i as u32), s).index()] += rate * share;
+                }
+            }
         }
-        let regions = sc
-            .regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| RegionState::new(r, &sc.pricing, seed, sc.simulation.initial_instances, rate0[i]))
-            .collect();
+        calls::add_steady_calls(sc, &net, &mut rate0);
+        let regions =
+            sc.deployments.iter().enumerate().map(|(i, d)| RegionState::new(d, sc, rate0[i])).collect();
 
         for (i, c) in cities.iter_mut().enumerate() {
             if let Some(t) = c.traffic.next_arrival(SimTime::ZERO, end) {
@@ -542,14 +613,15 @@ impl<'s> Simulation<'s> {
             jobs: Slab::default(),
             client_timers: TimerLists::new(1),
             lb_timers: TimerLists::new(1),
-            try_timers: TimerLists::new(1),
-            per_try,
+            try_timers: TimerLists::new(n_services),
             pending: TimerLists::new(n_regions),
             req_timeouts: TimerLists::new(n_regions),
             unhealthy: 0,
             failing_back: Vec::new(),
             failback_rng: stream(seed, "load-balancer/failback"),
             deps: Deps::new(sc),
+            backends,
+            calls,
             attacks,
             edge_features,
             routes_ahead: !edge_features && !per_try && !sc.load_balancer.health.enabled,
@@ -583,10 +655,11 @@ impl<'s> Simulation<'s> {
     fn finish(mut self, end: SimTime, events: u64) -> RunResult {
         self.bill_all(end, true);
         let Simulation { metrics, sink, arrivals, peak_live, .. } = self;
-        let (rows, flows) = metrics.finish(end, sink);
+        let (rows, flows, calls) = metrics.finish(end, sink);
         RunResult {
             rows,
             flows,
+            calls,
             events,
             requests: arrivals,
             simulated_ns: end.ns(),
@@ -615,6 +688,13 @@ impl<'s> Simulation<'s> {
         let share = self.sc.client.body_share;
         let has_body = attack == NONE
             && (share >= 1.0 || (share > 0.0 && self.cities[city].body.random::<f64>() < share));
+        let service = match &mut self.cities[city].paths {
+            Some((rng, table)) if attack == NONE => {
+                let u: f64 = rng.random();
+                table.iter().find(|&&(cum, _)| u < cum).or(table.last()).map_or(0, |&(_, s)| s)
+            }
+            _ => self.sc.url_map.default_service as u16,
+        };
         let req = self.reqs.insert_with(|old| Request {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             city,
@@ -631,6 +711,7 @@ impl<'s> Simulation<'s> {
             counted,
             has_body,
             attack,
+            service,
         });
         self.live += 1;
         self.peak_live = self.peak_live.max(self.live);
@@ -678,7 +759,7 @@ impl<'s> Simulation<'s> {
         }
         let due = now.plus(self.sc.client.timeout_ns);
         if self.client_timers.push(0, req.0, due) {
-            q.schedule(due, Event::ReqTimer { list: ReqList::Client });
+            q.schedule(due, Event::ReqTimer { list: ReqList::Client, sub: 0 });
         }
         // With no access delay, `hop` handles the edge in place anyway.
         let at = now.plus(to_edge);
@@ -739,7 +820,8 @@ impl<'s> Simulation<'s> {
     /// `EdgeIn` event then answers 503 at `at`).
     fn try_ahead(&mut self, q: &mut EventQueue<Event>, req: ReqId, at: SimTime) -> bool {
         let (city, proxy) = (self.reqs[req].city, u32::from(self.reqs[req].proxy));
-        let Some(region) = self.edge_of(city).route(proxy, self.net.order(city), 0) else {
+        let order = self.net.order(city, usize::from(self.reqs[req].service));
+        let Some(region) = self.edge_of(city).route(proxy, order, 0) else {
             return false;
         };
         let epoch = self.start_try(req, region);
@@ -770,7 +852,8 @@ impl<'s> Simulation<'s> {
             self.client_gives_up_first(req, now.plus(self.sc.load_balancer.timeout_ns)),
             "request {req:?} routed ahead needs a load-balancer timer"
         );
-        let then = self.edge_of(r.city).route(u32::from(r.proxy), self.net.order(r.city), 0);
+        let order = self.net.order(r.city, usize::from(r.service));
+        let then = self.edge_of(r.city).route(u32::from(r.proxy), order, 0);
         assert_eq!(
             then,
             Some(region),
@@ -870,7 +953,7 @@ impl<'s> Simulation<'s> {
         let r = &self.reqs[req];
         if r.counted {
             let region = (r.region != RegionId::NONE).then_some(r.region.0);
-            let cross = region.is_some_and(|g| g != self.net.nearest(r.city).0);
+            let cross = region.is_some_and(|g| g != self.net.nearest(r.city, usize::from(r.service)).0);
             let latency = at.since(r.start);
             self.metrics.outcome(r.city.0, region, outcome, latency, cross);
         }
@@ -887,7 +970,7 @@ impl<'s> Simulation<'s> {
         }
         let due = q.now().plus(self.sc.load_balancer.timeout_ns);
         if !self.client_gives_up_first(req, due) && self.lb_timers.push(0, req.0, due) {
-            q.schedule(due, Event::ReqTimer { list: ReqList::Lb });
+            q.schedule(due, Event::ReqTimer { list: ReqList::Lb, sub: 0 });
         }
         if self.edge_features && self.at_the_edge(q, req, epoch) {
             return;
@@ -921,6 +1004,7 @@ impl<'s> Simulation<'s> {
         let now = q.now();
         let (city, attack, counted) = (self.reqs[req].city, self.reqs[req].attack, self.reqs[req].counted);
         let e = &self.sc.edge;
+        let b = &self.backends[usize::from(self.reqs[req].service)];
         if attack != NONE {
             let blocked = e.armor_efficacy > 0.0
                 && self.attacks[attack as usize].armor.random::<f64>() < e.armor_efficacy;
@@ -931,14 +1015,14 @@ impl<'s> Simulation<'s> {
             return blocked;
         }
         let rng = &mut self.cities[city].features;
-        if e.armor_false_positive > 0.0 && rng.random::<f64>() < e.armor_false_positive {
+        if b.armor_false_positive > 0.0 && rng.random::<f64>() < b.armor_false_positive {
             if counted {
                 self.metrics.edge_answer(city.0, false);
             }
             self.lb_answer(q, req, 403);
             return true;
         }
-        if e.cdn_hit_ratio > 0.0 && rng.random::<f64>() < e.cdn_hit_ratio {
+        if b.cdn_hit_ratio > 0.0 && rng.random::<f64>() < b.cdn_hit_ratio {
             if counted {
                 self.metrics.edge_answer(city.0, true);
             }
@@ -960,15 +1044,16 @@ impl<'s> Simulation<'s> {
         if self.sc.load_balancer.health.enabled {
             skip |= self.health_skip(now);
         }
-        let Some(region) = self.edge_of(city).route(proxy, self.net.order(city), skip) else {
+        let service = usize::from(self.reqs[req].service);
+        let Some(region) = self.edge_of(city).route(proxy, self.net.order(city, service), skip) else {
             return self.lb_answer(q, req, status::NO_BACKEND);
         };
         let epoch = self.start_try(req, region);
-        if self.per_try {
+        if let Some(per_try) = self.backends[service].per_try_ns {
             self.try_timers.remove(req.0);
-            let due = now.plus(self.sc.load_balancer.retry.as_ref().map_or(0, |p| p.per_try_timeout_ns));
-            if self.try_timers.push(0, req.0, due) {
-                q.schedule(due, Event::ReqTimer { list: ReqList::Try });
+            let due = now.plus(per_try);
+            if self.try_timers.push(service as u32, req.0, due) {
+                q.schedule(due, Event::ReqTimer { list: ReqList::Try, sub: service as u32 });
             }
         }
         self.hop(q, self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
@@ -1022,7 +1107,7 @@ impl<'s> Simulation<'s> {
         let early = self.settles_at_user(req, answer, at_user)
             && self.failures_on_path[path] < now
             && at < self.lb_timers.armed_at(0)
-            && at < self.try_timers.armed_at(0);
+            && at < self.try_timers.armed_at_min();
         if !early {
             if !matches!(Self::verdict(answer), Verdict::Success) {
                 self.failures_on_path[path] = at;
@@ -1118,13 +1203,14 @@ impl<'s> Simulation<'s> {
             self.observe(q, city, proxy, region, Self::verdict(answer));
         }
         let lb = &self.sc.load_balancer;
+        let service = usize::from(self.reqs[req].service);
         if answer == 429 && lb.routing == Routing::NearestOverflow {
             let tried = self.reqs[req].tried;
-            if self.edge_of(city).route(proxy, self.net.order(city), tried).is_some() {
+            if self.edge_of(city).route(proxy, self.net.order(city, service), tried).is_some() {
                 return self.lb_try(q, req, true);
             }
         }
-        if let Some(p) = &lb.retry
+        if let Some(p) = &self.backends[service].retry
             && !(p.bodiless_only && self.reqs[req].has_body)
             && u32::from(self.reqs[req].lb_retries) < p.num_retries
             && Self::retry_matches(p.conditions, answer)
@@ -1189,14 +1275,7 @@ impl<'s> Simulation<'s> {
     ) {
         let now = q.now();
         let edge = self.cities[city].edge;
-        let Some(Ejected { until, returns_at, edge_wide }) =
-            self.edges[edge].observe(proxy, region, verdict, now)
-        else {
-            return;
-        };
-        self.proxy_decision(now, edge, proxy, region, Some(until), edge_wide);
-        q.schedule(returns_at, Event::Sweep { edge, proxy });
-        if !self.edges[edge].any_ahead(proxy, now) {
+        if !self.observe_at(q, edge, proxy, region, verdict) || !self.edges[edge].any_ahead(proxy, now) {
             return;
         }
         // Tries routed ahead through this proxy to the region that have
@@ -1214,6 +1293,28 @@ impl<'s> Simulation<'s> {
             r.tried = 0;
             q.schedule(r.edge_at, Event::EdgeIn { req, epoch: r.epoch });
         }
+    }
+
+    /// Counts an answer from `region` at `proxy` of `edge`, now; an
+    /// ejection it makes is recorded and the sweep that ends it scheduled.
+    /// Returns whether it ejected the region.
+    fn observe_at(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        edge: EdgeId,
+        proxy: u32,
+        region: RegionId,
+        verdict: Verdict,
+    ) -> bool {
+        let now = q.now();
+        let Some(Ejected { until, returns_at, edge_wide }) =
+            self.edges[edge].observe(proxy, region, verdict, now)
+        else {
+            return false;
+        };
+        self.proxy_decision(now, edge, proxy, region, Some(until), edge_wide);
+        q.schedule(returns_at, Event::Sweep { edge, proxy });
+        true
     }
 
     /// Records an ejection (`until` given) or a return to service of
@@ -1303,15 +1404,19 @@ impl<'s> Simulation<'s> {
     }
 
     fn on_outage(&mut self, q: &mut EventQueue<Event>, idx: u32, starting: bool) {
-        let o = &self.sc.outages[idx as usize];
-        let region = RegionId(o.region as u32);
-        match (&o.kind, starting) {
-            (OutageKind::Down, true) => self.region_down(q, region),
-            (OutageKind::Down, false) => self.region_up(q, region),
-            _ => {
-                self.regions[region].set_outage(&self.sc.outages, idx, starting);
-                if matches!(o.kind, OutageKind::Capacity { .. }) {
-                    self.enforce_cap(q, region);
+        let sc = self.sc;
+        let o = &sc.outages[idx as usize];
+        // Its service in its region, or every service deployed there.
+        for d in sc.outage_deployments(o) {
+            let region = RegionId(d as u32);
+            match (&o.kind, starting) {
+                (OutageKind::Down, true) => self.region_down(q, region),
+                (OutageKind::Down, false) => self.region_up(q, region),
+                _ => {
+                    self.regions[region].set_outage(&sc.outages, idx, starting);
+                    if matches!(o.kind, OutageKind::Capacity { .. }) {
+                        self.enforce_cap(q, region);
+                    }
                 }
             }
         }
@@ -1377,7 +1482,7 @@ impl Model for Simulation<'_> {
             Event::IoDone { job, epoch } => self.on_io_done(q, job, epoch),
             Event::InstanceReady { region, inst, epoch } => self.on_instance_ready(q, region, inst, epoch),
             Event::IdleReclaim { region, inst, epoch } => self.on_idle_reclaim(q, region, inst, epoch),
-            Event::ReqTimer { list } => self.on_req_timer(q, list),
+            Event::ReqTimer { list, sub } => self.on_req_timer(q, list, sub),
             Event::JobTimer { list, region } => self.on_job_timer(q, list, region),
             Event::Autoscale { region } => self.on_autoscale(q, region),
             Event::Sweep { edge, proxy } => self.on_sweep(q.now(), edge, proxy),
@@ -1387,6 +1492,9 @@ impl Model for Simulation<'_> {
             Event::OutageEnd { idx } => self.on_outage(q, idx, false),
             Event::DependencyOutageStart { idx } => self.deps.set_outage(self.sc, idx as usize, true),
             Event::DependencyOutageEnd { idx } => self.deps.set_outage(self.sc, idx as usize, false),
+            Event::CallIn { call, epoch, region } => self.on_call_in(q, call, epoch, region),
+            Event::CallBack { call, epoch, status } => self.on_call_back(q, call, epoch, status),
+            Event::CallTimer { spec } => self.on_call_timer(q, spec),
             Event::End => {}
         }
     }
@@ -1402,7 +1510,7 @@ impl Model for Simulation<'_> {
 }
 
 impl Simulation<'_> {
-    fn on_req_timer(&mut self, q: &mut EventQueue<Event>, list: ReqList) {
+    fn on_req_timer(&mut self, q: &mut EventQueue<Event>, list: ReqList, sub: u32) {
         let now = q.now();
         self.in_timer_loop = true;
         loop {
@@ -1411,9 +1519,9 @@ impl Simulation<'_> {
                 ReqList::Lb => &mut self.lb_timers,
                 ReqList::Try => &mut self.try_timers,
             };
-            let Some(req) = timers.pop_due(0, now).map(ReqId) else {
-                if let Some(due) = timers.rearm(0) {
-                    q.schedule(due, Event::ReqTimer { list });
+            let Some(req) = timers.pop_due(sub, now).map(ReqId) else {
+                if let Some(due) = timers.rearm(sub) {
+                    q.schedule(due, Event::ReqTimer { list, sub });
                 }
                 self.in_timer_loop = false;
                 return;

@@ -140,13 +140,20 @@ pub struct Place {
 }
 
 /// Precomputed round trips and the access sampler.
+///
+/// "Regions" here are the model's: deployments, a service in a region
+/// (with one service, the regions themselves). Each user request goes to
+/// one service, so the closest regions are listed per service.
 pub struct Network {
     n_regions: usize,
     /// `rtt_ns[city * n_regions + region]`: backbone round trip from the
     /// city's edge.
     rtt_ns: Vec<u64>,
-    /// `order[city * n_regions + k]`: the k-th closest region of a city.
+    /// `order[city * n_regions + k]`: each service's deployments in turn
+    /// (`groups`), each group closest first.
     order: Vec<RegionId>,
+    /// Each service's `(start, len)` in a row of `order`.
+    groups: Vec<(usize, usize)>,
     /// Where each of `rtt_ns` comes from.
     origin: Vec<Origin>,
     /// Each city's fixed round trip to its edge, ns.
@@ -154,22 +161,32 @@ pub struct Network {
     access: Sampler,
     new_connection_ratio: f64,
     handshake_rtts: u64,
+    /// `call_rtt_ns[from * n_regions + to]`: round trip of a call from the
+    /// region of deployment `from` to deployment `to` (between services;
+    /// empty without calls).
+    call_rtt_ns: Vec<u64>,
+    /// `call_order[(from_region * services + service)]`: the deployments
+    /// of `service` closest to geographic region `from_region` first.
+    call_order: Vec<Vec<RegionId>>,
+    n_services: usize,
 }
 
 impl Network {
     /// The network of `sc`.
     pub fn new(sc: &Scenario) -> Self {
-        let n_regions = sc.regions.len();
+        let n_regions = sc.deployments.len();
         let net = &sc.network;
         let model = Model::new(net);
-        let region_sites: Vec<Place> =
+        let geo_sites: Vec<Place> =
             sc.regions.iter().map(|r| model.site(r.lat, r.lon, None, Some(&r.name))).collect();
         let edge_rtt: Vec<Vec<(f64, Origin)>> = sc
             .edge_locations
             .iter()
             .map(|e| {
                 let site = model.site(e.lat, e.lon, e.country.as_deref(), None);
-                region_sites.iter().map(|r| model.rtt_ms(&site, r)).collect()
+                let to_regions: Vec<(f64, Origin)> =
+                    geo_sites.iter().map(|r| model.rtt_ms(&site, r)).collect();
+                sc.deployments.iter().map(|d| to_regions[d.region]).collect()
             })
             .collect();
         let mut rtt_ns = Vec::with_capacity(sc.cities.len() * n_regions);
@@ -178,37 +195,85 @@ impl Network {
         for (ci, c) in sc.cities.iter().enumerate() {
             let edge = &sc.edge_locations[c.edge];
             leg_ns.push(ms_to_ns(model.access_leg_ms((c.lat, c.lon), (edge.lat, edge.lon))));
-            for (ri, &(ms, from)) in edge_rtt[c.edge].iter().enumerate() {
+            for (di, &(ms, from)) in edge_rtt[c.edge].iter().enumerate() {
                 let (ms, from) = match &net.model {
-                    NetworkModel::Matrix(m) => (m.city_region_ms[ci][ri], Origin::Matrix),
+                    NetworkModel::Matrix(m) => {
+                        (m.city_region_ms[ci][sc.deployments[di].region], Origin::Matrix)
+                    }
                     _ => (ms, from),
                 };
                 rtt_ns.push(ms_to_ns(ms));
                 origin.push(from);
             }
         }
+        // Each service's deployments, in file order.
+        let n_services = sc.services.len();
+        let members: Vec<Vec<RegionId>> = (0..n_services)
+            .map(|s| {
+                (0..n_regions as u32)
+                    .map(RegionId)
+                    .filter(|d| sc.deployments[d.index()].service == s)
+                    .collect()
+            })
+            .collect();
+        let mut groups = Vec::with_capacity(n_services);
+        let mut start = 0;
+        for m in &members {
+            groups.push((start, m.len()));
+            start += m.len();
+        }
         let mut order = Vec::with_capacity(rtt_ns.len());
         for ci in 0..sc.cities.len() {
             let row = &rtt_ns[ci * n_regions..(ci + 1) * n_regions];
-            let mut idx: Vec<RegionId> = (0..n_regions as u32).map(RegionId).collect();
-            // Stable: equal RTTs keep file order.
-            idx.sort_by_key(|&r| row[r.index()]);
-            order.extend(idx);
+            for m in &members {
+                let mut idx = m.clone();
+                // Stable: equal RTTs keep file order.
+                idx.sort_by_key(|&r| row[r.index()]);
+                order.extend(idx);
+            }
         }
         let access = if matches!(net.model, NetworkModel::None) {
             Sampler::Constant(0.0)
         } else {
             net.access_rtt.sampler()
         };
+        let calls = sc.services.iter().any(|s| !s.calls.is_empty());
+        let between = |a: usize, b: usize| -> u64 {
+            if a == b {
+                net.intra_region_rtt_ns
+            } else {
+                ms_to_ns(model.rtt_ms(&geo_sites[a], &geo_sites[b]).0)
+            }
+        };
+        let mut call_rtt_ns = Vec::new();
+        let mut call_order = Vec::new();
+        if calls {
+            for from in &sc.deployments {
+                for to in &sc.deployments {
+                    call_rtt_ns.push(between(from.region, to.region));
+                }
+            }
+            for g in 0..sc.regions.len() {
+                for m in &members {
+                    let mut idx = m.clone();
+                    idx.sort_by_key(|&d| between(g, sc.deployments[d.index()].region));
+                    call_order.push(idx);
+                }
+            }
+        }
         Network {
             n_regions,
             rtt_ns,
             order,
+            groups,
             origin,
             leg_ns,
             access,
             new_connection_ratio: net.new_connection_ratio,
             handshake_rtts: u64::from(net.handshake_rtts),
+            call_rtt_ns,
+            call_order,
+            n_services,
         }
     }
 
@@ -242,16 +307,30 @@ impl Network {
         rtt - rtt / 2
     }
 
-    /// The regions of `city`, closest first.
+    /// The regions (deployments) of `service` for `city`, closest first.
     #[inline]
-    pub fn order(&self, city: CityId) -> &[RegionId] {
-        &self.order[city.index() * self.n_regions..(city.index() + 1) * self.n_regions]
+    pub fn order(&self, city: CityId, service: usize) -> &[RegionId] {
+        let (start, len) = self.groups[service];
+        let row = city.index() * self.n_regions + start;
+        &self.order[row..row + len]
     }
 
-    /// The closest region of `city`.
+    /// The closest region (deployment) of `service` for `city`.
     #[inline]
-    pub fn nearest(&self, city: CityId) -> RegionId {
-        self.order[city.index() * self.n_regions]
+    pub fn nearest(&self, city: CityId, service: usize) -> RegionId {
+        self.order[city.index() * self.n_regions + self.groups[service].0]
+    }
+
+    /// Round trip of a call from deployment `from`'s region to deployment `to`, ns.
+    #[inline]
+    pub fn call_rtt_ns(&self, from: RegionId, to: RegionId) -> u64 {
+        self.call_rtt_ns[from.index() * self.n_regions + to.index()]
+    }
+
+    /// The deployments of `service`, closest to geographic region `region` first.
+    #[inline]
+    pub fn call_order(&self, region: usize, service: usize) -> &[RegionId] {
+        &self.call_order[region * self.n_services + service]
     }
 
     /// Draws one attempt's access round trip from a city whose edge is

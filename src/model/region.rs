@@ -22,9 +22,16 @@ use crate::engine::time::{NS_PER_S, ceil_ns, round_ns};
 use crate::engine::{EventQueue, SimTime};
 use crate::metrics::Metrics;
 use crate::scenario::dist::Sampler;
+use crate::scenario::services::Deployment;
 use crate::scenario::{
-    Billing, InitialInstances, Outage, OutageKind, Pricing, Region, ServiceConfig, ServiceHealth,
+    Billing, InitialInstances, Outage, OutageKind, Scenario, ServiceConfig, ServiceHealth,
 };
+
+/// What a deployment's random streams and prices are named and priced by.
+struct DeploymentName<'a> {
+    name: &'a str,
+    tier: Option<u8>,
+}
 use rand::RngExt;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -280,14 +287,11 @@ pub(super) struct RegionState {
 }
 
 impl RegionState {
-    pub(super) fn new(
-        r: &Region,
-        pricing: &Pricing,
-        seed: u64,
-        initial: InitialInstances,
-        rate0: f64,
-    ) -> Self {
-        let s = &r.service;
+    /// The state of deployment `d` of `sc` (a region's copy of one service).
+    pub(super) fn new(d: &Deployment, sc: &Scenario, rate0: f64) -> Self {
+        let (pricing, seed, initial) = (&sc.pricing, sc.simulation.seed, sc.simulation.initial_instances);
+        let r = DeploymentName { name: &d.name, tier: sc.regions[d.region].tier };
+        let s = &d.config;
         let mut st = RegionState {
             concurrency: s.concurrency,
             cpu: s.cpu,
@@ -1006,9 +1010,7 @@ mod tests {
                 .unwrap()
                 .scenario
         };
-        let region = |sc: &crate::scenario::Scenario| {
-            RegionState::new(&sc.regions[0], &sc.pricing, 1, sc.simulation.initial_instances, 10.0)
-        };
+        let region = |sc: &crate::scenario::Scenario| RegionState::new(&sc.deployments[0], sc, 10.0);
         let mut rng = stream(3, "loads");
         let sc = load(6, 6);
         let mut fixed = region(&sc);

@@ -82,23 +82,34 @@ pub(super) enum JobState {
     Pending,
     Cpu,
     Io,
+    /// Its own work is done; it waits for its calls to other services.
+    Calls,
     Free,
 }
 
 /// A try being handled by a region.
 pub(super) struct Job {
+    /// Whom it answers: a user's request, or a call (`from_call`, and
+    /// then `req` holds the call's slot).
     pub(super) req: ReqId,
     pub(super) req_gen: u32,
-    region: RegionId,
+    pub(super) from_call: bool,
+    pub(super) region: RegionId,
     inst: InstId,
     arrived: SimTime,
     cpu_ns: f64,
     io_ns: u64,
     /// The status it answers when its work is done: 200, or 500 when a
-    /// dependency call failed.
-    answer: u16,
-    epoch: u32,
-    state: JobState,
+    /// dependency call or a call to another service failed.
+    pub(super) answer: u16,
+    pub(super) epoch: u32,
+    pub(super) state: JobState,
+    /// Calls to other services: the next of its service's calls, how many
+    /// more of a sequential call's `count` remain, and how many are in
+    /// flight (see the `calls` module).
+    pub(super) step: u16,
+    pub(super) reps: u16,
+    pub(super) outstanding: u16,
 }
 
 impl Simulation<'_> {
@@ -176,9 +187,32 @@ impl Simulation<'_> {
         } else if self.reqs[req].attack != NONE {
             self.metrics.attack_at_region(now, region.0);
         }
+        match self.admit(q, region, req.0, epoch, false) {
+            Err(answer) => self.answer_to_edge(q, req, epoch, region, answer),
+            Ok(job) => {
+                self.reqs[req].job = job;
+                self.dispatch(q, job, region);
+            }
+        }
+    }
+
+    /// A try (of generation `epoch` of request or call slot `owner`)
+    /// arrives at `region`: the region answers at once when it is down or
+    /// an `errors` outage hits (`Err` with the status), else it draws the
+    /// work and takes it in as a job with its request timeout, to be
+    /// dispatched by the caller.
+    pub(super) fn admit(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        region: RegionId,
+        owner: u32,
+        epoch: u32,
+        from_call: bool,
+    ) -> Result<JobId, u16> {
+        let now = q.now();
         let reg = &mut self.regions[region];
         if reg.down > 0 {
-            return self.answer_to_edge(q, req, epoch, region, status::CONNECT_FAILURE);
+            return Err(status::CONNECT_FAILURE);
         }
         let fee = reg.prices.per_request;
         if fee > 0.0 {
@@ -188,7 +222,7 @@ impl Simulation<'_> {
         for k in 0..reg.errors.len() {
             let (rate, code) = reg.errors[k];
             if reg.faults.random::<f64>() < rate {
-                return self.answer_to_edge(q, req, epoch, region, code);
+                return Err(code);
             }
         }
         let (cpu_time, io_time) = (&reg.cpu_time, &reg.io_time);
@@ -207,8 +241,9 @@ impl Simulation<'_> {
         }
         reg.requests.add(now, 1.0);
         let job = self.jobs.insert_with(|old| Job {
-            req,
+            req: ReqId(owner),
             req_gen: epoch,
+            from_call,
             region,
             inst: InstId::NONE,
             arrived: now,
@@ -217,18 +252,20 @@ impl Simulation<'_> {
             answer,
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             state: JobState::Pending,
+            step: 0,
+            reps: 0,
+            outstanding: 0,
         });
-        self.reqs[req].job = job;
         let due = now.plus(self.regions[region].request_timeout_ns);
         if self.req_timeouts.push(region.0, job.0, due) {
             q.schedule(due, Event::JobTimer { list: JobList::Request, region });
         }
-        self.dispatch(q, job, region);
+        Ok(job)
     }
 
     /// Puts `job` on the least-loaded instance with a free slot, on a reused
     /// idle instance, or in the pending queue (starting an instance on demand).
-    fn dispatch(&mut self, q: &mut EventQueue<Event>, job: JobId, region: RegionId) {
+    pub(super) fn dispatch(&mut self, q: &mut EventQueue<Event>, job: JobId, region: RegionId) {
         let now = q.now();
         let reg = &mut self.regions[region];
         if let Some(i) = reg.buckets.first() {
@@ -444,9 +481,19 @@ impl Simulation<'_> {
         }
     }
 
-    /// `job` finished its work: answer (200, or 500 after a failed
-    /// dependency call) and free its slot.
+    /// `job` finished its work: it makes its calls to other services, if
+    /// its service has any, else answers (200, or 500 after a failed
+    /// dependency call) and frees its slot.
     fn complete(&mut self, q: &mut EventQueue<Event>, job: JobId) {
+        let j = &self.jobs[job];
+        if j.answer == 200 && self.calls.makes_calls(j.region) && self.run_calls(q, job) {
+            return;
+        }
+        self.finish_job(q, job);
+    }
+
+    /// `job` answers and frees its slot.
+    pub(super) fn finish_job(&mut self, q: &mut EventQueue<Event>, job: JobId) {
         let (region, i, answer) = (self.jobs[job].region, self.jobs[job].inst, self.jobs[job].answer);
         self.respond(q, job, answer);
         self.release_slot(q, region, i);
@@ -459,11 +506,14 @@ impl Simulation<'_> {
         self.pending.remove(job.0);
         self.req_timeouts.remove(job.0);
         let j = &mut self.jobs[job];
-        let (req, req_gen, region) = (j.req, j.req_gen, j.region);
+        let (req, req_gen, region, from_call) = (j.req, j.req_gen, j.region, j.from_call);
         j.state = JobState::Free;
         j.epoch = j.epoch.wrapping_add(1);
         self.jobs.release(job);
         self.regions[region].requests.add(now, -1.0);
+        if from_call {
+            return self.call_answer(q, super::ids::CallId(req.0), req_gen, region, answer);
+        }
         let r = &mut self.reqs[req];
         if r.epoch == req_gen {
             r.job = JobId::NONE;
@@ -548,7 +598,7 @@ impl Simulation<'_> {
                 self.reschedule_cpu(q, region, i);
                 self.release_slot(q, region, i);
             }
-            JobState::Io => {
+            JobState::Io | JobState::Calls => {
                 self.respond(q, job, 504);
                 self.release_slot(q, region, i);
             }

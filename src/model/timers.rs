@@ -88,6 +88,12 @@ impl TimerLists {
         self.lists[list as usize].armed.unwrap_or(SimTime::NEVER)
     }
 
+    /// The earliest [`TimerLists::armed_at`] of every list.
+    #[inline]
+    pub fn armed_at_min(&self) -> SimTime {
+        self.lists.iter().filter_map(|l| l.armed).min().unwrap_or(SimTime::NEVER)
+    }
+
     /// Removes `id` from whatever list holds it; no-op if none does.
     #[inline(always)]
     pub fn remove(&mut self, id: u32) {

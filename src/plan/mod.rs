@@ -180,7 +180,7 @@ impl Plan {
 
     /// The scenario's current capacity.
     pub fn current(&self) -> Capacity {
-        self.scenario.regions.iter().map(|r| (r.service.min_instances, r.service.max_instances)).collect()
+        self.scenario.deployments.iter().map(|d| (d.config.min_instances, d.config.max_instances)).collect()
     }
 
     /// The range of a setting.
@@ -259,6 +259,7 @@ impl Plan {
         for &region in &case.regions {
             sc.outages.push(Outage {
                 region,
+                service: None,
                 start_ns: lead,
                 duration_ns: spec.failure_ns,
                 kind: OutageKind::Down,
@@ -278,8 +279,9 @@ impl Plan {
             Some((i64::from(self.failure_utc_s) - (lead / 1_000_000_000) as i64).rem_euclid(86_400) as u32);
         sc.simulation.seed = seed;
         for (r, &(min, max)) in cap.iter().enumerate() {
-            sc.regions[r].service.min_instances = min;
-            sc.regions[r].service.max_instances = max;
+            // A plan's scenario has one service: a deployment per region.
+            sc.deployments[r].config.min_instances = min;
+            sc.deployments[r].config.max_instances = max;
         }
         sc
     }
@@ -289,7 +291,7 @@ impl Plan {
 /// instance-based billing, both the rate of an instance's life).
 fn instance_prices(sc: &Scenario, r: usize) -> (f64, f64) {
     let region = &sc.regions[r];
-    let c = &region.service;
+    let c = &sc.deployments[r].config;
     let p = Prices::new(&sc.pricing, region.tier.unwrap_or(1), c.cpu, c.memory_gib, c.billing);
     match c.billing {
         crate::scenario::Billing::Request => (p.busy_per_s, p.idle_per_s),

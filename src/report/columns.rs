@@ -147,6 +147,8 @@ impl Column {
                     "global" => ScopeKind::Global,
                     "city" => ScopeKind::City,
                     "region" => ScopeKind::Region,
+                    "deployment" => ScopeKind::Deployment,
+                    "service" => ScopeKind::Service,
                     _ => return None,
                 }
             }

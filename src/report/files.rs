@@ -20,6 +20,8 @@ pub const RUN_FILES: &[&str] = &[
     resolved::MATRIX_COPY,
     "run.json",
     "report.html",
+    "calls.csv",
+    "calls_timeseries.csv",
 ];
 
 /// An output file that could not be written.

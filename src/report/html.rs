@@ -208,9 +208,10 @@ fn glance(res: &Results) -> Vec<Card> {
     let regions = sc
         .regions
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let place = r.location.map_or(String::new(), |l| format!(" ({l})"));
-            format!("{}{} · max {}", r.name, place, r.service.max_instances)
+            format!("{}{} · max {}", r.name, place, sc.region_max_instances(i))
         })
         .collect();
     // The busiest window as measured: cities whose traffic comes from a
@@ -565,10 +566,10 @@ pub fn findings(res: &Results) -> Findings {
             impact(res, t0, t1, target),
         ));
     }
-    // Regions at their cap, and what it cost.
-    for r in &sc.regions {
-        let s = res.series_of(ScopeKind::Region, &r.name);
-        let cap = u64::from(r.service.max_instances);
+    // Regions (services in regions) at their cap, and what it cost.
+    for (kind, name, cap) in super::results::capped(sc) {
+        let s = res.series_of(kind, &name);
+        let cap = u64::from(cap);
         let at_cap: Vec<usize> =
             (0..s.len()).filter(|&i| s[i].instances_max.is_some_and(|m| m >= cap)).collect();
         if let Some(&first) = at_cap.first() {
@@ -577,7 +578,7 @@ pub fn findings(res: &Results) -> Findings {
             let t = res.window_starts[first];
             out.push(format!(
                 "{} reached its max_instances ({cap}) at {}{} and was there in windows totalling {}; it turned away {} requests with 429{}.",
-                b(&r.name),
+                b(&name),
                 c.at(t),
                 during_what(res, t),
                 span(at_cap.len() as f64 * w),
@@ -695,17 +696,15 @@ fn lowest_city_during(res: &Results, t0: f64, t1: f64) -> Option<(String, f64)> 
 /// Regions at their `max_instances` in a window overlapping `[t0, t1)`.
 fn regions_at_cap_during(res: &Results, t0: f64, t1: f64) -> Vec<String> {
     let w = res.window_s();
-    res.scenario
-        .regions
-        .iter()
-        .filter(|r| {
-            let cap = u64::from(r.service.max_instances);
-            res.series_of(ScopeKind::Region, &r.name)
+    super::results::capped(&res.scenario)
+        .into_iter()
+        .filter(|(kind, name, cap)| {
+            res.series_of(*kind, name)
                 .iter()
                 .zip(&res.window_starts)
-                .any(|(x, t)| *t + w > t0 && *t < t1 && x.instances_max.is_some_and(|m| m >= cap))
+                .any(|(x, t)| *t + w > t0 && *t < t1 && x.instances_max.is_some_and(|m| m >= u64::from(*cap)))
         })
-        .map(|r| r.name.clone())
+        .map(|(_, name, _)| name)
         .collect()
 }
 

@@ -72,6 +72,73 @@ fn write_flow_rows<W: Write>(
     Ok(())
 }
 
+/// The columns of `calls.csv` (and of `calls_timeseries.csv` after its
+/// `window_start_s`).
+pub const CALL_COLUMNS: [&str; 12] = [
+    "caller",
+    "call",
+    "callee",
+    "via",
+    "calls",
+    "ok",
+    "rejected",
+    "errors",
+    "timeouts",
+    "attempts",
+    "availability",
+    "latency_mean_ms",
+];
+
+/// Each call's (caller, its number among the caller's calls, callee,
+/// via), in the order of the call rows.
+pub fn call_names(sc: &crate::scenario::Scenario) -> Vec<[String; 4]> {
+    sc.calls()
+        .map(|(s, k, c)| {
+            [
+                sc.services[s].name.clone(),
+                k.to_string(),
+                sc.services[c.service].name.clone(),
+                c.via.name().to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// Writes call rows, each after `window_start_s` when given.
+fn write_call_rows<W: Write>(
+    out: &mut csv::Writer<W>,
+    window_start_s: Option<f64>,
+    rows: &[crate::metrics::CallRow],
+    names: &[[String; 4]],
+) -> io::Result<()> {
+    for r in rows {
+        let mut rec = Vec::with_capacity(13);
+        if let Some(t) = window_start_s {
+            rec.push(format!("{t:.3}"));
+        }
+        rec.extend(names[r.spec as usize].iter().cloned());
+        for n in [r.calls, r.ok, r.rejected, r.errors, r.timeouts, r.attempts] {
+            rec.push(n.to_string());
+        }
+        rec.push(opt((r.calls > 0).then(|| r.ok as f64 / r.calls as f64), 6));
+        rec.push(opt(r.latency_mean_ms, 3));
+        out.write_record(&rec)?;
+    }
+    Ok(())
+}
+
+/// Writes `calls.csv`: each call between services over the run.
+pub fn write_calls<W: Write>(
+    w: W,
+    rows: &[crate::metrics::CallRow],
+    names: &[[String; 4]],
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(CALL_COLUMNS)?;
+    write_call_rows(&mut out, None, rows, names)?;
+    out.flush()
+}
+
 /// Streams `timeseries.csv` and `timeseries_flows.csv` as windows close, and
 /// `ejections.csv` as edges eject regions and return them to service.
 /// I/O errors are kept and returned by [`TimeseriesWriter::finish`].
@@ -79,6 +146,8 @@ pub struct TimeseriesWriter<W: Write> {
     rows: csv::Writer<W>,
     flows: csv::Writer<W>,
     ejections: csv::Writer<W>,
+    /// `calls_timeseries.csv` and each call's (caller, call, callee, via).
+    calls: Option<(csv::Writer<W>, Vec<[String; 4]>)>,
     cities: Vec<String>,
     regions: Vec<String>,
     edges: Vec<String>,
@@ -103,7 +172,18 @@ impl<W: Write> TimeseriesWriter<W> {
         flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;
         let mut ejections = csv::Writer::from_writer(ejections);
         ejections.write_record(["time_s", "edge", "proxy", "region", "event", "ejected_until_s"])?;
-        Ok(TimeseriesWriter { rows, flows, ejections, cities, regions, edges, error: None })
+        Ok(TimeseriesWriter { rows, flows, ejections, calls: None, cities, regions, edges, error: None })
+    }
+
+    /// Also streams `calls_timeseries.csv` to `w`, for the calls `names`
+    /// ([`call_names`]).
+    pub fn with_calls(mut self, w: W, names: Vec<[String; 4]>) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(w);
+        let mut header = vec!["window_start_s"];
+        header.extend(CALL_COLUMNS);
+        out.write_record(&header)?;
+        self.calls = Some((out, names));
+        Ok(self)
     }
 
     fn write(&mut self, r: &WindowReport<'_>) -> io::Result<()> {
@@ -113,7 +193,11 @@ impl<W: Write> TimeseriesWriter<W> {
             rec.extend(fields(row));
             self.rows.write_record(&rec)?;
         }
-        write_flow_rows(&mut self.flows, Some(r.start_s), r.flows, &self.cities, &self.regions)
+        write_flow_rows(&mut self.flows, Some(r.start_s), r.flows, &self.cities, &self.regions)?;
+        if let Some((out, names)) = &mut self.calls {
+            write_call_rows(out, Some(r.start_s), r.calls, names)?;
+        }
+        Ok(())
     }
 
     fn write_ejection(&mut self, e: &Ejection) -> io::Result<()> {
@@ -136,13 +220,22 @@ impl<W: Write> TimeseriesWriter<W> {
 
     /// Flushes the three files and returns their writers, or the first error.
     pub fn finish(self) -> io::Result<(W, W, W)> {
+        self.finish_all().map(|(three, _)| three)
+    }
+
+    /// [`TimeseriesWriter::finish`], with the calls' writer if any.
+    pub fn finish_all(self) -> io::Result<((W, W, W), Option<W>)> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        let calls = match self.calls {
+            Some((w, _)) => Some(w.into_inner().map_err(|e| e.into_error())?),
+            None => None,
+        };
         let rows = self.rows.into_inner().map_err(|e| e.into_error())?;
         let flows = self.flows.into_inner().map_err(|e| e.into_error())?;
         let ejections = self.ejections.into_inner().map_err(|e| e.into_error())?;
-        Ok((rows, flows, ejections))
+        Ok(((rows, flows, ejections), calls))
     }
 }
 

@@ -752,7 +752,9 @@ fn instances<DB: DrawingBackend>(
     let xs = minutes(res);
     for (k, (panel, region)) in area.split_evenly(grid_of(regions.len())).iter().zip(&regions).enumerate() {
         let series = res.series_of(ScopeKind::Region, &region.name);
-        let cap = f64::from(region.service.max_instances);
+        let ri = res.scenario.regions.iter().position(|r| r.name == region.name).unwrap_or(0);
+        let cap_n = res.scenario.region_max_instances(ri);
+        let cap = f64::from(cap_n);
         let peak = peak_of(&region.name).unwrap_or(0) as f64;
         // The cap is drawn when it is near the data, else named in the title.
         let cap_near = cap <= peak.max(1.0) * 1.6;
@@ -760,7 +762,7 @@ fn instances<DB: DrawingBackend>(
         let name = if cap_near {
             region.name.clone()
         } else {
-            format!("{} (max_instances {}, off scale)", region.name, region.service.max_instances)
+            format!("{} (max_instances {cap_n}, off scale)", region.name)
         };
         let mut chart = time_chart(panel, res, Some(&name), 0.0..top, 44)?;
         let ticks = nice_ticks(0.0, top, 5, true).into_iter().map(|v| (v, count(v as u64))).collect();
@@ -785,7 +787,7 @@ fn instances<DB: DrawingBackend>(
             let base = panel.get_base_pixel();
             panel
                 .draw(&Text::new(
-                    format!("max {}", region.service.max_instances),
+                    format!("max {cap_n}"),
                     (px - base.0 - 4, py - base.1 - 3),
                     text_style(12, &INK, HPos::Right, VPos::Bottom),
                 ))

@@ -12,6 +12,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// What has a `max_instances` of its own, as rows name it: each region
+/// (with one service), or each service in each region.
+pub fn capped(sc: &Scenario) -> Vec<(ScopeKind, String, u32)> {
+    let kind = if sc.services_declared { ScopeKind::Deployment } else { ScopeKind::Region };
+    sc.deployments.iter().map(|d| (kind, d.name.clone(), d.config.max_instances)).collect()
+}
+
 /// Everything a run wrote, parsed.
 pub struct Results {
     /// The output folder.

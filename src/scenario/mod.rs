@@ -24,6 +24,7 @@ pub mod reader;
 pub mod replay;
 pub mod resolved;
 pub mod schema;
+pub mod services;
 pub mod units;
 mod validate;
 
@@ -52,8 +53,20 @@ pub struct Scenario {
     pub client: Client,
     /// `[service]` as written, before per-region overrides.
     pub service: ServiceConfig,
-    /// `[[region]]`, each with its effective service settings.
+    /// `[[region]]`: where the services run (their settings there are the
+    /// `deployments`').
     pub regions: Vec<Region>,
+    /// The backend services: the one `[service]` (named `service`), or
+    /// each `[[service]]`.
+    pub services: Vec<services::Service>,
+    /// Each service in each of its regions, services in file order and
+    /// each one's regions in `[[region]]` order. With one `[service]`,
+    /// one per region, in the same order and with the region's name.
+    pub deployments: Vec<services::Deployment>,
+    /// Whether the scenario names its services (`[[service]]`).
+    pub services_declared: bool,
+    /// `[url_map]`: which service each user request goes to.
+    pub url_map: services::UrlMap,
     /// `[[city]]`.
     pub cities: Vec<City>,
     /// `[[traffic]]`: cities whose rate comes from a file.
@@ -347,6 +360,8 @@ pub struct Network {
     pub new_connection_ratio: f64,
     /// Extra client-edge round trips for such an attempt.
     pub handshake_rtts: u32,
+    /// Round trip of a call between two services in one region.
+    pub intra_region_rtt_ns: u64,
 }
 
 /// `network.edges`.
@@ -600,8 +615,6 @@ pub struct Region {
     pub location: Option<&'static str>,
     /// Cloud Run pricing tier of a built-in region.
     pub tier: Option<u8>,
-    /// Effective service settings: `[service]` with this region's overrides.
-    pub service: ServiceConfig,
 }
 
 /// `[[city]]`.
@@ -650,6 +663,9 @@ pub enum Arrival {
 pub struct Outage {
     /// Index into [`Scenario::regions`].
     pub region: usize,
+    /// The one service it hits there (index into [`Scenario::services`]),
+    /// or `None` for every service deployed in the region.
+    pub service: Option<usize>,
     /// When it begins.
     pub start_ns: u64,
     /// How long it lasts.
@@ -753,6 +769,53 @@ pub fn from_str(path: &Path, text: &str, overrides: &Overrides) -> Result<Loaded
 }
 
 impl Scenario {
+    /// The deployments an outage hits: its service in its region, or every
+    /// service deployed there.
+    pub fn outage_deployments(&self, o: &Outage) -> impl Iterator<Item = usize> + '_ {
+        let (region, service) = (o.region, o.service);
+        self.deployments
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.region == region && service.is_none_or(|s| s == d.service))
+            .map(|(i, _)| i)
+    }
+
+    /// The deployments of region `r`.
+    pub fn deployments_in(&self, r: usize) -> impl Iterator<Item = &services::Deployment> + '_ {
+        self.deployments.iter().filter(move |d| d.region == r)
+    }
+
+    /// The most instances region `r` may run: the sum of its deployments' caps.
+    pub fn region_max_instances(&self, r: usize) -> u32 {
+        self.deployments_in(r).map(|d| d.config.max_instances).sum()
+    }
+
+    /// The names of the model's regions: the deployments (with one
+    /// service, the regions' names).
+    pub fn deployment_names(&self) -> Vec<String> {
+        self.deployments.iter().map(|d| d.name.clone()).collect()
+    }
+
+    /// The load balancer's edges as outputs name them: the cities' edge
+    /// locations, then, when calls go through the load balancer, the edge
+    /// in each region they enter by (`calls@<region>`).
+    pub fn edge_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.edge_locations.iter().map(|e| e.name.clone()).collect();
+        if self.calls().any(|(_, _, c)| c.via == services::Via::LoadBalancer) {
+            out.extend(self.regions.iter().map(|r| format!("calls@{}", r.name)));
+        }
+        out
+    }
+
+    /// Every call between services, in the order of the outputs' call
+    /// rows: (caller, its k-th call from 1, the call).
+    pub fn calls(&self) -> impl Iterator<Item = (usize, usize, &services::CallSpec)> + '_ {
+        self.services
+            .iter()
+            .enumerate()
+            .flat_map(|(s, svc)| svc.calls.iter().enumerate().map(move |(k, c)| (s, k + 1, c)))
+    }
+
     /// The recording city `i` replays, if any.
     pub fn replay_of(&self, i: usize) -> Option<&replay::ReplayFile> {
         self.replays.iter().find(|r| r.cities.iter().any(|&(c, _)| c == i))

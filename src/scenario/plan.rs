@@ -5,6 +5,7 @@
 //! with it is in `src/plan/mod.rs` and docs/how-to.md ("Plan capacity for
 //! the loss of a region").
 
+use super::ServiceConfig;
 use super::diag::hint;
 use super::reader::{Rule, Section, describe};
 use super::{Dependency, Region};
@@ -128,6 +129,7 @@ pub const CONFIDENCE_LEVELS: [f64; 3] = [0.9, 0.95, 0.99];
 pub fn read_plan(
     root: &mut Section<'_>,
     regions: &[Region],
+    configs: &[ServiceConfig],
     dependencies: &[Dependency],
     health: bool,
 ) -> PlanSpec {
@@ -167,20 +169,20 @@ pub fn read_plan(
         .map(|v| if v == V::Max { Knob::MaxInstances } else { Knob::MinInstances })
         .collect();
 
-    let default_max = |r: &Region| Range {
-        from: r.service.min_instances.max(1),
-        to: r.service.max_instances.saturating_mul(2).clamp(r.service.min_instances.max(1), 10_000),
+    let default_max = |c: &ServiceConfig| Range {
+        from: c.min_instances.max(1),
+        to: c.max_instances.saturating_mul(2).clamp(c.min_instances.max(1), 10_000),
         step: 1,
     };
     let warm_floor = u32::from(health);
     let default_min =
-        |r: &Region| Range { from: warm_floor, to: r.service.max_instances.clamp(warm_floor, 10), step: 1 };
+        |c: &ServiceConfig| Range { from: warm_floor, to: c.max_instances.clamp(warm_floor, 10), step: 1 };
     let all_max = read_range(&mut s, "max_instances");
     let all_min = read_range(&mut s, "min_instances");
     let mut max_instances: Vec<Range> =
-        regions.iter().map(|r| all_max.unwrap_or_else(|| default_max(r))).collect();
+        configs.iter().map(|c| all_max.unwrap_or_else(|| default_max(c))).collect();
     let mut min_instances: Vec<Range> =
-        regions.iter().map(|r| all_min.unwrap_or_else(|| default_min(r))).collect();
+        configs.iter().map(|c| all_min.unwrap_or_else(|| default_min(c))).collect();
     let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
     let mut set_from: Vec<Option<String>> = vec![None; regions.len()];
     for mut r in s.sections("region") {
@@ -208,8 +210,7 @@ pub fn read_plan(
     // Ranges the scenario's own rules would refuse some value of: checked
     // per region, at the [[plan.region]] that set the range or at [plan].
     let (max_varies, min_varies) = (vary.contains(&Knob::MaxInstances), vary.contains(&Knob::MinInstances));
-    for (i, r) in regions.iter().enumerate() {
-        let c = &r.service;
+    for (i, (r, c)) in regions.iter().zip(configs).enumerate() {
         let at = |knob: &str| set_from[i].clone().map_or_else(|| s.key_path(knob), |p| format!("{p}.{knob}"));
         let (max, min) = (max_instances[i], min_instances[i]);
         let mut problems: Vec<(String, String)> = Vec::new();

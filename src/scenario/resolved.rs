@@ -29,6 +29,111 @@ fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     Value::Array(items.into_iter().map(s).collect())
 }
 
+/// A retry policy as `[load_balancer.retry_policy]` reads it.
+fn retry_table(r: &RetryPolicy) -> Value {
+    let mut rt = Table::new();
+    rt.insert("num_retries".into(), i(r.num_retries));
+    let c = r.conditions;
+    let names = [
+        (c.any_5xx, "5xx"),
+        (c.gateway_error, "gateway-error"),
+        (c.connect_failure, "connect-failure"),
+        (c.retriable_4xx, "retriable-4xx"),
+        (c.refused_stream, "refused-stream"),
+    ];
+    rt.insert("retry_conditions".into(), strings(names.iter().filter(|(on, _)| *on).map(|(_, n)| *n)));
+    rt.insert("per_try_timeout".into(), d(r.per_try_timeout_ns));
+    Value::Table(rt)
+}
+
+/// Every `[[service]]`: its regions, each with every setting resolved
+/// (as `[[service.region]]`), its calls and its load-balancer settings.
+fn services_tables(sc: &Scenario) -> Value {
+    let services = sc.services.iter().enumerate().map(|(si, svc)| {
+        let mut t = Table::new();
+        t.insert("name".into(), s(&svc.name));
+        let deps: Vec<&services::Deployment> = sc.deployments.iter().filter(|d| d.service == si).collect();
+        t.insert("regions".into(), strings(deps.iter().map(|d| sc.regions[d.region].name.as_str())));
+        if let Some(x) = svc.cdn_hit_ratio {
+            t.insert("cdn_hit_ratio".into(), f(x));
+        }
+        if let Some(x) = svc.armor_false_positive {
+            t.insert("armor_false_positive".into(), f(x));
+        }
+        if let Some(r) = &svc.retry {
+            t.insert("retry_policy".into(), retry_table(r));
+        }
+        let regions = deps
+            .iter()
+            .map(|d| {
+                let mut rt = Table::new();
+                rt.insert("name".into(), s(&sc.regions[d.region].name));
+                service_table(&d.config, &mut rt);
+                Value::Table(rt)
+            })
+            .collect();
+        t.insert("region".into(), Value::Array(regions));
+        let calls: Vec<Value> = svc
+            .calls
+            .iter()
+            .map(|c| {
+                let mut ct = Table::new();
+                ct.insert("service".into(), s(&sc.services[c.service].name));
+                ct.insert("count".into(), i(c.count));
+                ct.insert("probability".into(), f(c.probability));
+                ct.insert("parallel".into(), Value::Boolean(c.parallel));
+                ct.insert("via".into(), s(c.via.name()));
+                ct.insert("timeout".into(), d(c.timeout_ns));
+                ct.insert("retries".into(), i(c.retries));
+                Value::Table(ct)
+            })
+            .collect();
+        if !calls.is_empty() {
+            t.insert("call".into(), Value::Array(calls));
+        }
+        Value::Table(t)
+    });
+    Value::Array(services.collect())
+}
+
+/// A mix of URLs: each URL with a share.
+fn mix_table(map: &services::UrlMap, shares: &[f64]) -> Value {
+    let mut t = Table::new();
+    for ((url, _), &x) in map.urls.iter().zip(shares) {
+        if x > 0.0 {
+            t.insert(url.clone(), f(x));
+        }
+    }
+    Value::Table(t)
+}
+
+/// `[url_map]`: the default service, the rules and the default mix.
+fn url_map_table(sc: &Scenario) -> Value {
+    let map = &sc.url_map;
+    let mut t = Table::new();
+    t.insert("default_service".into(), s(&sc.services[map.default_service].name));
+    if !map.mix.is_empty() {
+        t.insert("mix".into(), mix_table(map, &map.mix));
+    }
+    let rules: Vec<Value> = map
+        .rules
+        .iter()
+        .map(|r| {
+            let mut rt = Table::new();
+            if !r.hosts.is_empty() {
+                rt.insert("hosts".into(), strings(r.hosts.iter().map(String::as_str)));
+            }
+            rt.insert("path_prefix".into(), s(&r.path_prefix));
+            rt.insert("service".into(), s(&sc.services[r.service].name));
+            Value::Table(rt)
+        })
+        .collect();
+    if !rules.is_empty() {
+        t.insert("rule".into(), Value::Array(rules));
+    }
+    Value::Table(t)
+}
+
 fn service_table(c: &ServiceConfig, t: &mut Table) {
     t.insert("concurrency".into(), i(c.concurrency));
     t.insert("cpu".into(), f(c.cpu));
@@ -97,6 +202,9 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("access_rtt".into(), net.access_rtt.to_toml());
     t.insert("new_connection_ratio".into(), f(net.new_connection_ratio));
     t.insert("handshake_rtts".into(), i(net.handshake_rtts));
+    if !matches!(net.model, NetworkModel::None) {
+        t.insert("intra_region_rtt".into(), d(net.intra_region_rtt_ns));
+    }
     root.insert("network".into(), Value::Table(t));
 
     let lb = &sc.load_balancer;
@@ -131,19 +239,7 @@ pub fn to_table(sc: &Scenario) -> Table {
     ht.insert("failback".into(), d(h.failback_ns));
     t.insert("service_health".into(), Value::Table(ht));
     if let Some(r) = explicit {
-        let mut rt = Table::new();
-        rt.insert("num_retries".into(), i(r.num_retries));
-        let c = r.conditions;
-        let names = [
-            (c.any_5xx, "5xx"),
-            (c.gateway_error, "gateway-error"),
-            (c.connect_failure, "connect-failure"),
-            (c.retriable_4xx, "retriable-4xx"),
-            (c.refused_stream, "refused-stream"),
-        ];
-        rt.insert("retry_conditions".into(), strings(names.iter().filter(|(on, _)| *on).map(|(_, n)| *n)));
-        rt.insert("per_try_timeout".into(), d(r.per_try_timeout_ns));
-        t.insert("retry_policy".into(), Value::Table(rt));
+        t.insert("retry_policy".into(), retry_table(r));
     }
     root.insert("load_balancer".into(), Value::Table(t));
 
@@ -166,19 +262,27 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("body_share".into(), f(c.body_share));
     root.insert("client".into(), Value::Table(t));
 
-    let mut t = Table::new();
-    service_table(&sc.service, &mut t);
-    root.insert("service".into(), Value::Table(t));
+    if sc.services_declared {
+        root.insert("service".into(), services_tables(sc));
+        root.insert("url_map".into(), url_map_table(sc));
+    } else {
+        let mut t = Table::new();
+        service_table(&sc.service, &mut t);
+        root.insert("service".into(), Value::Table(t));
+    }
 
     let regions = sc
         .regions
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(ri, r)| {
             let mut t = Table::new();
             t.insert("name".into(), s(&r.name));
             t.insert("lat".into(), f(r.lat));
             t.insert("lon".into(), f(r.lon));
-            service_table(&r.service, &mut t);
+            if !sc.services_declared {
+                service_table(&sc.deployments[ri].config, &mut t);
+            }
             Value::Table(t)
         })
         .collect();
@@ -187,7 +291,8 @@ pub fn to_table(sc: &Scenario) -> Table {
     let cities = sc
         .cities
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(ci, c)| {
             let mut t = Table::new();
             t.insert("name".into(), s(&c.name));
             t.insert("lat".into(), f(c.lat));
@@ -211,6 +316,9 @@ pub fn to_table(sc: &Scenario) -> Table {
             t.insert("arrival".into(), s(arrival));
             if net.edges == EdgePlacement::Google {
                 t.insert("edge".into(), s(&sc.edge_locations[c.edge].name));
+            }
+            if let Some(Some(m)) = sc.url_map.city_mix.get(ci) {
+                t.insert("mix".into(), mix_table(&sc.url_map, m));
             }
             Value::Table(t)
         })
@@ -281,6 +389,9 @@ pub fn to_table(sc: &Scenario) -> Table {
             .map(|o| {
                 let mut t = Table::new();
                 t.insert("region".into(), s(&sc.regions[o.region].name));
+                if let Some(svc) = o.service {
+                    t.insert("service".into(), s(&sc.services[svc].name));
+                }
                 t.insert("start".into(), d(o.start_ns));
                 t.insert("duration".into(), d(o.duration_ns));
                 t.insert("kind".into(), s(o.kind.name()));
@@ -541,8 +652,8 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}\n{written}"))
             .scenario;
         assert_eq!(to_string(&second), written);
-        assert_eq!(second.regions[0].service.max_instances, 7);
-        assert_eq!(second.regions[1].service.max_instances, 40);
+        assert_eq!(second.deployments[0].config.max_instances, 7);
+        assert_eq!(second.deployments[1].config.max_instances, 40);
         assert_eq!(second.simulation.start_utc_s, Some(6 * 3600 + 30 * 60));
     }
 }

@@ -113,6 +113,57 @@ rps = 1.0
 [pricing]
 "#;
 
+/// The multi-service form: `[[service]]` with its regions, calls and
+/// retry policy, `[url_map]`, a city's `mix` and an outage's `service`.
+pub const EXEMPLAR_SERVICES: &str = r#"
+[simulation]
+duration = "1h"
+[[region]]
+name = "us-central1"
+[[service]]
+name = "frontend"
+regions = ["us-central1"]
+cdn_hit_ratio = 0.5
+[service.retry_policy]
+[[service.region]]
+name = "us-central1"
+[[service.call]]
+service = "cart"
+[[service]]
+name = "cart"
+[url_map]
+default_service = "frontend"
+mix = { "/" = 1.0 }
+[[url_map.rule]]
+path_prefix = "/api/cart"
+service = "cart"
+[[city]]
+name = "Chicago"
+mix = { "/" = 1.0 }
+[[outage]]
+region = "us-central1"
+service = "cart"
+start = "1m"
+duration = "1m"
+"#;
+
+/// Every key the reader asks for, in both forms of a scenario (one
+/// `[service]`, several `[[service]]`).
+fn all_notes() -> Vec<Noted> {
+    let mut notes = super::validate::record_keys(EXEMPLAR);
+    for n in super::validate::record_keys(EXEMPLAR_SERVICES) {
+        let same = |m: &Noted| {
+            m.path == n.path
+                && m.key == n.key
+                && std::mem::discriminant(&m.ty) == std::mem::discriminant(&n.ty)
+        };
+        if !notes.iter().any(same) {
+            notes.push(n);
+        }
+    }
+    notes
+}
+
 /// What a duration string looks like (the units of `units::parse_duration`).
 const DURATION_PATTERN: &str = r"^\s*[0-9]*\.?[0-9]+\s*(ns|us|µs|ms|s|min|m|h|d)\s*$";
 
@@ -232,7 +283,17 @@ fn join(path: &str, key: &str) -> String {
 fn section(notes: &[Noted], path: &str) -> Value {
     let mut props = Map::new();
     for n in notes.iter().filter(|n| normalise(&n.path) == path) {
+        // A key read as a table in one form and as an array of tables in
+        // the other (`service`) accepts either.
+        let both = notes
+            .iter()
+            .filter(|m| normalise(&m.path) == path && m.key == n.key)
+            .any(|m| matches!((&m.ty, &n.ty), (Ty::Table, Ty::Tables) | (Ty::Tables, Ty::Table)));
         let schema = match n.ty {
+            _ if both => {
+                let inner = section(notes, &join(path, &n.key));
+                json!({ "anyOf": [inner.clone(), { "type": "array", "items": inner }] })
+            }
             Ty::Table => section(notes, &join(path, &n.key)),
             Ty::Tables => json!({ "type": "array", "items": section(notes, &join(path, &n.key)) }),
             _ => key_schema(&n.ty),
@@ -246,7 +307,7 @@ fn section(notes: &[Noted], path: &str) -> Value {
 
 /// The JSON Schema of the scenario format, as pretty-printed JSON.
 pub fn json_schema() -> String {
-    let notes = super::validate::record_keys(EXEMPLAR);
+    let notes = all_notes();
     let mut root = section(&notes, "");
     if let Value::Object(o) = &mut root {
         o.insert("$schema".into(), json!("http://json-schema.org/draft-07/schema#"));
@@ -268,7 +329,7 @@ pub fn json_schema() -> String {
 /// from the same notes as [`json_schema`], so it cannot drift; the test
 /// suite fails when the committed file is stale.
 pub fn markdown_reference() -> String {
-    let notes = super::validate::record_keys(EXEMPLAR);
+    let notes = all_notes();
     let exemplar: toml::Table = EXEMPLAR.parse().expect("the exemplar is valid TOML");
     let mut out = format!(
         "# Scenario reference\n\n\
@@ -290,8 +351,12 @@ pub fn markdown_reference() -> String {
     for path in sections {
         let array =
             notes.iter().any(|n| matches!(n.ty, Ty::Tables) && join(&normalise(&n.path), &n.key) == path);
+        let table =
+            notes.iter().any(|n| matches!(n.ty, Ty::Table) && join(&normalise(&n.path), &n.key) == path);
         let heading = if path.is_empty() {
             "top level".to_string()
+        } else if array && table {
+            format!("`[{path}]` (one service) or `[[{path}]]` (several)")
         } else if array {
             format!("`[[{path}]]`")
         } else {
@@ -399,8 +464,11 @@ mod tests {
         ] {
             assert!(p.get(section).is_some(), "{section} missing");
         }
-        assert_eq!(p["service"]["properties"]["concurrency"]["maximum"], json!(1000));
-        assert_eq!(p["service"]["properties"]["billing"]["enum"], json!(["request", "instance"]));
+        let service = &p["service"]["anyOf"][0]["properties"];
+        assert_eq!(service["concurrency"]["maximum"], json!(1000));
+        assert_eq!(service["billing"]["enum"], json!(["request", "instance"]));
+        assert_eq!(p["service"]["anyOf"][1]["items"]["properties"]["call"]["type"], json!("array"));
+        assert!(p["url_map"]["properties"].get("rule").is_some());
         assert_eq!(p["client"]["properties"]["timeout"]["default"], json!("30s"));
         assert_eq!(p["region"]["type"], json!("array"));
         let region = &p["region"]["items"]["properties"];

@@ -92,14 +92,30 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
     let (network, matrix_file) = read_network(&mut net_section);
     let load_balancer = read_load_balancer(root.section("load_balancer"));
     let client = read_client(root.section("client"));
-    let mut service_section = root.section("service");
-    let service = read_service(&mut service_section, &default_service(), false);
-    service_section.finish();
-    let regions = read_regions(&mut root, &service);
+    // `[[service]]` (several named services) or `[service]` (one).
+    let declared = matches!(table.get("service"), Some(toml::Value::Array(_)));
+    let service = if declared {
+        default_service()
+    } else {
+        let mut service_section = root.section("service");
+        let service = read_service(&mut service_section, &default_service(), false);
+        service_section.finish();
+        service
+    };
+    let (regions, region_configs) = read_regions(&mut root, &service, declared);
+    let services = if declared {
+        super::services::read_services(&mut root, &regions, load_balancer.timeout_ns)
+    } else {
+        super::services::single(&regions, &region_configs)
+    };
     if load_balancer.health.enabled {
         // Cloud Run computes a region's health from its minimum instances.
-        let cold: Vec<&str> =
-            regions.iter().filter(|r| r.service.min_instances == 0).map(|r| r.name.as_str()).collect();
+        let cold: Vec<&str> = services
+            .deployments
+            .iter()
+            .filter(|d| d.config.min_instances == 0)
+            .map(|d| d.name.as_str())
+            .collect();
         if !cold.is_empty() {
             root.diag().error_at_key(
                 "load_balancer.service_health.enabled",
@@ -111,21 +127,36 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
             );
         }
     }
-    let (mut cities, pins) = read_cities(&mut root);
+    let (mut cities, pins, city_mix) = read_cities(&mut root);
+    let url_map = super::services::read_url_map(&mut root, &services.services, declared, &city_mix);
     let city_names: Vec<String> = cities.iter().map(|c| c.name.clone()).collect();
     let names: Vec<&str> = city_names.iter().map(String::as_str).collect();
     let traffic = super::curve::read_traffic(&mut root, &names);
     let curved: Vec<bool> =
         (0..names.len()).map(|i| traffic.iter().any(|t| t.curves.iter().any(|&(c, _)| c == i))).collect();
     let replays = super::replay::read_replays(&mut root, &names, &curved);
-    check_series_rows(root.diag(), &simulation, cities.len() + regions.len() + 1);
+    let aggregates = if declared { services.services.len() + regions.len() } else { 0 };
+    check_series_rows(root.diag(), &simulation, cities.len() + services.deployments.len() + aggregates + 1);
     let edge_locations = read_edges(&mut root, network.as_ref().map(|n| n.edges), &mut cities, &pins);
     let horizon = Horizon { duration_ns: simulation.duration_ns, shortened: ov.duration_ns.is_some() };
-    let (dependencies, declared) = read_dependencies(&mut root, &regions);
-    let (outages, dependency_outages) = read_outages(&mut root, &regions, &dependencies, &declared, horizon);
+    let (dependencies, declared_deps) = read_dependencies(&mut root, &regions);
+    let (outages, dependency_outages) =
+        read_outages(&mut root, &regions, &services, &dependencies, &declared_deps, horizon);
     let surges = read_surges(&mut root, &cities, horizon);
     let slo = read_slo(&mut root);
-    let plan = super::plan::read_plan(&mut root, &regions, &dependencies, load_balancer.health.enabled);
+    if declared && root.table_has("plan") {
+        root.diag().error_at_key(
+            "plan",
+            "negsim plan searches the capacity of one service per region; it does not yet plan a scenario with [[service]] entries",
+        );
+    }
+    let plan = super::plan::read_plan(
+        &mut root,
+        &regions,
+        &region_configs,
+        &dependencies,
+        load_balancer.health.enabled,
+    );
     let pricing = read_pricing(root.section("pricing"));
     let edge = read_edge(root.section("edge"));
     let attacks = read_attacks(&mut root, &cities, horizon);
@@ -150,6 +181,10 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         client,
         service,
         regions,
+        services: services.services,
+        deployments: services.deployments,
+        services_declared: declared,
+        url_map,
         cities,
         traffic,
         replays,
@@ -336,6 +371,11 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
         s.dist("access_rtt", DistSpec::Lognormal { median_ns: 8 * NS_PER_MS, p99_ns: 40 * NS_PER_MS });
     let new_connection_ratio = s.number("new_connection_ratio", 0.0, Rule::Between(0.0, 1.0));
     let handshake_rtts = s.integer("handshake_rtts", 2, 0, 10) as u32;
+    let intra_region_rtt_ns = if matches!(model, M::None) {
+        0
+    } else {
+        s.duration("intra_region_rtt", super::services::INTRA_REGION_RTT_NS, Rule::AtLeast(0.0))
+    };
     let matrix = s.opt_string("matrix").map(str::to_string);
     let matrix_file = match (model, matrix) {
         (M::Matrix, None) => {
@@ -376,6 +416,7 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
         access_rtt,
         new_connection_ratio,
         handshake_rtts,
+        intra_region_rtt_ns,
     };
     let usable = model != M::Matrix || matrix_file.is_some();
     (usable.then_some(network), matrix_file)
@@ -418,60 +459,7 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
     };
     h.finish();
     let mut r = s.section("retry_policy");
-    let retry = if r.is_present() {
-        let num_retries = r.integer("num_retries", 1, 1, 25) as u32;
-        #[derive(Clone, Copy, PartialEq)]
-        enum C {
-            Any5xx,
-            Gateway,
-            Connect,
-            Retriable4xx,
-            Refused,
-        }
-        let list = r.choice_list(
-            "retry_conditions",
-            &[C::Any5xx, C::Gateway, C::Connect],
-            &[
-                ("5xx", C::Any5xx),
-                ("gateway-error", C::Gateway),
-                ("connect-failure", C::Connect),
-                ("retriable-4xx", C::Retriable4xx),
-                ("refused-stream", C::Refused),
-            ],
-        );
-        for (cond, what) in [(C::Retriable4xx, "409 responses"), (C::Refused, "REFUSED_STREAM resets")] {
-            if list.contains(&cond) {
-                r.diag().warn(
-                    &r.key_path("retry_conditions"),
-                    format!("this model never produces {what}, so that condition never retries"),
-                );
-            }
-        }
-        let per_try_timeout_ns = r.duration("per_try_timeout", timeout_ns, Rule::Above(0.0));
-        if per_try_timeout_ns > timeout_ns {
-            r.diag().warn(
-                &r.key_path("per_try_timeout"),
-                format!(
-                    "is longer than load_balancer.timeout ({}), which ends every try first",
-                    human_duration(timeout_ns)
-                ),
-            );
-        }
-        Some(RetryPolicy {
-            num_retries,
-            conditions: RetryConditions {
-                any_5xx: list.contains(&C::Any5xx),
-                gateway_error: list.contains(&C::Gateway),
-                connect_failure: list.contains(&C::Connect),
-                retriable_4xx: list.contains(&C::Retriable4xx),
-                refused_stream: list.contains(&C::Refused),
-            },
-            per_try_timeout_ns: per_try_timeout_ns.min(timeout_ns),
-            bodiless_only: false,
-        })
-    } else {
-        None
-    };
+    let retry = r.is_present().then(|| read_retry_policy(&mut r, timeout_ns));
     r.finish();
     // Without a retry policy, "unsuccessful requests that have no HTTP body
     // (for example, GET requests) that result in HTTP 502, 503, or 504
@@ -488,6 +476,61 @@ fn read_load_balancer(mut s: Section<'_>) -> LoadBalancer {
     });
     s.finish();
     LoadBalancer { routing, timeout_ns, outlier, health, retry }
+}
+
+/// A `retry_policy` table (of `[load_balancer]` or of a `[[service]]`),
+/// with `timeout_ns` the load balancer's timeout.
+pub(super) fn read_retry_policy(r: &mut Section<'_>, timeout_ns: u64) -> RetryPolicy {
+    let num_retries = r.integer("num_retries", 1, 1, 25) as u32;
+    #[derive(Clone, Copy, PartialEq)]
+    enum C {
+        Any5xx,
+        Gateway,
+        Connect,
+        Retriable4xx,
+        Refused,
+    }
+    let list = r.choice_list(
+        "retry_conditions",
+        &[C::Any5xx, C::Gateway, C::Connect],
+        &[
+            ("5xx", C::Any5xx),
+            ("gateway-error", C::Gateway),
+            ("connect-failure", C::Connect),
+            ("retriable-4xx", C::Retriable4xx),
+            ("refused-stream", C::Refused),
+        ],
+    );
+    for (cond, what) in [(C::Retriable4xx, "409 responses"), (C::Refused, "REFUSED_STREAM resets")] {
+        if list.contains(&cond) {
+            r.diag().warn(
+                &r.key_path("retry_conditions"),
+                format!("this model never produces {what}, so that condition never retries"),
+            );
+        }
+    }
+    let per_try_timeout_ns = r.duration("per_try_timeout", timeout_ns, Rule::Above(0.0));
+    if per_try_timeout_ns > timeout_ns {
+        r.diag().warn(
+            &r.key_path("per_try_timeout"),
+            format!(
+                "is longer than load_balancer.timeout ({}), which ends every try first",
+                human_duration(timeout_ns)
+            ),
+        );
+    }
+    RetryPolicy {
+        num_retries,
+        conditions: RetryConditions {
+            any_5xx: list.contains(&C::Any5xx),
+            gateway_error: list.contains(&C::Gateway),
+            connect_failure: list.contains(&C::Connect),
+            retriable_4xx: list.contains(&C::Retriable4xx),
+            refused_stream: list.contains(&C::Refused),
+        },
+        per_try_timeout_ns: per_try_timeout_ns.min(timeout_ns),
+        bodiless_only: false,
+    }
 }
 
 fn read_client(mut s: Section<'_>) -> Client {
@@ -530,7 +573,26 @@ fn read_client(mut s: Section<'_>) -> Client {
 /// Reads every `[service]` key from `s`, each defaulting to `d`'s value.
 /// Used for `[service]` (defaults: built-in) and for each `[[region]]`
 /// (defaults: the scenario's `[service]`).
-fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> ServiceConfig {
+/// The keys of a service's Cloud Run settings (`read_service`).
+pub(super) const SERVICE_KEYS: [&str; 15] = [
+    "concurrency",
+    "cpu",
+    "memory_gib",
+    "min_instances",
+    "max_instances",
+    "cpu_target",
+    "concurrency_target",
+    "cpu_time",
+    "io_time",
+    "cold_start",
+    "startup_cpu_boost",
+    "idle_timeout",
+    "pending_timeout",
+    "request_timeout",
+    "billing",
+];
+
+pub(super) fn read_service(s: &mut Section<'_>, d: &ServiceConfig, in_region: bool) -> ServiceConfig {
     let c = ServiceConfig {
         concurrency: s.integer("concurrency", i64::from(d.concurrency), 1, 1000) as u32,
         cpu: s.number("cpu", d.cpu, Rule::Between(0.08, 8.0)),
@@ -592,7 +654,13 @@ fn read_place(s: &mut Section<'_>) -> Option<(f64, f64)> {
 /// region, and there are fewer than 64 regions.)
 const MAX_REGIONS: usize = 64;
 
-fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> {
+/// Reads `[[region]]`: the regions, and the settings of the one service
+/// in each (`[service]` with the region's overrides; none with `[[service]]`).
+fn read_regions(
+    root: &mut Section<'_>,
+    service: &ServiceConfig,
+    declared: bool,
+) -> (Vec<Region>, Vec<ServiceConfig>) {
     let sections = root.sections("region");
     if sections.is_empty() && !root.diag().has_errors() {
         root.diag().error_at_key(
@@ -607,9 +675,13 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
         );
     }
     let mut out: Vec<Region> = Vec::new();
+    let mut configs = Vec::new();
     for mut s in sections {
         let name = s.opt_string("name").filter(|n| check_name(&s, n));
         let place = read_place(&mut s);
+        if declared {
+            super::services::refuse_region_settings(&s);
+        }
         let cfg = read_service(&mut s, service, true);
         let Some(name) = name else {
             if !s.has("name") {
@@ -648,11 +720,11 @@ fn read_regions(root: &mut Section<'_>, service: &ServiceConfig) -> Vec<Region> 
             lon,
             location: builtin.map(|b| b.location),
             tier: builtin.map(|b| b.tier),
-            service: cfg,
         });
+        configs.push(cfg);
         s.finish();
     }
-    out
+    (out, configs)
 }
 
 /// Most cities a scenario may have: each city's latency histograms take
@@ -682,7 +754,10 @@ fn check_series_rows(diag: &Diag<'_>, sim: &Simulation, scopes: usize) {
     }
 }
 
-fn read_cities(root: &mut Section<'_>) -> (Vec<City>, Vec<Option<String>>) {
+/// A city's `mix` as written: its key path and value.
+type RawMix<'a> = Option<(String, &'a toml::Value)>;
+
+fn read_cities<'a>(root: &mut Section<'a>) -> (Vec<City>, Vec<Option<String>>, Vec<RawMix<'a>>) {
     let sections = root.sections("city");
     if sections.len() > MAX_CITIES {
         root.diag().error_at_key(
@@ -692,7 +767,7 @@ fn read_cities(root: &mut Section<'_>) -> (Vec<City>, Vec<Option<String>>) {
                 sections.len()
             ),
         );
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), Vec::new());
     }
     if sections.is_empty() && !root.diag().has_errors() {
         root.diag()
@@ -700,9 +775,11 @@ fn read_cities(root: &mut Section<'_>) -> (Vec<City>, Vec<Option<String>>) {
     }
     let mut out: Vec<City> = Vec::new();
     let mut pins = Vec::new();
+    let mut mixes = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for mut s in sections {
         let name = s.opt_string("name").filter(|n| check_name(&s, n));
+        let mix = s.get("mix").map(|v| (s.key_path("mix"), v));
         let place = read_place(&mut s);
         let pin = s.opt_string("edge").map(str::to_string);
         let rps = s.number("rps", 100.0, Rule::Between(0.0, MAX_CITY_RPS));
@@ -771,9 +848,10 @@ fn read_cities(root: &mut Section<'_>) -> (Vec<City>, Vec<Option<String>>) {
             edge: 0,
         });
         pins.push(pin);
+        mixes.push(mix);
         s.finish();
     }
-    (out, pins)
+    (out, pins, mixes)
 }
 
 /// Reads `[[edge_location]]` and places each city at its edge: the one its
@@ -1027,6 +1105,7 @@ pub(super) fn region_named(
 fn read_outages(
     root: &mut Section<'_>,
     regions: &[Region],
+    services: &super::services::Services,
     dependencies: &[Dependency],
     declared: &[String],
     h: Horizon,
@@ -1088,6 +1167,7 @@ fn read_outages(
         }
         let region =
             region_named(&mut s, "region", &names, "the name of one of this scenario's [[region]] entries");
+        let service = outage_service(&mut s, regions, services, region);
         let start = s.required_duration("start", Rule::AtLeast(0.0));
         let duration = s.required_duration("duration", Rule::Above(0.0));
         #[derive(Clone, Copy, PartialEq)]
@@ -1153,12 +1233,62 @@ fn read_outages(
         if let (Some(region), Some(start_ns), Some(duration_ns), Some(kind)) = (region, start, duration, kind)
             && within_run(&s, "outage", start_ns, h)
         {
-            out.push(Outage { region, start_ns, duration_ns, kind });
+            out.push(Outage { region, service: service.flatten(), start_ns, duration_ns, kind });
         }
         let s = if kind_name.is_empty() { s } else { s.with_context(format!("for kind = \"{kind_name}\"")) };
         s.finish();
     }
     (out, dep_out)
+}
+
+/// An outage's `service`: `Some(None)` when absent (every service in the
+/// region), `Some(Some(i))` for a service deployed in `region`, `None`
+/// after a problem.
+fn outage_service(
+    s: &mut Section<'_>,
+    regions: &[Region],
+    services: &super::services::Services,
+    region: Option<usize>,
+) -> Option<Option<usize>> {
+    let Some(name) = s.opt_string("service") else {
+        return (!s.table_has("service")).then_some(None);
+    };
+    let names: Vec<&str> = services.services.iter().map(|x| x.name.as_str()).collect();
+    if !services.declared {
+        s.error("service", "an outage names a service only in a scenario with [[service]] entries; with one [service], it hits the region's service");
+        return None;
+    }
+    let Some(i) = names.iter().position(|n| *n == name) else {
+        s.error(
+            "service",
+            format!(
+                "\"{}\" is not one of this scenario's services ({}){}",
+                super::diag::echo(name, 80),
+                names.join(", "),
+                hint(name, &names)
+            ),
+        );
+        return None;
+    };
+    let region = region?;
+    if !services.deployments.iter().any(|d| d.service == i && d.region == region) {
+        let there: Vec<&str> = services
+            .deployments
+            .iter()
+            .filter(|d| d.service == i)
+            .map(|d| regions[d.region].name.as_str())
+            .collect();
+        s.error(
+            "service",
+            format!(
+                "service \"{name}\" is not deployed in {}; it runs in {}",
+                regions[region].name,
+                there.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(Some(i))
 }
 
 /// Highest peak rate of one city (requests per second). Far beyond any

@@ -111,6 +111,11 @@ fn set_in(here: &mut Value, steps: &[Step], value: Value, concrete: &mut String)
         return Ok(());
     };
     let next: &mut Value = match first {
+        // A key of an array of named tables (`service.checkout` with
+        // `[[service]]`) names an entry.
+        Step::Key(k) if matches!(here, Value::Array(_)) => {
+            return set_in(here, &[&[Step::Named(k.clone())], rest].concat(), value, concrete);
+        }
         Step::Key(k) => {
             let Value::Table(t) = here else {
                 return Err(format!("\"{concrete}\" is not a table, so it has no key \"{k}\""));

@@ -480,7 +480,7 @@ rps = 2
 arrival = "uniform"
 "#;
     let sc = scenario(text);
-    assert_eq!(sc.regions[0].service.pending_timeout_ns(), 42 * 1_000_000_000);
+    assert_eq!(sc.deployments[0].config.pending_timeout_ns(), 42 * 1_000_000_000);
     let (res, _) = run(&sc);
     let r = row(&res.rows, ScopeKind::City, "Chicago");
     assert_eq!((r.errors, r.rejected, r.availability), (0, 0, Some(1.0)), "{r:?}");

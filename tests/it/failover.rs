@@ -728,7 +728,7 @@ fn a_restored_capacity_does_not_start_instances_beside_draining_ones_beyond_the_
     let sc = regression("capacity-recovery.toml");
     let (res, w) = run(&sc);
     assert_conservation(&res.rows);
-    let cap = u64::from(sc.regions[0].service.max_instances);
+    let cap = u64::from(sc.deployments[0].config.max_instances);
     for (start, rows, _) in &w.windows {
         let r = rows.iter().find(|r| r.scope == ScopeKind::Region).unwrap();
         assert!(

@@ -1,5 +1,6 @@
 //! Golden outputs: every example scenario, run at its full duration, writes
-//! `summary.csv`, `timeseries.csv`, `flows.csv` and `ejections.csv` byte for
+//! `summary.csv`, `timeseries.csv`, `flows.csv` and `ejections.csv` (and the
+//! calls' files, with calls between services) byte for
 //! byte as committed in `tests/golden/NAME/`; every example sweep writes its
 //! `sweep.csv` as committed (one replication of 6-minute runs, see
 //! `tests/it/cli.rs`). A restructuring must leave them alone; a change that
@@ -43,13 +44,28 @@ fn golden_run(file: &str) {
     let sc = example(file);
     let name = file.trim_end_matches(".toml");
     let cities: Vec<String> = sc.cities.iter().map(|c| c.name.clone()).collect();
-    let regions: Vec<String> = sc.regions.iter().map(|r| r.name.clone()).collect();
-    let edges: Vec<String> = sc.edge_locations.iter().map(|e| e.name.clone()).collect();
-    let mut sink =
-        TimeseriesWriter::new(Vec::new(), Vec::new(), Vec::new(), cities.clone(), regions.clone(), edges)
-            .unwrap();
+    let regions = sc.deployment_names();
+    let mut sink = TimeseriesWriter::new(
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        cities.clone(),
+        regions.clone(),
+        sc.edge_names(),
+    )
+    .unwrap();
+    let call_names = negsim::report::call_names(&sc);
+    if !call_names.is_empty() {
+        sink = sink.with_calls(Vec::new(), call_names.clone()).unwrap();
+    }
     let result = negsim::model::run(&sc, &mut sink);
-    let (series, _window_flows, ejections) = sink.finish().unwrap();
+    let ((series, _window_flows, ejections), calls) = sink.finish_all().unwrap();
+    if let Some(calls) = calls {
+        let mut total = Vec::new();
+        negsim::report::write_calls(&mut total, &result.calls, &call_names).unwrap();
+        check(name, "calls.csv", &total);
+        check(name, "calls_timeseries.csv", &calls);
+    }
     let mut summary = Vec::new();
     write_summary(&mut summary, &result.rows).unwrap();
     let mut flows = Vec::new();
@@ -93,6 +109,7 @@ golden! {
     plan_three_region: "plan-three-region.toml",
     service_health_drill: "service-health-drill.toml",
     shared_database: "shared-database.toml",
+    storefront: "storefront.toml",
     telemetry: "telemetry.toml",
     warm_standby_drill: "warm-standby-drill.toml",
 }

@@ -13,6 +13,7 @@ mod properties;
 mod queueing;
 mod report;
 mod safety;
+mod services;
 mod support;
 mod sweep;
 mod telemetry;

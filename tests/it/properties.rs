@@ -191,7 +191,7 @@ proptest! {
 
         // Instances never exceed max_instances, in any window.
         for (ri, r) in sc.regions.iter().enumerate() {
-            let cap = u64::from(r.service.max_instances);
+            let cap = u64::from(sc.deployments[ri].config.max_instances);
             let scope = 1 + sc.cities.len() + ri;
             prop_assert!(res.rows[scope].instances_max.unwrap() <= cap);
             for (_, rows, _) in &windows.windows {

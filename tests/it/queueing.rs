@@ -49,7 +49,7 @@ pub fn check_mmc(c: u32, rho: f64, minutes: u64) -> ((f64, f64), (f64, f64)) {
     let lambda = rho * f64::from(c) * mu;
     let mut sc = example("mmc-validation.toml");
     sc.cities[0].rps = lambda;
-    for s in sc.regions.iter_mut().map(|r| &mut r.service) {
+    for s in sc.deployments.iter_mut().map(|d| &mut d.config) {
         s.min_instances = c;
         s.max_instances = c;
         s.cpu_time = DistSpec::Exponential { mean_ns: 20_000_000 };
