@@ -87,6 +87,12 @@ pub fn run_into_observed(
     for ((file, writer), name) in files.into_iter().zip([rows, flows, ejections]).zip(streamed) {
         file.commit_writer(writer).map_err(fail(name))?;
     }
+    if sc.services_declared {
+        atomic::write_file(&at("services.csv"), |w| {
+            crate::report::write_service_times(w, sc, &result.service_times)
+        })
+        .map_err(fail("services.csv"))?;
+    }
     if let (Some(file), Some(writer)) = (calls_file, calls) {
         file.commit_writer(writer).map_err(fail("calls_timeseries.csv"))?;
         atomic::write_file(&at("calls.csv"), |w| crate::report::write_calls(w, &result.calls, &call_names))

@@ -167,6 +167,38 @@ pub struct CallRow {
     pub latency_mean_ms: Option<f64>,
 }
 
+/// A run's totals ([`Metrics::finish`]).
+pub struct Totals {
+    /// One row per scope.
+    pub rows: Vec<Row>,
+    /// Requests per (city, region) pair.
+    pub flows: Vec<Flow>,
+    /// Each call spec's calls.
+    pub calls: Vec<CallRow>,
+    /// Each deployment's times (with `[[service]]`).
+    pub times: Vec<ServiceTimes>,
+}
+
+/// Where the time of a deployment's requests goes, over the run (scenarios
+/// with `[[service]]`): `services.csv`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServiceTimes {
+    /// Requests (users' tries and calls) it answered 200.
+    pub jobs: u64,
+    /// Their time from arriving to the end of their own work (queue, CPU,
+    /// I/O, dependencies), summed, ns.
+    pub self_ns: u128,
+    /// Their time waiting for their calls to other services, summed, ns.
+    pub wait_ns: u128,
+    /// Users' tries it answered 200, and their time there, summed, ns.
+    pub user_jobs: u64,
+    pub user_job_ns: u128,
+    /// Users' requests that ended ok after their last try here, and their
+    /// latency, summed, ns.
+    pub users_ok: u64,
+    pub user_latency_ns: u128,
+}
+
 /// How deployments group into services and regions, for a scenario with
 /// `[[service]]`: the aggregate rows after the deployments'.
 #[derive(Clone, Debug)]
@@ -503,6 +535,8 @@ pub struct Metrics {
     /// Per call spec, ok latencies summed (ns), window and run.
     call_latency: Vec<(u128, u128)>,
     call_rows: Vec<CallRow>,
+    /// With `[[service]]`: each deployment's [`ServiceTimes`].
+    times: Vec<ServiceTimes>,
 }
 
 impl Metrics {
@@ -543,6 +577,7 @@ impl Metrics {
             calls_total: Vec::new(),
             call_latency: Vec::new(),
             call_rows: Vec::new(),
+            times: Vec::new(),
         }
     }
 
@@ -555,6 +590,7 @@ impl Metrics {
             self.total.push(Acc::new());
         }
         self.group_gauges = vec![Gauge::ZERO; groups.services.len() + groups.regions.len()];
+        self.times = vec![ServiceTimes::default(); self.n_regions];
         self.groups = Some(groups);
         self
     }
@@ -565,6 +601,27 @@ impl Metrics {
         self.calls_total = self.calls_window.clone();
         self.call_latency = vec![(0, 0); n];
         self
+    }
+
+    /// A try or call at `region` answered 200 at `now` after `self_ns` of
+    /// its own work and `wait_ns` waiting for its calls; `user` for a user's try.
+    pub fn job_done(&mut self, now: SimTime, region: u32, self_ns: u64, wait_ns: u64, user: bool) {
+        if now < self.measure_start || self.times.is_empty() {
+            return;
+        }
+        let t = &mut self.times[region as usize];
+        t.jobs += 1;
+        t.self_ns += u128::from(self_ns);
+        t.wait_ns += u128::from(wait_ns);
+        if user {
+            t.user_jobs += 1;
+            t.user_job_ns += u128::from(self_ns + wait_ns);
+        }
+    }
+
+    /// Each deployment's times over the run (empty without `[[service]]`).
+    pub fn service_times(&self) -> &[ServiceTimes] {
+        &self.times
     }
 
     /// The first aggregate scope.
@@ -672,6 +729,14 @@ impl Metrics {
                 Outcome::Error => a.errors += 1,
                 Outcome::Timeout => a.timeouts += 1,
             }
+        }
+        if outcome == Outcome::Ok
+            && !self.times.is_empty()
+            && let Some(r) = region
+        {
+            let t = &mut self.times[r as usize];
+            t.users_ok += 1;
+            t.user_latency_ns += u128::from(latency_ns);
         }
         let pair = region.map(|r| city as usize * self.n_regions + r as usize);
         if let Some(p) = pair {
@@ -994,7 +1059,7 @@ impl Metrics {
 
     /// Closes the last window at `now` and returns the totals: one row per
     /// scope and the flows of the whole run.
-    pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> (Vec<Row>, Vec<Flow>, Vec<CallRow>) {
+    pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> Totals {
         self.close_window(now, sink);
         let span = now.since(self.measure_start);
         let rows = self
@@ -1019,7 +1084,7 @@ impl Metrics {
                 latency_p50_ms: self.pair_latency[i].median_ms(),
             })
             .collect();
-        (rows, flows, self.total_calls())
+        Totals { rows, flows, calls: self.total_calls(), times: std::mem::take(&mut self.times) }
     }
 }
 
@@ -1115,7 +1180,7 @@ mod tests {
         m.outcome(0, Some(0), Outcome::Ok, 20 * NS_PER_MS, false);
         m.outcome(1, Some(0), Outcome::Rejected, 0, true);
         m.outcome(1, None, Outcome::Error, 0, false);
-        let (rows, flows, _) = m.finish(SimTime(1_000), &mut NoWindows);
+        let Totals { rows, flows, .. } = m.finish(SimTime(1_000), &mut NoWindows);
         let (g, a, b, r) = (&rows[0], &rows[1], &rows[2], &rows[3]);
         assert_eq!((g.requests, g.ok, g.rejected, g.errors), (3, 1, 1, 1));
         assert_eq!((a.requests, b.requests, r.requests), (1, 2, 2));
@@ -1142,7 +1207,7 @@ mod tests {
         m.instances(SimTime(500), 0, 4, 0);
         m.close_window(SimTime(1_000), &mut sink);
         m.instances(SimTime(1_500), 0, 0, 0);
-        let (rows, _, _) = m.finish(SimTime(2_000), &mut sink);
+        let rows = m.finish(SimTime(2_000), &mut sink).rows;
         let w0 = &sink.windows[0].1[3];
         assert_eq!(w0.instances_mean, Some(3.0));
         assert_eq!(w0.instances_starting_mean, Some(1.0));

@@ -315,6 +315,8 @@ pub struct RunResult {
     pub flows: Vec<Flow>,
     /// `calls.csv`: each call between services, over the run.
     pub calls: Vec<crate::metrics::CallRow>,
+    /// `services.csv`: where each deployment's time went (with `[[service]]`).
+    pub service_times: Vec<crate::metrics::ServiceTimes>,
     /// Events handled.
     pub events: u64,
     /// User requests that arrived (warmup included).
@@ -655,11 +657,12 @@ impl<'s> Simulation<'s> {
     fn finish(mut self, end: SimTime, events: u64) -> RunResult {
         self.bill_all(end, true);
         let Simulation { metrics, sink, arrivals, peak_live, .. } = self;
-        let (rows, flows, calls) = metrics.finish(end, sink);
+        let t = metrics.finish(end, sink);
         RunResult {
-            rows,
-            flows,
-            calls,
+            rows: t.rows,
+            flows: t.flows,
+            calls: t.calls,
+            service_times: t.times,
             events,
             requests: arrivals,
             simulated_ns: end.ns(),

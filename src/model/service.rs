@@ -110,6 +110,8 @@ pub(super) struct Job {
     pub(super) step: u16,
     pub(super) reps: u16,
     pub(super) outstanding: u16,
+    /// When its own work ended (and its calls, if any, began).
+    pub(super) calls_at: SimTime,
 }
 
 impl Simulation<'_> {
@@ -255,6 +257,7 @@ impl Simulation<'_> {
             step: 0,
             reps: 0,
             outstanding: 0,
+            calls_at: now,
         });
         let due = now.plus(self.regions[region].request_timeout_ns);
         if self.req_timeouts.push(region.0, job.0, due) {
@@ -485,7 +488,8 @@ impl Simulation<'_> {
     /// its service has any, else answers (200, or 500 after a failed
     /// dependency call) and frees its slot.
     fn complete(&mut self, q: &mut EventQueue<Event>, job: JobId) {
-        let j = &self.jobs[job];
+        let j = &mut self.jobs[job];
+        j.calls_at = q.now();
         if j.answer == 200 && self.calls.makes_calls(j.region) && self.run_calls(q, job) {
             return;
         }
@@ -494,7 +498,12 @@ impl Simulation<'_> {
 
     /// `job` answers and frees its slot.
     pub(super) fn finish_job(&mut self, q: &mut EventQueue<Event>, job: JobId) {
-        let (region, i, answer) = (self.jobs[job].region, self.jobs[job].inst, self.jobs[job].answer);
+        let j = &self.jobs[job];
+        let (region, i, answer) = (j.region, j.inst, j.answer);
+        if answer == 200 {
+            let (own, wait) = (j.calls_at.since(j.arrived), q.now().since(j.calls_at));
+            self.metrics.job_done(q.now(), region.0, own, wait, !j.from_call);
+        }
         self.respond(q, job, answer);
         self.release_slot(q, region, i);
     }

@@ -22,6 +22,7 @@ pub const RUN_FILES: &[&str] = &[
     "report.html",
     "calls.csv",
     "calls_timeseries.csv",
+    "services.csv",
 ];
 
 /// An output file that could not be written.

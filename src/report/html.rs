@@ -30,7 +30,7 @@ const STRONG: char = '\u{E000}';
 const PLAIN: char = '\u{E001}';
 
 /// `text` emphasised in a finding.
-fn b(text: &str) -> String {
+pub(crate) fn b(text: &str) -> String {
     let clean: String = text.chars().filter(|c| *c != STRONG && *c != PLAIN).collect();
     format!("{STRONG}{clean}{PLAIN}")
 }
@@ -105,6 +105,7 @@ struct Page<'a> {
     columns: &'static [&'static str],
     rows: Vec<TableRow>,
     figures: Vec<Figure>,
+    services: Option<super::services::ServiceView>,
     version: String,
     style: &'static str,
     check: &'static str,
@@ -141,6 +142,13 @@ pub fn render(res: &Results, charts: &[Chart]) -> String {
             .iter()
             .map(|c| Figure { id: c.name, svg: inline_svg(&c.svg), caption: c.caption.clone() })
             .collect(),
+        services: super::services::view(res).map(|mut v| {
+            v.graph = inline_svg(&v.graph);
+            if !v.breakdown.is_empty() {
+                v.breakdown = inline_svg(&v.breakdown);
+            }
+            v
+        }),
         version,
         style: STYLE,
         check: CHECK,
@@ -183,12 +191,8 @@ pub fn outage_words(sc: &Scenario, clock: Clock, o: &crate::scenario::Outage) ->
         OutageKind::Capacity { max_instances } => format!("capped at {max_instances} instances"),
         OutageKind::ColdStart { multiplier } => format!("cold starts ×{multiplier}"),
     };
-    format!(
-        "{} {what} from {} for {}",
-        sc.regions[o.region].name,
-        clock.at(o.start_ns as f64 / 1e9),
-        human_duration(o.duration_ns)
-    )
+    let place = sc.outage_place(o);
+    format!("{place} {what} from {} for {}", clock.at(o.start_ns as f64 / 1e9), human_duration(o.duration_ns))
 }
 
 /// A surge in words: "Tokyo ×3 from 10:30 UTC for 10m".
@@ -211,7 +215,8 @@ fn glance(res: &Results) -> Vec<Card> {
         .enumerate()
         .map(|(i, r)| {
             let place = r.location.map_or(String::new(), |l| format!(" ({l})"));
-            format!("{}{} · max {}", r.name, place, sc.region_max_instances(i))
+            let all = if sc.services_declared { " (all services)" } else { "" };
+            format!("{}{} · max {}{all}", r.name, place, sc.region_max_instances(i))
         })
         .collect();
     // The busiest window as measured: cities whose traffic comes from a
@@ -267,18 +272,22 @@ fn glance(res: &Results) -> Vec<Card> {
         },
         Card { id: "outages", label: "Outages", lines: none(outages) },
         Card { id: "surges", label: "Surges", lines: none(surges) },
-        Card {
-            id: "service",
-            label: "Service",
-            lines: vec![format!(
-                "concurrency {}, {} vCPU, {} GiB, min {} / max {} instances, cold starts {} on average",
-                s.concurrency,
-                s.cpu,
-                s.memory_gib,
-                s.min_instances,
-                s.max_instances,
-                ms(s.cold_start.mean_ns() / 1e6)
-            )],
+        if sc.services_declared {
+            Card { id: "service", label: "Services", lines: service_lines(sc) }
+        } else {
+            Card {
+                id: "service",
+                label: "Service",
+                lines: vec![format!(
+                    "concurrency {}, {} vCPU, {} GiB, min {} / max {} instances, cold starts {} on average",
+                    s.concurrency,
+                    s.cpu,
+                    s.memory_gib,
+                    s.min_instances,
+                    s.max_instances,
+                    ms(s.cold_start.mean_ns() / 1e6)
+                )],
+            }
         },
         Card {
             id: "load-balancer",
@@ -313,6 +322,45 @@ fn glance(res: &Results) -> Vec<Card> {
             )],
         },
     ]
+}
+
+/// One line per service: where it runs, its cap, and what it calls.
+fn service_lines(sc: &Scenario) -> Vec<String> {
+    sc.services
+        .iter()
+        .enumerate()
+        .map(|(i, svc)| {
+            let deps: Vec<_> = sc.deployments.iter().filter(|d| d.service == i).collect();
+            let caps: Vec<u32> = deps.iter().map(|d| d.config.max_instances).collect();
+            let cap = if caps.iter().all(|&c| c == caps[0]) {
+                format!("max {} each", caps[0])
+            } else {
+                format!("max {}", caps.iter().map(u32::to_string).collect::<Vec<_>>().join("/"))
+            };
+            let mut calls: Vec<String> = Vec::new();
+            for c in &svc.calls {
+                let name = sc.services[c.service].name.clone();
+                let via = if c.via == crate::scenario::services::Via::LoadBalancer { " via LB" } else { "" };
+                let item = format!("{name}{via}");
+                match (c.parallel, calls.last_mut()) {
+                    (true, Some(last)) if last.ends_with(" ∥") || last.contains(" ∥ ") => {
+                        *last = format!("{} ∥ {item}", last.trim_end_matches(" ∥"));
+                    }
+                    (true, _) => calls.push(format!("{item} ∥")),
+                    _ => calls.push(item),
+                }
+            }
+            let calls: Vec<String> =
+                calls.into_iter().map(|c| c.trim_end_matches(" ∥").to_string()).collect();
+            format!(
+                "{} · {} region{} · {cap}{}",
+                svc.name,
+                deps.len(),
+                if deps.len() == 1 { "" } else { "s" },
+                if calls.is_empty() { String::new() } else { format!(" · calls {}", calls.join(", then ")) }
+            )
+        })
+        .collect()
 }
 
 /// Most cities the summary table shows (the busiest).
@@ -358,7 +406,13 @@ fn table(res: &Results) -> Vec<TableRow> {
             )));
         }
         if last != Some(r.scope) && r.scope != ScopeKind::Global {
-            out.push(group(if r.scope == ScopeKind::City { "cities" } else { "regions" }.to_string()));
+            let title = match r.scope {
+                ScopeKind::City => "cities",
+                ScopeKind::Deployment => "services in regions",
+                ScopeKind::Service => "services",
+                _ => "regions",
+            };
+            out.push(group(title.to_string()));
         }
         last = Some(r.scope);
         let cell =
@@ -566,6 +620,9 @@ pub fn findings(res: &Results) -> Findings {
             impact(res, t0, t1, target),
         ));
     }
+    // What an outage of one service did to its callers, and whether the
+    // load balancer could route around it.
+    out.extend(super::services::findings(res));
     // Regions (services in regions) at their cap, and what it cost.
     for (kind, name, cap) in super::results::capped(sc) {
         let s = res.series_of(kind, &name);
@@ -649,7 +706,7 @@ fn window_word(res: &Results) -> String {
 }
 
 /// "a", "a and b", "a, b and c".
-fn and_list(items: &[String]) -> String {
+pub(crate) fn and_list(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
@@ -776,7 +833,7 @@ fn causes(res: &Results, t0: f64, t1: f64) -> String {
         .outages
         .iter()
         .filter(|o| (o.start_ns as f64 / 1e9) < t1 && (o.end_ns() as f64 / 1e9) + 10.0 * res.window_s() > t0)
-        .map(|o| format!("{} was {}", sc.regions[o.region].name, o.kind.name()))
+        .map(|o| format!("{} was {}", sc.outage_place(o), o.kind.name()))
         .collect();
     for s in &sc.surges {
         let (a, e) = (s.start_ns as f64 / 1e9, (s.start_ns + s.duration_ns) as f64 / 1e9);

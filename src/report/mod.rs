@@ -13,6 +13,7 @@ pub mod html;
 pub mod plots;
 pub mod png;
 pub mod results;
+pub mod services;
 pub mod table;
 
 use crate::metrics::{Ejection, Flow, Row, WindowReport, WindowSink};
@@ -125,6 +126,62 @@ fn write_call_rows<W: Write>(
         out.write_record(&rec)?;
     }
     Ok(())
+}
+
+/// The columns of `services.csv`.
+pub const SERVICE_TIME_COLUMNS: [&str; 9] = [
+    "scope",
+    "name",
+    "jobs",
+    "self_mean_ms",
+    "waiting_mean_ms",
+    "user_tries",
+    "user_at_service_mean_ms",
+    "users_ok",
+    "user_latency_mean_ms",
+];
+
+/// Writes `services.csv`: where each deployment's and each service's time
+/// went over the run (`times` by deployment, in `sc.deployments` order).
+pub fn write_service_times<W: Write>(
+    w: W,
+    sc: &crate::scenario::Scenario,
+    times: &[crate::metrics::ServiceTimes],
+) -> io::Result<()> {
+    use crate::metrics::ServiceTimes;
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(SERVICE_TIME_COLUMNS)?;
+    let mean = |sum: u128, n: u64| opt((n > 0).then(|| sum as f64 / n as f64 / 1e6), 3);
+    let mut write = |scope: &str, name: &str, t: &ServiceTimes| {
+        out.write_record([
+            scope.to_string(),
+            name.to_string(),
+            t.jobs.to_string(),
+            mean(t.self_ns, t.jobs),
+            mean(t.wait_ns, t.jobs),
+            t.user_jobs.to_string(),
+            mean(t.user_job_ns, t.user_jobs),
+            t.users_ok.to_string(),
+            mean(t.user_latency_ns, t.users_ok),
+        ])
+    };
+    for (d, t) in sc.deployments.iter().zip(times) {
+        write("deployment", &d.name, t)?;
+    }
+    for (s, svc) in sc.services.iter().enumerate() {
+        let mut sum = ServiceTimes::default();
+        for (_, t) in sc.deployments.iter().zip(times).filter(|(d, _)| d.service == s) {
+            sum.jobs += t.jobs;
+            sum.self_ns += t.self_ns;
+            sum.wait_ns += t.wait_ns;
+            sum.user_jobs += t.user_jobs;
+            sum.user_job_ns += t.user_job_ns;
+            sum.users_ok += t.users_ok;
+            sum.user_latency_ns += t.user_latency_ns;
+        }
+        write("service", &svc.name, &sum)?;
+    }
+    out.flush()
 }
 
 /// Writes `calls.csv`: each call between services over the run.

@@ -357,7 +357,7 @@ pub fn marks(res: &Results) -> Vec<Mark> {
             OutageKind::Capacity { max_instances } => format!("capped at {max_instances}"),
             OutageKind::ColdStart { multiplier } => format!("cold starts ×{}", trim(*multiplier)),
         };
-        add(o.start_ns, o.end_ns(), format!("{} {what}", sc.regions[o.region].name), false);
+        add(o.start_ns, o.end_ns(), format!("{} {what}", sc.outage_place(o)), false);
     }
     for o in &sc.dependency_outages {
         let what = match o.kind {

@@ -38,8 +38,35 @@ pub struct Results {
     /// `ejections.csv`: (time s, edge, region, ejected until s, infinity
     /// for "unhealthy", or None for a return).
     pub ejections: Vec<(f64, String, String, Option<f64>)>,
+    /// `calls.csv` (with calls between services).
+    pub calls: Vec<CallTotal>,
+    /// `services.csv` (with `[[service]]`): each service's times, by name.
+    pub service_times: BTreeMap<String, ServiceTimeRow>,
     /// `run.json`.
     pub run: Option<RunInfo>,
+}
+
+/// One row of `calls.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallTotal {
+    pub caller: String,
+    pub callee: String,
+    pub via: String,
+    pub calls: u64,
+    pub ok: u64,
+    pub latency_mean_ms: Option<f64>,
+}
+
+/// One `service` row of `services.csv` (means in ms).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceTimeRow {
+    pub jobs: u64,
+    pub self_mean_ms: Option<f64>,
+    pub waiting_mean_ms: Option<f64>,
+    pub user_tries: u64,
+    pub user_at_service_mean_ms: Option<f64>,
+    pub users_ok: u64,
+    pub user_latency_mean_ms: Option<f64>,
 }
 
 /// An output folder that cannot be read.
@@ -194,6 +221,43 @@ impl Results {
             Some(())
         })?;
 
+        let mut calls = Vec::new();
+        if scenario.calls().next().is_some() {
+            let columns = super::CALL_COLUMNS.join(",");
+            expect_columns(dir, "calls.csv", &columns)?;
+            each_record(dir, "calls.csv", &format!("a row is not {columns}"), |r| {
+                calls.push(CallTotal {
+                    caller: r.first()?.to_string(),
+                    callee: r.get(2)?.to_string(),
+                    via: r.get(3)?.to_string(),
+                    calls: r.get(4)?.parse().ok()?,
+                    ok: r.get(5)?.parse().ok()?,
+                    latency_mean_ms: opt_num(r.get(11)?)?,
+                });
+                Some(())
+            })?;
+        }
+        let mut service_times = BTreeMap::new();
+        if scenario.services_declared {
+            let columns = super::SERVICE_TIME_COLUMNS.join(",");
+            expect_columns(dir, "services.csv", &columns)?;
+            each_record(dir, "services.csv", &format!("a row is not {columns}"), |r| {
+                if *r.first()? == "service" {
+                    let row = ServiceTimeRow {
+                        jobs: r.get(2)?.parse().ok()?,
+                        self_mean_ms: opt_num(r.get(3)?)?,
+                        waiting_mean_ms: opt_num(r.get(4)?)?,
+                        user_tries: r.get(5)?.parse().ok()?,
+                        user_at_service_mean_ms: opt_num(r.get(6)?)?,
+                        users_ok: r.get(7)?.parse().ok()?,
+                        user_latency_mean_ms: opt_num(r.get(8)?)?,
+                    };
+                    service_times.insert(r.get(1)?.to_string(), row);
+                }
+                Some(())
+            })?;
+        }
+
         let run =
             std::fs::read_to_string(dir.join("run.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
         Ok(Results {
@@ -205,6 +269,8 @@ impl Results {
             flows,
             window_flows,
             ejections,
+            calls,
+            service_times,
             run,
         })
     }

@@ -780,6 +780,15 @@ impl Scenario {
             .map(|(i, _)| i)
     }
 
+    /// Where an outage strikes, in words: its region, or its service in
+    /// its region ("payments in europe-west1").
+    pub fn outage_place(&self, o: &Outage) -> String {
+        match o.service {
+            Some(s) => format!("{} in {}", self.services[s].name, self.regions[o.region].name),
+            None => self.regions[o.region].name.clone(),
+        }
+    }
+
     /// The deployments of region `r`.
     pub fn deployments_in(&self, r: usize) -> impl Iterator<Item = &services::Deployment> + '_ {
         self.deployments.iter().filter(move |d| d.region == r)

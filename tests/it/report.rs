@@ -498,3 +498,30 @@ fn the_users_card_states_the_measured_busiest_window() {
     }
     assert!(seen >= 6);
 }
+
+#[test]
+fn the_storefront_report_draws_the_call_graph_and_says_the_lb_cannot_route_around() {
+    let (_, dir) = example_reports().iter().find(|(n, _)| n == "storefront.toml").unwrap();
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    let findings = &page[page.find("id=\"findings\"").unwrap()..page.find("<h2>Summary").unwrap()];
+    assert!(findings.contains("payments down in europe-west1"), "{findings}");
+    assert!(findings.contains("could not route around it"), "{findings}");
+    assert!(findings.contains("London") && findings.contains("Frankfurt") && !findings.contains("Tokyo"));
+    let graph =
+        &page[page.find("id=\"call-graph\"").unwrap()..page.find("id=\"latency-breakdown\"").unwrap()];
+    // Every service is a box, and the failed call edge is drawn red.
+    for s in ["frontend", "catalogue", "cart", "checkout", "payments"] {
+        assert!(graph.contains(&format!(">{s}</text>")), "{s} missing from the call graph");
+    }
+    assert!(graph.contains("failed"), "the checkout → payments edge names its failures");
+    let breakdown = &page[page.find("id=\"latency-breakdown\"").unwrap()..page.find("<h2>Charts").unwrap()];
+    // One bar per service users call: frontend, catalogue, cart, checkout.
+    assert_eq!(breakdown.matches("font-weight=\"600\"").count(), 4, "{breakdown}");
+    // The table groups deployments, services and regions.
+    for group in ["services in regions", "services", "regions"] {
+        assert!(page.contains(&format!("<td colspan=\"14\">{group}</td>")), "no {group} group");
+    }
+    for file in ["calls.csv", "calls_timeseries.csv", "services.csv"] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+}
