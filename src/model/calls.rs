@@ -75,6 +75,19 @@ struct Call {
     counted: bool,
 }
 
+/// Where a job of a service that makes calls is in them.
+#[derive(Clone, Copy, Default)]
+pub(super) struct JobCalls {
+    /// The next of its service's calls.
+    step: u16,
+    /// How many more of a sequential call's `count` remain.
+    reps: u16,
+    /// Calls in flight.
+    outstanding: u16,
+    /// When its own work ended and its calls began.
+    began: SimTime,
+}
+
 /// Every call spec and the calls in flight.
 pub(super) struct Calls {
     specs: Vec<Spec>,
@@ -95,6 +108,9 @@ pub(super) struct Calls {
     edge0: u32,
     /// Proxies at each call edge.
     proxies: u32,
+    /// By job slot: the calls of jobs of services that make calls (kept
+    /// apart so that a job stays small when there are none).
+    jobs: Vec<JobCalls>,
 }
 
 /// The load balancer's edges in each region that calls `via =
@@ -211,7 +227,22 @@ impl Calls {
             service: sc.deployments.iter().map(|d| d.service).collect(),
             edge0: first_edge as u32,
             proxies,
+            jobs: Vec::new(),
         }
+    }
+
+    /// `job` finished its own work at `now` and begins its calls.
+    pub(super) fn start(&mut self, job: JobId, now: SimTime) {
+        let i = job.index();
+        if self.jobs.len() <= i {
+            self.jobs.resize((i + 1).max(self.jobs.len() * 2), JobCalls::default());
+        }
+        self.jobs[i] = JobCalls { began: now, ..JobCalls::default() };
+    }
+
+    /// When `job`'s calls began (after [`Calls::start`]).
+    pub(super) fn began(&self, job: JobId) -> SimTime {
+        self.jobs[job.index()].began
     }
 
     /// How many call specs there are.
@@ -239,7 +270,7 @@ impl Simulation<'_> {
         let region = self.jobs[job].region;
         let (first, n) = self.calls.of_service[self.calls.service[region.index()]];
         loop {
-            let j = &mut self.jobs[job];
+            let j = &mut self.calls.jobs[job.index()];
             if j.reps > 0 {
                 // The next of a sequential call's `count`.
                 j.reps -= 1;
@@ -257,7 +288,7 @@ impl Simulation<'_> {
                 while end < n && self.calls.specs[(first + end) as usize].parallel {
                     end += 1;
                 }
-                self.jobs[job].step = end as u16;
+                self.calls.jobs[job.index()].step = end as u16;
                 let mut sent = 0;
                 for spec in first + step..first + end {
                     if self.call_happens(region, spec) {
@@ -271,10 +302,10 @@ impl Simulation<'_> {
                     return true;
                 }
             } else {
-                self.jobs[job].step += 1;
+                self.calls.jobs[job.index()].step += 1;
                 let spec = first + step;
                 if self.call_happens(region, spec) {
-                    self.jobs[job].reps = (self.calls.specs[k].count - 1) as u16;
+                    self.calls.jobs[job.index()].reps = (self.calls.specs[k].count - 1) as u16;
                     self.send_call(q, job, spec);
                     return true;
                 }
@@ -294,8 +325,8 @@ impl Simulation<'_> {
         let now = q.now();
         let j = &mut self.jobs[job];
         j.state = JobState::Calls;
-        j.outstanding += 1;
         let (caller_gen, from) = (j.epoch, j.region);
+        self.calls.jobs[job.index()].outstanding += 1;
         let counted = self.measuring;
         let call = self.calls.slab.insert_with(|old| Call {
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
@@ -503,8 +534,9 @@ impl Simulation<'_> {
             j.answer = 500;
             return self.finish_job(q, job);
         }
-        j.outstanding -= 1;
-        if j.outstanding == 0 && !self.run_calls(q, job) {
+        let waiting = &mut self.calls.jobs[job.index()].outstanding;
+        *waiting -= 1;
+        if *waiting == 0 && !self.run_calls(q, job) {
             self.finish_job(q, job);
         }
     }

@@ -197,7 +197,7 @@ struct Request {
     access_rtt_ns: u64,
     attempts: u32,
     /// Retry-policy retries used in the current attempt.
-    lb_retries: u16,
+    lb_retries: u8,
     /// The proxy of its edge the current attempt landed on.
     proxy: u16,
     /// When a try routed ahead reaches the edge (see `edge_routes_ahead`;
@@ -257,6 +257,13 @@ struct BackendService {
     retry: Option<crate::scenario::RetryPolicy>,
     /// The retry policy's per-try timeout, when shorter than the route's.
     per_try_ns: Option<u64>,
+    /// Whether the edge has anything to do with its requests before
+    /// routing them (CDN, Armor, or attacks, which go to the default service).
+    at_edge: bool,
+    /// Whether an edge does nothing with its requests but route them,
+    /// provided it keeps no load-balancer timer for them: no Armor or CDN,
+    /// no service health, no per-try timeout (see `edge_routes_ahead`).
+    routes_ahead: bool,
 }
 
 /// An `[[attack]]`: its arrivals and its own random streams, so that an
@@ -360,16 +367,17 @@ pub struct Simulation<'s> {
     deps: Deps,
     /// Each backend service's load-balancer settings.
     backends: Vec<BackendService>,
+    /// Some backend service has work at the edge (`BackendService::at_edge`).
+    any_at_edge: bool,
+    /// Every backend service routes ahead (`BackendService::routes_ahead`).
+    all_route_ahead: bool,
     /// Calls between services in flight, and what they need.
     calls: calls::Calls,
+    /// Whether the time of each answer is tracked (`services.csv`, with
+    /// `[[service]]` only).
+    track_times: bool,
     /// `[[attack]]` sources.
     attacks: Vec<AttackSource>,
-    /// Whether the edge has anything to do before routing (CDN, Armor).
-    edge_features: bool,
-    /// Whether an edge does nothing with an attempt but route it, provided
-    /// it keeps no load-balancer timer for it: no Armor or CDN, no service
-    /// health, no per-try timeout (see `edge_routes_ahead`).
-    routes_ahead: bool,
     /// The edge's time to answer a cache hit.
     cdn_hit: Sampler,
     /// The load balancer's charges.
@@ -537,21 +545,25 @@ impl<'s> Simulation<'s> {
         let backends: Vec<BackendService> = sc
             .services
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let retry = s.retry.clone().or_else(|| sc.load_balancer.retry.clone());
                 let per_try_ns =
                     retry.as_ref().map(|r| r.per_try_timeout_ns).filter(|&t| t < sc.load_balancer.timeout_ns);
+                let cdn_hit_ratio = s.cdn_hit_ratio.unwrap_or(sc.edge.cdn_hit_ratio);
+                let armor_false_positive = s.armor_false_positive.unwrap_or(sc.edge.armor_false_positive);
+                let attacked = !sc.attacks.is_empty() && i == sc.url_map.default_service;
+                let at_edge = cdn_hit_ratio > 0.0 || armor_false_positive > 0.0 || attacked;
                 BackendService {
-                    cdn_hit_ratio: s.cdn_hit_ratio.unwrap_or(sc.edge.cdn_hit_ratio),
-                    armor_false_positive: s.armor_false_positive.unwrap_or(sc.edge.armor_false_positive),
+                    cdn_hit_ratio,
+                    armor_false_positive,
                     retry,
                     per_try_ns,
+                    at_edge,
+                    routes_ahead: !at_edge && per_try_ns.is_none() && !sc.load_balancer.health.enabled,
                 }
             })
             .collect();
-        let per_try = backends.iter().any(|b| b.per_try_ns.is_some());
-        let edge_features = backends.iter().any(|b| b.cdn_hit_ratio > 0.0 || b.armor_false_positive > 0.0)
-            || !sc.attacks.is_empty();
 
         // Expected load of each region at t = 0, for `initial_instances = "steady"`.
         let mut rate0 = vec![0.0; n_regions];
@@ -622,11 +634,12 @@ impl<'s> Simulation<'s> {
             failing_back: Vec::new(),
             failback_rng: stream(seed, "load-balancer/failback"),
             deps: Deps::new(sc),
+            any_at_edge: backends.iter().any(|b| b.at_edge),
+            all_route_ahead: backends.iter().all(|b| b.routes_ahead),
             backends,
             calls,
+            track_times: sc.services_declared,
             attacks,
-            edge_features,
-            routes_ahead: !edge_features && !per_try && !sc.load_balancer.health.enabled,
             cdn_hit: sc.edge.cdn_hit_latency.sampler(),
             lb_prices: LbPrices::new(&sc.pricing),
             lb_charged_at: SimTime::ZERO,
@@ -766,7 +779,7 @@ impl<'s> Simulation<'s> {
         }
         // With no access delay, `hop` handles the edge in place anyway.
         let at = now.plus(to_edge);
-        if to_edge > 0 && self.edge_routes_ahead(city, proxy, due, at) && self.try_ahead(q, req, at) {
+        if to_edge > 0 && self.edge_routes_ahead(req, city, proxy, due, at) && self.try_ahead(q, req, at) {
             return;
         }
         self.hop(q, to_edge, Event::EdgeIn { req, epoch });
@@ -791,7 +804,7 @@ impl<'s> Simulation<'s> {
     ///
     /// At the edge such an attempt is routed, and nothing else happens:
     /// no Cloud Armor, CDN, service health or per-try timeout
-    /// (`routes_ahead`), and no load-balancer timer, since the client gives
+    /// (its backend service's `routes_ahead`), and no load-balancer timer, since the client gives
     /// up first (see [`Self::client_gives_up_first`]; with the default
     /// timeouts, every attempt whose access delay is not zero). The route
     /// depends only on which regions the attempt's proxy has ejected. A
@@ -810,8 +823,8 @@ impl<'s> Simulation<'s> {
     /// changes against routing at the edge is only when the try's
     /// `RegionIn` is scheduled, and so which of two events due at the same
     /// nanosecond comes first.
-    fn edge_routes_ahead(&self, city: CityId, proxy: u32, due: SimTime, at: SimTime) -> bool {
-        self.routes_ahead
+    fn edge_routes_ahead(&self, req: ReqId, city: CityId, proxy: u32, due: SimTime, at: SimTime) -> bool {
+        (self.all_route_ahead || self.backends[usize::from(self.reqs[req].service)].routes_ahead)
             && at < due
             && due < at.plus(self.sc.load_balancer.timeout_ns)
             && at < self.edge_of(city).next_return(proxy)
@@ -843,7 +856,7 @@ impl<'s> Simulation<'s> {
     /// instant `now` it reaches the edge: nothing has touched the attempt
     /// since, `on_edge_in` would keep no load-balancer timer for it, and
     /// the edge routes it to the same region now. (That the edge does
-    /// nothing else is `routes_ahead`, fixed for the run.) Or an ejection
+    /// nothing else is its backend service's `routes_ahead`, fixed for the run.) Or an ejection
     /// sent it back to be routed here, by the `EdgeIn` that comes next.
     fn on_route_check(&self, now: SimTime, req: ReqId, epoch: u32, region: RegionId) {
         let r = &self.reqs[req];
@@ -975,7 +988,10 @@ impl<'s> Simulation<'s> {
         if !self.client_gives_up_first(req, due) && self.lb_timers.push(0, req.0, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Lb, sub: 0 });
         }
-        if self.edge_features && self.at_the_edge(q, req, epoch) {
+        if self.any_at_edge
+            && self.backends[usize::from(self.reqs[req].service)].at_edge
+            && self.at_the_edge(q, req, epoch)
+        {
             return;
         }
         self.lb_try(q, req, false);

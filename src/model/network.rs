@@ -310,9 +310,12 @@ impl Network {
     /// The regions (deployments) of `service` for `city`, closest first.
     #[inline]
     pub fn order(&self, city: CityId, service: usize) -> &[RegionId] {
+        let row = city.index() * self.n_regions;
+        if self.n_services == 1 {
+            return &self.order[row..row + self.n_regions];
+        }
         let (start, len) = self.groups[service];
-        let row = city.index() * self.n_regions + start;
-        &self.order[row..row + len]
+        &self.order[row + start..row + start + len]
     }
 
     /// The closest region (deployment) of `service` for `city`.

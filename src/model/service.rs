@@ -104,14 +104,6 @@ pub(super) struct Job {
     pub(super) answer: u16,
     pub(super) epoch: u32,
     pub(super) state: JobState,
-    /// Calls to other services: the next of its service's calls, how many
-    /// more of a sequential call's `count` remain, and how many are in
-    /// flight (see the `calls` module).
-    pub(super) step: u16,
-    pub(super) reps: u16,
-    pub(super) outstanding: u16,
-    /// When its own work ended (and its calls, if any, began).
-    pub(super) calls_at: SimTime,
 }
 
 impl Simulation<'_> {
@@ -254,10 +246,6 @@ impl Simulation<'_> {
             answer,
             epoch: old.map_or(0, |o| o.epoch.wrapping_add(1)),
             state: JobState::Pending,
-            step: 0,
-            reps: 0,
-            outstanding: 0,
-            calls_at: now,
         });
         let due = now.plus(self.regions[region].request_timeout_ns);
         if self.req_timeouts.push(region.0, job.0, due) {
@@ -488,10 +476,13 @@ impl Simulation<'_> {
     /// its service has any, else answers (200, or 500 after a failed
     /// dependency call) and frees its slot.
     fn complete(&mut self, q: &mut EventQueue<Event>, job: JobId) {
-        let j = &mut self.jobs[job];
-        j.calls_at = q.now();
-        if j.answer == 200 && self.calls.makes_calls(j.region) && self.run_calls(q, job) {
-            return;
+        let j = &self.jobs[job];
+        if self.calls.makes_calls(j.region) {
+            let answer = j.answer;
+            self.calls.start(job, q.now());
+            if answer == 200 && self.run_calls(q, job) {
+                return;
+            }
         }
         self.finish_job(q, job);
     }
@@ -500,8 +491,10 @@ impl Simulation<'_> {
     pub(super) fn finish_job(&mut self, q: &mut EventQueue<Event>, job: JobId) {
         let j = &self.jobs[job];
         let (region, i, answer) = (j.region, j.inst, j.answer);
-        if answer == 200 {
-            let (own, wait) = (j.calls_at.since(j.arrived), q.now().since(j.calls_at));
+        if answer == 200 && self.track_times {
+            // Its own work ended when its calls began (now, if it made none).
+            let calls_at = if self.calls.makes_calls(region) { self.calls.began(job) } else { q.now() };
+            let (own, wait) = (calls_at.since(j.arrived), q.now().since(calls_at));
             self.metrics.job_done(q.now(), region.0, own, wait, !j.from_call);
         }
         self.respond(q, job, answer);

@@ -91,6 +91,9 @@ impl TimerLists {
     /// The earliest [`TimerLists::armed_at`] of every list.
     #[inline]
     pub fn armed_at_min(&self) -> SimTime {
+        if let [one] = self.lists.as_slice() {
+            return one.armed.unwrap_or(SimTime::NEVER);
+        }
         self.lists.iter().filter_map(|l| l.armed).min().unwrap_or(SimTime::NEVER)
     }
 
