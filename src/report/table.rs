@@ -18,9 +18,10 @@ fn percent(x: Option<f64>) -> String {
 /// and for regions the instances and cold starts.
 pub fn print(mut w: impl Write, rows: &[Row]) -> io::Result<()> {
     let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(6);
+    let scope_w = rows.iter().map(|r| r.scope.as_str().len()).max().unwrap_or(0).max(7);
     writeln!(
         w,
-        "{:<7} {:<name_w$} {:>10} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7} {:>7}",
+        "{:<scope_w$} {:<name_w$} {:>10} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7} {:>7}",
         "scope",
         "name",
         "requests",
@@ -37,7 +38,7 @@ pub fn print(mut w: impl Write, rows: &[Row]) -> io::Result<()> {
         let failures = format!("{}/{}/{}", r.rejected, r.errors, r.timeouts);
         writeln!(
             w,
-            "{:<7} {:<name_w$} {:>10} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7} {:>7}",
+            "{:<scope_w$} {:<name_w$} {:>10} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7} {:>7}",
             r.scope.as_str(),
             r.name,
             r.requests,
