@@ -335,10 +335,47 @@ impl Acc {
         }
     }
 
+    /// Zeroes everything, keeping the histogram's memory (a window's
+    /// accumulator is reset at every window boundary). Every field is named,
+    /// so that a new one cannot be forgotten.
     fn reset(&mut self) {
-        let mut h = std::mem::replace(&mut self.latency_us, Histogram::new(3).expect("valid"));
-        h.reset();
-        *self = Acc { latency_us: h, ..Acc::new() };
+        let Acc {
+            requests,
+            ok,
+            rejected,
+            errors,
+            timeouts,
+            attempts,
+            cross,
+            latency_sum_ns,
+            latency_us,
+            queue_wait_sum_ns,
+            queue_served,
+            queued,
+            cold_starts,
+            instance_area,
+            starting_area,
+            instances_max,
+            cost_usd,
+            ejected_max,
+            cdn_hits,
+            blocked,
+            attack,
+            attack_blocked,
+        } = self;
+        latency_us.reset();
+        for n in
+            [requests, ok, rejected, errors, timeouts, attempts, cross, queue_served, queued, cold_starts]
+        {
+            *n = 0;
+        }
+        for n in [instances_max, ejected_max, cdn_hits, blocked, attack, attack_blocked] {
+            *n = 0;
+        }
+        *latency_sum_ns = 0;
+        for x in [queue_wait_sum_ns, instance_area, starting_area, cost_usd] {
+            *x = 0.0;
+        }
     }
 
     /// Adds the counts of requests and attempts (what every city counts
@@ -355,11 +392,14 @@ impl Acc {
     }
 
     /// Adds what sums across deployments (everything but the maxima and
-    /// the instance areas, which aggregates integrate from their own gauges).
-    fn add_deployment(&self, total: &mut Acc) {
+    /// the instance areas, which aggregates integrate from their own
+    /// gauges); the latencies too when `histogram`.
+    fn add_deployment(&self, total: &mut Acc, histogram: bool) {
         self.add_request_counts(total);
-        // Both auto-resize, so adding cannot fail for want of range.
-        let _ = total.latency_us.add(&self.latency_us);
+        if histogram {
+            // Both auto-resize, so adding cannot fail for want of range.
+            let _ = total.latency_us.add(&self.latency_us);
+        }
         total.queue_wait_sum_ns += self.queue_wait_sum_ns;
         total.queue_served += self.queue_served;
         total.queued += self.queued;
@@ -368,8 +408,11 @@ impl Acc {
         total.attack += self.attack;
     }
 
-    fn merge_into(&self, total: &mut Acc) {
-        self.add_deployment(total);
+    /// Adds a closed window to the run's totals; its latencies too when
+    /// `histogram` (those of cities, deployments and the global scope
+    /// reach the totals as they are drained: `drain_latencies`).
+    fn merge_into(&self, total: &mut Acc, histogram: bool) {
+        self.add_deployment(total, histogram);
         total.instance_area += self.instance_area;
         total.starting_area += self.starting_area;
         total.instances_max = total.instances_max.max(self.instances_max);
@@ -757,13 +800,22 @@ impl Metrics {
     /// global histogram gets the cities'.
     fn drain_latencies(&mut self) {
         let (global, rest) = self.window.split_first_mut().expect("the global scope");
-        // Cities and deployments: the aggregates get theirs in `aggregate`.
+        let (total_global, total_rest) = self.total.split_first_mut().expect("the global scope");
+        // Cities and deployments, in the window and the run's totals at once
+        // (recording a bucket's lowest value puts the counts in the same
+        // bucket as adding the window's histogram would, without a pass
+        // over every bucket); the aggregates get theirs in `aggregate`.
         let series = self.n_cities + self.n_regions;
-        for (s, scope) in rest[..series].iter_mut().enumerate() {
+        for (s, (scope, total)) in rest[..series].iter_mut().zip(&mut total_rest[..series]).enumerate() {
             let of_city = s < self.n_cities;
             self.window_latency.drain(s, |us, n| {
                 let v = us.max(1);
-                let into = [Some(&mut *scope), of_city.then_some(&mut *global)];
+                let into = [
+                    Some(&mut *scope),
+                    Some(&mut *total),
+                    of_city.then_some(&mut *global),
+                    of_city.then_some(&mut *total_global),
+                ];
                 for a in into.into_iter().flatten() {
                     // Auto-resizing: fails only if the range would overflow usize.
                     if a.latency_us.record_n(v, n).is_err() {
@@ -957,8 +1009,8 @@ impl Metrics {
         let n_services = groups.services.len();
         for (d, &(s, r)) in groups.of.iter().enumerate() {
             let a = &head[1 + self.n_cities + d];
-            a.add_deployment(&mut aggs[s]);
-            a.add_deployment(&mut aggs[n_services + r]);
+            a.add_deployment(&mut aggs[s], true);
+            a.add_deployment(&mut aggs[n_services + r], true);
         }
     }
 
@@ -1025,8 +1077,9 @@ impl Metrics {
             flows: &self.flows,
             calls: &self.call_rows,
         });
-        for (w, t) in self.window.iter_mut().zip(self.total.iter_mut()) {
-            w.merge_into(t);
+        let first = self.first_group();
+        for (i, (w, t)) in self.window.iter_mut().zip(self.total.iter_mut()).enumerate() {
+            w.merge_into(t, i >= first);
             w.reset();
         }
         for (w, t) in self.flows_window.iter_mut().zip(self.flows_total.iter_mut()) {
