@@ -380,7 +380,7 @@ impl Simulation<'_> {
             Via::LoadBalancer => {
                 let mut skip = if spill { tried } else { 0 };
                 if self.sc.load_balancer.health.enabled {
-                    skip |= self.health_skip(now);
+                    skip |= self.health_skip(now, callee);
                 }
                 let geo = self.calls.geo[from.index()];
                 let edge = EdgeId(self.calls.edge0 + geo as u32);

@@ -24,9 +24,10 @@ use crate::scenario::{DependencyOutageKind, Place, ReadMode, Scenario};
 
 /// One dependency as the regions see it.
 struct Dep {
-    /// Round trip from each region to the closest copy.
+    /// Round trip from each deployment's region to the closest copy (by
+    /// the model's region: a deployment, a service in a region).
     read_rtt_ns: Vec<u64>,
-    /// Round trip from each region to the leader.
+    /// Round trip from each deployment's region to the leader.
     write_rtt_ns: Vec<u64>,
     reads: u32,
     writes: u32,
@@ -53,7 +54,8 @@ pub struct Calls {
 }
 
 impl Deps {
-    /// The dependencies of `sc`, with their round trips from each region.
+    /// The dependencies of `sc`, with their round trips from each
+    /// deployment's region.
     pub fn new(sc: &Scenario) -> Self {
         let model = Model::new(&sc.network);
         let rtt = |lat: f64, lon: f64, name: &str, p: &Place| -> u64 {
@@ -66,9 +68,10 @@ impl Deps {
             .iter()
             .map(|d| Dep {
                 read_rtt_ns: sc
-                    .regions
+                    .deployments
                     .iter()
-                    .map(|r| {
+                    .map(|dep| {
+                        let r = &sc.regions[dep.region];
                         // The nearest copy serves the read; a strong read
                         // there asks the leader region for a timestamp first.
                         let (copy, to_copy) = std::iter::once(&d.leader)
@@ -80,7 +83,14 @@ impl Deps {
                         to_copy + if strong { rtt(copy.lat, copy.lon, &copy.name, &d.leader) } else { 0 }
                     })
                     .collect(),
-                write_rtt_ns: sc.regions.iter().map(|r| rtt(r.lat, r.lon, &r.name, &d.leader)).collect(),
+                write_rtt_ns: sc
+                    .deployments
+                    .iter()
+                    .map(|dep| {
+                        let r = &sc.regions[dep.region];
+                        rtt(r.lat, r.lon, &r.name, &d.leader)
+                    })
+                    .collect(),
                 reads: d.reads,
                 writes: d.writes,
                 latency: d.latency.sampler(),

@@ -357,8 +357,8 @@ pub struct Simulation<'s> {
     try_timers: TimerLists,
     pending: TimerLists,
     req_timeouts: TimerLists,
-    /// Service health: regions the load balancer sees as unhealthy (a bit each).
-    unhealthy: u64,
+    /// Service health: regions (deployments) the load balancer sees as unhealthy.
+    unhealthy: Vec<bool>,
     /// Service health: regions traffic is moving back to, with the start of their ramp.
     failing_back: Vec<(RegionId, SimTime)>,
     /// Service health: draws of the failback ramp.
@@ -630,7 +630,7 @@ impl<'s> Simulation<'s> {
             try_timers: TimerLists::new(n_services),
             pending: TimerLists::new(n_regions),
             req_timeouts: TimerLists::new(n_regions),
-            unhealthy: 0,
+            unhealthy: vec![false; n_regions],
             failing_back: Vec::new(),
             failback_rng: stream(seed, "load-balancer/failback"),
             deps: Deps::new(sc),
@@ -1061,7 +1061,7 @@ impl<'s> Simulation<'s> {
         let (city, proxy) = (self.reqs[req].city, u32::from(self.reqs[req].proxy));
         let mut skip = if spill { self.reqs[req].tried } else { 0 };
         if self.sc.load_balancer.health.enabled {
-            skip |= self.health_skip(now);
+            skip |= self.health_skip(now, usize::from(self.reqs[req].service));
         }
         let service = usize::from(self.reqs[req].service);
         let Some(region) = self.edge_of(city).route(proxy, self.net.order(city, service), skip) else {
@@ -1373,14 +1373,25 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// Service health: the regions a try must skip now: the unhealthy ones,
-    /// and a recovered one with the probability that its failback ramp
-    /// has not reached yet.
-    fn health_skip(&mut self, now: SimTime) -> u64 {
-        let mut skip = self.unhealthy;
+    /// Service health: the regions (deployments of `service`) a try to it
+    /// must skip now, as bits: the unhealthy ones, and a recovered one with
+    /// the probability that its failback ramp has not reached yet. (A
+    /// service's deployments are contiguous and at most 64, so their bits
+    /// differ.)
+    fn health_skip(&mut self, now: SimTime, service: usize) -> u64 {
+        let deployments = &self.sc.deployments;
+        let mut skip = 0;
+        for (d, _) in
+            self.unhealthy.iter().enumerate().filter(|&(d, &u)| u && deployments[d].service == service)
+        {
+            skip |= RegionId(d as u32).bit();
+        }
         let ramp = self.sc.load_balancer.health.failback_ns;
         self.failing_back.retain(|&(_, since)| now.since(since) < ramp);
         for &(region, since) in &self.failing_back {
+            if deployments[region.index()].service != service {
+                continue;
+            }
             let share = now.since(since) as f64 / ramp as f64;
             if self.failback_rng.random::<f64>() >= share {
                 skip |= region.bit();
@@ -1395,15 +1406,13 @@ impl<'s> Simulation<'s> {
     /// `ejected_by_edges` show it as an ejection by every edge, until
     /// further notice.
     fn on_health_seen(&mut self, now: SimTime, region: RegionId, healthy: bool) {
-        let bit = region.bit();
         let edges = self.edges.len() as u32;
+        self.unhealthy[region.index()] = !healthy;
         if healthy {
-            self.unhealthy &= !bit;
             if self.sc.load_balancer.health.failback_ns > 0 {
                 self.failing_back.push((region, now));
             }
         } else {
-            self.unhealthy |= bit;
             self.failing_back.retain(|&(r, _)| r != region);
         }
         let n = if healthy { 0 } else { u64::from(edges) };

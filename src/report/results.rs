@@ -19,6 +19,42 @@ pub fn capped(sc: &Scenario) -> Vec<(ScopeKind, String, u32)> {
     sc.deployments.iter().map(|d| (kind, d.name.clone(), d.config.max_instances)).collect()
 }
 
+/// Flows by (city, deployment) summed by (city, region), in the order each
+/// pair first appears; a pair that sums several deployments has no median.
+type Flows = Vec<(String, String, u64, f64, Option<f64>)>;
+type WindowFlows = Vec<(f64, String, String, u64)>;
+
+fn by_region(sc: &Scenario, flows: Flows, window_flows: WindowFlows) -> (Flows, WindowFlows) {
+    let region_of = |d: &str| {
+        sc.deployments
+            .iter()
+            .find(|x| x.name == d)
+            .map_or(d.to_string(), |x| sc.regions[x.region].name.clone())
+    };
+    let mut out: Flows = Vec::new();
+    for (city, dep, n, share, p50) in flows {
+        let region = region_of(&dep);
+        match out.iter_mut().find(|f| f.0 == city && f.1 == region) {
+            Some(f) => {
+                f.2 += n;
+                f.3 += share;
+                f.4 = None;
+            }
+            None => out.push((city, region, n, share, p50)),
+        }
+    }
+    let mut windows: WindowFlows = Vec::new();
+    for (t, city, dep, n) in window_flows {
+        let region = region_of(&dep);
+        // Rows of one window are together: look back within it only.
+        match windows.iter_mut().rev().take_while(|f| f.0 == t).find(|f| f.1 == city && f.2 == region) {
+            Some(f) => f.3 += n,
+            None => windows.push((t, city, region, n)),
+        }
+    }
+    (out, windows)
+}
+
 /// Everything a run wrote, parsed.
 pub struct Results {
     /// The output folder.
@@ -221,6 +257,12 @@ impl Results {
             Some(())
         })?;
 
+        if scenario.services_declared {
+            // The charts draw flows by region: a city's requests to each
+            // service in a region count for the region (the files keep
+            // them by deployment).
+            (flows, window_flows) = by_region(&scenario, flows, window_flows);
+        }
         let mut calls = Vec::new();
         if scenario.calls().next().is_some() {
             let columns = super::CALL_COLUMNS.join(",");

@@ -470,7 +470,13 @@ pub fn findings(res: &Results) -> Vec<String> {
             b(&format!("{} down in {region}", sc.services[s].name)),
             clock.at(o.start_ns as f64 / 1e9)
         );
+        let mut told: Vec<usize> = Vec::new();
         for (caller, _, call) in sc.calls().filter(|(_, _, c)| c.service == s) {
+            // One sentence per caller, however many of its calls go there.
+            if told.contains(&caller) {
+                continue;
+            }
+            told.push(caller);
             let name = &sc.services[caller].name;
             let here = format!("{name}@{region}");
             if !sc.deployments.iter().any(|d| d.name == here) {

@@ -202,7 +202,9 @@ pub fn to_table(sc: &Scenario) -> Table {
     t.insert("access_rtt".into(), net.access_rtt.to_toml());
     t.insert("new_connection_ratio".into(), f(net.new_connection_ratio));
     t.insert("handshake_rtts".into(), i(net.handshake_rtts));
-    if !matches!(net.model, NetworkModel::None) {
+    // Only calls between services use it: without them the file keeps
+    // the keys it had before services had names.
+    if !matches!(net.model, NetworkModel::None) && sc.calls().next().is_some() {
         t.insert("intra_region_rtt".into(), d(net.intra_region_rtt_ns));
     }
     root.insert("network".into(), Value::Table(t));

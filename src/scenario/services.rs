@@ -308,7 +308,10 @@ pub fn read_services(root: &mut Section<'_>, regions: &[Region], lb_timeout_ns: 
         let mut r = s.section("retry_policy");
         let retry = r.is_present().then(|| read_retry_policy(&mut r, lb_timeout_ns));
         r.finish();
-        let in_regions: Vec<usize> = listed.unwrap_or_else(|| (0..regions.len()).collect());
+        // In [[region]] order, as the output rows are.
+        let mut in_regions: Vec<usize> = listed.unwrap_or_else(|| (0..regions.len()).collect());
+        in_regions.sort_unstable();
+        let mut overridden: Vec<usize> = Vec::new();
         let mut configs: Vec<(usize, ServiceConfig)> =
             in_regions.iter().map(|&r| (r, config.clone())).collect();
         for mut o in s.sections("region") {
@@ -320,7 +323,18 @@ pub fn read_services(root: &mut Section<'_>, regions: &[Region], lb_timeout_ns: 
                 "the region these settings apply in, one of the service's regions",
             );
             let cfg = read_service(&mut o, &config, true);
-            if let Some(r) = region {
+            if let Some(r) = region
+                && overridden.contains(&r)
+            {
+                o.error(
+                    "name",
+                    format!(
+                        "{} has a second [[service.region]] in this service; give its settings once",
+                        regions[r].name
+                    ),
+                );
+            } else if let Some(r) = region {
+                overridden.push(r);
                 match configs.iter_mut().find(|(x, _)| *x == r) {
                     Some(c) => c.1 = cfg,
                     None => o.error(

@@ -98,6 +98,20 @@ fn read_scenario(diag: &Diag<'_>, path: &Path, table: &toml::Table, ov: &Overrid
         default_service()
     } else {
         let mut service_section = root.section("service");
+        for key in ["call", "name", "regions", "region"] {
+            if service_section.table_has(key) {
+                service_section.error(
+                    key,
+                    "names, regions and calls are for several services: write each as a [[service]] entry (with name = ...) instead of one [service] table",
+                );
+                let _ = service_section.get(match key {
+                    "call" => "call",
+                    "name" => "name",
+                    "regions" => "regions",
+                    _ => "region",
+                });
+            }
+        }
         let service = read_service(&mut service_section, &default_service(), false);
         service_section.finish();
         service
@@ -371,10 +385,18 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
         s.dist("access_rtt", DistSpec::Lognormal { median_ns: 8 * NS_PER_MS, p99_ns: 40 * NS_PER_MS });
     let new_connection_ratio = s.number("new_connection_ratio", 0.0, Rule::Between(0.0, 1.0));
     let handshake_rtts = s.integer("handshake_rtts", 2, 0, 10) as u32;
+    let intra_region_rtt_ns =
+        s.duration("intra_region_rtt", super::services::INTRA_REGION_RTT_NS, Rule::AtLeast(0.0));
     let intra_region_rtt_ns = if matches!(model, M::None) {
+        if s.table_has("intra_region_rtt") {
+            s.diag().warn(
+                &s.key_path("intra_region_rtt"),
+                "is ignored with model = \"none\" (nothing takes time on the network)",
+            );
+        }
         0
     } else {
-        s.duration("intra_region_rtt", super::services::INTRA_REGION_RTT_NS, Rule::AtLeast(0.0))
+        intra_region_rtt_ns
     };
     let matrix = s.opt_string("matrix").map(str::to_string);
     let matrix_file = match (model, matrix) {

@@ -352,3 +352,95 @@ fn five_services_cost_no_more_events_than_their_requests_run_alone() {
     eprintln!("five services: {} events; alone: {sum}", multi.events);
     assert!(multi.events <= sum, "{} events together, {sum} alone", multi.events);
 }
+
+/// A shared database behind several services: each deployment calls it
+/// from its own region (not another deployment's index as a region).
+#[test]
+fn a_dependency_is_called_from_each_deployments_own_region() {
+    let sc = scenario(
+        r#"
+[simulation]
+duration = "3m"
+warmup = "1m"
+seed = 4
+[network]
+model = "geo"
+edges = "city"
+access_rtt = "10ms"
+[[region]]
+name = "us-central1"
+[[region]]
+name = "europe-west1"
+[[service]]
+name = "a"
+min_instances = 1
+cpu_time = "1ms"
+  [[service.call]]
+  service = "b"
+[[service]]
+name = "b"
+regions = ["europe-west1"]
+min_instances = 1
+cpu_time = "1ms"
+[[dependency]]
+name = "db"
+leader = "us-central1"
+latency = "1ms"
+[[city]]
+name = "Chicago"
+rps = 2.0
+arrival = "uniform"
+"#,
+    );
+    let (res, _) = run(&sc);
+    let model = negsim::model::network::Model::new(&sc.network);
+    let site = |r: &negsim::scenario::Region| model.site(r.lat, r.lon, None, Some(&r.name));
+    let rtt_ms = |a: usize, b: usize| {
+        (model.rtt_ms(&site(&sc.regions[a]), &site(&sc.regions[b])).0 * 1e6).round() / 1e6
+    };
+    // b@europe-west1 (deployment 2) reads at the leader across the Atlantic;
+    // a@us-central1 (deployment 0) reads next to it.
+    let times = &res.service_times;
+    let own = |d: usize| times[d].self_ns as f64 / times[d].jobs as f64 / 1e6;
+    assert_eq!(sc.deployments[2].name, "b@europe-west1");
+    assert!((own(0) - (1.0 + 0.0 + 1.0)).abs() < 1e-6, "a@us-central1: {} ms", own(0));
+    let want = 1.0 + rtt_ms(1, 0) + 1.0;
+    assert!((own(2) - want).abs() < 1e-3, "b@europe-west1: {} ms, want {want} ms", own(2));
+}
+
+/// Service health with more than 64 deployments: a deployment down makes
+/// the load balancer skip it, not the deployment of another service whose
+/// index is 64 away (their bits would alias in one 64-bit mask).
+#[test]
+fn service_health_skips_only_the_unhealthy_deployment_of_the_service() {
+    let regions: Vec<&str> = negsim::geo::regions::REGIONS.iter().take(33).map(|r| r.name).collect();
+    let mut text = String::from(
+        "[simulation]\nduration = \"4m\"\nwarmup = \"0s\"\nseed = 2\n[load_balancer.service_health]\nenabled = true\n",
+    );
+    for r in &regions {
+        text += &format!("[[region]]\nname = \"{r}\"\n");
+    }
+    text += "[[service]]\nname = \"a\"\nmin_instances = 1\n[[service]]\nname = \"b\"\nmin_instances = 1\n";
+    text += "[url_map]\nmix = { \"/\" = 0.5, \"/b\" = 0.5 }\n[[url_map.rule]]\npath_prefix = \"/b\"\nservice = \"b\"\n";
+    // Deployment 64 is b in the 32nd region; deployment 0 is a in the first.
+    let city = negsim::geo::cities::CITIES
+        .iter()
+        .min_by(|x, y| {
+            let r = negsim::geo::regions::find(regions[31]).unwrap();
+            let d = |c: &&negsim::geo::cities::BuiltinCity| (c.lat - r.lat).powi(2) + (c.lon - r.lon).powi(2);
+            d(x).total_cmp(&d(y))
+        })
+        .unwrap();
+    text += &format!("[[city]]\nname = \"{}\"\nrps = 20.0\n", city.name);
+    text += &format!(
+        "[[outage]]\nregion = \"{}\"\nservice = \"a\"\nstart = \"30s\"\nduration = \"3m\"\n",
+        regions[0]
+    );
+    let sc = scenario(&text);
+    assert_eq!(sc.deployments[64].name, format!("b@{}", regions[31]));
+    let (res, _) = run(&sc);
+    let b_there = res.flows.iter().filter(|f| f.region == 64).map(|f| f.requests).sum::<u64>();
+    let b_all = row(&res.rows, ScopeKind::Service, "b").requests;
+    assert!(b_all > 1_000);
+    assert_eq!(b_there, b_all, "b's users left b@{} while a@{} was down", regions[31], regions[0]);
+}
