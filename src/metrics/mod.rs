@@ -199,6 +199,30 @@ pub struct ServiceTimes {
     pub user_latency_ns: u128,
 }
 
+impl CallRow {
+    /// Adds `other`'s counts (not its latency) to this row's.
+    fn add_counts(&mut self, other: &CallRow) {
+        self.calls += other.calls;
+        self.ok += other.ok;
+        self.rejected += other.rejected;
+        self.errors += other.errors;
+        self.timeouts += other.timeouts;
+        self.attempts += other.attempts;
+    }
+}
+
+impl std::ops::AddAssign<&ServiceTimes> for ServiceTimes {
+    fn add_assign(&mut self, t: &ServiceTimes) {
+        self.jobs += t.jobs;
+        self.self_ns += t.self_ns;
+        self.wait_ns += t.wait_ns;
+        self.user_jobs += t.user_jobs;
+        self.user_job_ns += t.user_job_ns;
+        self.users_ok += t.users_ok;
+        self.user_latency_ns += t.user_latency_ns;
+    }
+}
+
 /// How deployments group into services and regions, for a scenario with
 /// `[[service]]`: the aggregate rows after the deployments'.
 #[derive(Clone, Debug)]
@@ -1023,13 +1047,7 @@ impl Metrics {
             self.call_rows.push(row);
             *total += *l;
             *l = 0;
-            let t = &mut self.calls_total[c.spec as usize];
-            t.calls += c.calls;
-            t.ok += c.ok;
-            t.rejected += c.rejected;
-            t.errors += c.errors;
-            t.timeouts += c.timeouts;
-            t.attempts += c.attempts;
+            self.calls_total[c.spec as usize].add_counts(c);
             *c = CallRow { spec: c.spec, ..CallRow::default() };
         }
     }

@@ -171,13 +171,7 @@ pub fn write_service_times<W: Write>(
     for (s, svc) in sc.services.iter().enumerate() {
         let mut sum = ServiceTimes::default();
         for (_, t) in sc.deployments.iter().zip(times).filter(|(d, _)| d.service == s) {
-            sum.jobs += t.jobs;
-            sum.self_ns += t.self_ns;
-            sum.wait_ns += t.wait_ns;
-            sum.user_jobs += t.user_jobs;
-            sum.user_job_ns += t.user_job_ns;
-            sum.users_ok += t.users_ok;
-            sum.user_latency_ns += t.user_latency_ns;
+            sum += t;
         }
         write("service", &svc.name, &sum)?;
     }
