@@ -357,8 +357,10 @@ pub struct Simulation<'s> {
     try_timers: TimerLists,
     pending: TimerLists,
     req_timeouts: TimerLists,
-    /// Service health: regions (deployments) the load balancer sees as unhealthy.
-    unhealthy: Vec<bool>,
+    /// Service health: by service, the bits of its deployments the load
+    /// balancer sees as unhealthy (a service's deployments are contiguous
+    /// and at most 64, so their bits differ).
+    unhealthy: Vec<u64>,
     /// Service health: regions traffic is moving back to, with the start of their ramp.
     failing_back: Vec<(RegionId, SimTime)>,
     /// Service health: draws of the failback ramp.
@@ -630,7 +632,7 @@ impl<'s> Simulation<'s> {
             try_timers: TimerLists::new(n_services),
             pending: TimerLists::new(n_regions),
             req_timeouts: TimerLists::new(n_regions),
-            unhealthy: vec![false; n_regions],
+            unhealthy: vec![0; n_services],
             failing_back: Vec::new(),
             failback_rng: stream(seed, "load-balancer/failback"),
             deps: Deps::new(sc),
@@ -1375,17 +1377,10 @@ impl<'s> Simulation<'s> {
 
     /// Service health: the regions (deployments of `service`) a try to it
     /// must skip now, as bits: the unhealthy ones, and a recovered one with
-    /// the probability that its failback ramp has not reached yet. (A
-    /// service's deployments are contiguous and at most 64, so their bits
-    /// differ.)
+    /// the probability that its failback ramp has not reached yet.
     fn health_skip(&mut self, now: SimTime, service: usize) -> u64 {
         let deployments = &self.sc.deployments;
-        let mut skip = 0;
-        for (d, _) in
-            self.unhealthy.iter().enumerate().filter(|&(d, &u)| u && deployments[d].service == service)
-        {
-            skip |= RegionId(d as u32).bit();
-        }
+        let mut skip = self.unhealthy[service];
         let ramp = self.sc.load_balancer.health.failback_ns;
         self.failing_back.retain(|&(_, since)| now.since(since) < ramp);
         for &(region, since) in &self.failing_back {
@@ -1407,7 +1402,12 @@ impl<'s> Simulation<'s> {
     /// further notice.
     fn on_health_seen(&mut self, now: SimTime, region: RegionId, healthy: bool) {
         let edges = self.edges.len() as u32;
-        self.unhealthy[region.index()] = !healthy;
+        let mask = &mut self.unhealthy[self.sc.deployments[region.index()].service];
+        if healthy {
+            *mask &= !region.bit();
+        } else {
+            *mask |= region.bit();
+        }
         if healthy {
             if self.sc.load_balancer.health.failback_ns > 0 {
                 self.failing_back.push((region, now));

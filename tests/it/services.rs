@@ -4,7 +4,7 @@
 
 use crate::support::{assert_same_figures, example, row, run, run_event_by_event, scenario};
 use negsim::metrics::{CallRow, ScopeKind};
-use negsim::model::ids::{CityId, RegionId};
+use negsim::model::ids::CityId;
 use negsim::model::network::Network;
 use negsim::scenario::Scenario;
 
@@ -257,7 +257,6 @@ fn payments_down_in_one_region_fails_that_regions_checkouts_unless_calls_go_thro
     );
     // Nothing changes for the services that call directly.
     assert_eq!(row(&direct.rows, ScopeKind::Service, "cart").errors, 0);
-    let _ = RegionId(0);
 }
 
 #[test]
