@@ -4,8 +4,9 @@
 //! Memory is fixed by the number of scopes, never by the number of requests
 //! or the simulated duration: each window is aggregated while it is open,
 //! handed to a [`WindowSink`] when it closes, merged into the totals and
-//! reset. Latency percentiles come from HdrHistograms with three significant
-//! digits (values in microseconds), which merge exactly. A percentile is
+//! reset. Latency percentiles are HdrHistogram's, with three significant
+//! digits (values in microseconds), from counts that merge exactly
+//! ([`latency`]). A percentile is
 //! reported as the upper edge of its bucket: never below the true value and
 //! at most 0.1 % above it, the conservative side for latency targets.
 //!
@@ -21,8 +22,7 @@ use crate::engine::SimTime;
 use crate::engine::time::{NS_PER_MS, NS_PER_S};
 use crate::scenario::MONTH_HOURS;
 use crate::scenario::Slo;
-use hdrhistogram::Histogram;
-use latency::WindowLatencies;
+use latency::Latencies;
 
 mod latency;
 
@@ -300,6 +300,12 @@ impl WindowSink for NoWindows {
     fn window(&mut self, _: &WindowReport<'_>) {}
 }
 
+/// The quantiles of latency every row gives (p50, p90, p99, p99.9).
+const QUANTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
+
+/// A scope's latencies at [`QUANTILES`], microseconds (`None` if it has none).
+type Pct = [Option<u64>; 4];
+
 struct Acc {
     requests: u64,
     ok: u64,
@@ -311,9 +317,6 @@ struct Acc {
     /// An integer, so that the sum is exact and does not depend on the
     /// order requests end in (a float sum is exact only below 2^53 ns).
     latency_sum_ns: u128,
-    /// Latencies of ok requests, microseconds. An open window's are kept
-    /// by city and region in [`WindowLatencies`] and added here when it closes.
-    latency_us: Histogram<u64>,
     queue_wait_sum_ns: f64,
     queue_served: u64,
     queued: u64,
@@ -342,7 +345,6 @@ impl Acc {
             attempts: 0,
             cross: 0,
             latency_sum_ns: 0,
-            latency_us: Histogram::new(3).expect("3 significant digits is valid"),
             queue_wait_sum_ns: 0.0,
             queue_served: 0,
             queued: 0,
@@ -359,9 +361,8 @@ impl Acc {
         }
     }
 
-    /// Zeroes everything, keeping the histogram's memory (a window's
-    /// accumulator is reset at every window boundary). Every field is named,
-    /// so that a new one cannot be forgotten.
+    /// Zeroes everything (a window's accumulator is reset at every window
+    /// boundary). Every field is named,    /// so that a new one cannot be forgotten.
     fn reset(&mut self) {
         let Acc {
             requests,
@@ -372,7 +373,6 @@ impl Acc {
             attempts,
             cross,
             latency_sum_ns,
-            latency_us,
             queue_wait_sum_ns,
             queue_served,
             queued,
@@ -387,7 +387,6 @@ impl Acc {
             attack,
             attack_blocked,
         } = self;
-        latency_us.reset();
         for n in
             [requests, ok, rejected, errors, timeouts, attempts, cross, queue_served, queued, cold_starts]
         {
@@ -417,13 +416,9 @@ impl Acc {
 
     /// Adds what sums across deployments (everything but the maxima and
     /// the instance areas, which aggregates integrate from their own
-    /// gauges); the latencies too when `histogram`.
-    fn add_deployment(&self, total: &mut Acc, histogram: bool) {
+    /// gauges).
+    fn add_deployment(&self, total: &mut Acc) {
         self.add_request_counts(total);
-        if histogram {
-            // Both auto-resize, so adding cannot fail for want of range.
-            let _ = total.latency_us.add(&self.latency_us);
-        }
         total.queue_wait_sum_ns += self.queue_wait_sum_ns;
         total.queue_served += self.queue_served;
         total.queued += self.queued;
@@ -432,11 +427,10 @@ impl Acc {
         total.attack += self.attack;
     }
 
-    /// Adds a closed window to the run's totals; its latencies too when
-    /// `histogram` (those of cities, deployments and the global scope
-    /// reach the totals as they are drained: `drain_latencies`).
-    fn merge_into(&self, total: &mut Acc, histogram: bool) {
-        self.add_deployment(total, histogram);
+    /// Adds a closed window to the run's totals (but its latencies, which
+    /// reach the totals as they are drained: `close_latencies`).
+    fn merge_into(&self, total: &mut Acc) {
+        self.add_deployment(total);
         total.instance_area += self.instance_area;
         total.starting_area += self.starting_area;
         total.instances_max = total.instances_max.max(self.instances_max);
@@ -446,11 +440,12 @@ impl Acc {
         total.attack_blocked += self.attack_blocked;
     }
 
-    /// The row of this scope; `ejections` for a deployment's (a region's,
-    /// with one service), whose edges can eject it.
-    fn row(&self, scope: ScopeKind, name: &str, span_ns: u64, ejections: bool) -> Row {
+    /// The row of this scope, with the percentiles `pct` of its latencies
+    /// (microseconds, at [`QUANTILES`]); `ejections` for a deployment's (a
+    /// region's, with one service), whose edges can eject it.
+    fn row(&self, scope: ScopeKind, name: &str, span_ns: u64, ejections: bool, pct: Pct) -> Row {
         let share = |n: u64, d: u64| (d > 0).then(|| n as f64 / d as f64);
-        let pct = |q: f64| (self.ok > 0).then(|| self.latency_us.value_at_quantile(q) as f64 / 1000.0);
+        let ms = |us: Option<u64>| us.filter(|_| self.ok > 0).map(|us| us as f64 / 1000.0);
         let not_city = scope != ScopeKind::City;
         // What the edges did: cities and global.
         let at_edges = matches!(scope, ScopeKind::Global | ScopeKind::City);
@@ -466,10 +461,10 @@ impl Acc {
             attempts: self.attempts,
             latency_mean_ms: (self.ok > 0)
                 .then(|| self.latency_sum_ns as f64 / self.ok as f64 / NS_PER_MS as f64),
-            latency_p50_ms: pct(0.5),
-            latency_p90_ms: pct(0.9),
-            latency_p99_ms: pct(0.99),
-            latency_p999_ms: pct(0.999),
+            latency_p50_ms: ms(pct[0]),
+            latency_p90_ms: ms(pct[1]),
+            latency_p99_ms: ms(pct[2]),
+            latency_p999_ms: ms(pct[3]),
             queue_wait_mean_ms: if not_city && self.queue_served > 0 {
                 Some(self.queue_wait_sum_ns / self.queue_served as f64 / NS_PER_MS as f64)
             } else {
@@ -580,9 +575,14 @@ pub struct Metrics {
     flows_window: Vec<u64>,
     flows_total: Vec<u64>,
     pair_latency: Vec<PairLatency>,
-    /// The open window's latencies by city, then by region, added to the
-    /// scopes' histograms when it closes.
-    window_latency: WindowLatencies,
+    /// The open window's latencies of ok requests (microseconds) by scope:
+    /// those of cities and deployments as they end, the global scope's and
+    /// the aggregates' folded in from them when it closes.
+    window_latency: Latencies,
+    /// Each scope's percentiles in the window being closed.
+    window_pct: Vec<Pct>,
+    /// The run's latencies by scope, the closed windows' added as they close.
+    total_latency: Latencies,
     instances: Vec<Gauge>,
     instances_all: Gauge,
     ejected_now: Vec<u64>,
@@ -629,7 +629,9 @@ impl Metrics {
             flows_window: vec![0; pairs],
             flows_total: vec![0; pairs],
             pair_latency: vec![PairLatency { counts: Vec::new(), n: 0 }; pairs],
-            window_latency: WindowLatencies::new(cities.len() + regions.len()),
+            window_latency: Latencies::new(scopes),
+            window_pct: vec![[None; 4]; scopes],
+            total_latency: Latencies::new(scopes),
             instances: vec![Gauge::ZERO; regions.len()],
             instances_all: Gauge::ZERO,
             ejected_now: vec![0; regions.len()],
@@ -655,7 +657,10 @@ impl Metrics {
             self.names.push(name.clone());
             self.window.push(Acc::new());
             self.total.push(Acc::new());
+            self.window_pct.push([None; 4]);
         }
+        self.window_latency = Latencies::new(self.names.len());
+        self.total_latency = Latencies::new(self.names.len());
         self.group_gauges = vec![Gauge::ZERO; groups.services.len() + groups.regions.len()];
         self.times = vec![ServiceTimes::default(); self.n_regions];
         self.groups = Some(groups);
@@ -736,7 +741,7 @@ impl Metrics {
                 a.ok += 1;
                 a.latency_sum_ns += u128::from(latency_ns);
                 let us = latency_ns.div_ceil(1000);
-                self.window_latency.record(us, self.n_cities + r as usize, None);
+                self.window_latency.record(us, s, None);
             }
             Outcome::Rejected => a.rejected += 1,
             Outcome::Error => a.errors += 1,
@@ -811,42 +816,31 @@ impl Metrics {
         }
         if outcome == Outcome::Ok {
             let us = latency_ns.div_ceil(1000);
-            let series = |r: u32| self.n_cities + r as usize;
-            self.window_latency.record(us, city as usize, region.map(series));
+            self.window_latency.record(us, c, r);
             if let Some(p) = pair {
                 self.pair_latency[p].record(us);
             }
         }
     }
 
-    /// Adds the open window's latencies (by city, then by region) to its
-    /// scopes' histograms, where a latency counts as at least 1 us; the
-    /// global histogram gets the cities'.
-    fn drain_latencies(&mut self) {
-        let (global, rest) = self.window.split_first_mut().expect("the global scope");
-        let (total_global, total_rest) = self.total.split_first_mut().expect("the global scope");
-        // Cities and deployments, in the window and the run's totals at once
-        // (recording a bucket's lowest value puts the counts in the same
-        // bucket as adding the window's histogram would, without a pass
-        // over every bucket); the aggregates get theirs in `aggregate`.
-        let series = self.n_cities + self.n_regions;
-        for (s, (scope, total)) in rest[..series].iter_mut().zip(&mut total_rest[..series]).enumerate() {
-            let of_city = s < self.n_cities;
-            self.window_latency.drain(s, |us, n| {
-                let v = us.max(1);
-                let into = [
-                    Some(&mut *scope),
-                    Some(&mut *total),
-                    of_city.then_some(&mut *global),
-                    of_city.then_some(&mut *total_global),
-                ];
-                for a in into.into_iter().flatten() {
-                    // Auto-resizing: fails only if the range would overflow usize.
-                    if a.latency_us.record_n(v, n).is_err() {
-                        a.latency_us.saturating_record_n(v, n);
-                    }
-                }
-            });
+    /// Folds the open window's latencies into the global scope (the
+    /// cities') and the aggregates (their deployments'), takes every
+    /// scope's percentiles, and adds them to the run's histograms.
+    fn close_latencies(&mut self) {
+        for c in 0..self.n_cities {
+            self.window_latency.fold(self.city_scope(c as u32), 0);
+        }
+        if let Some(groups) = &self.groups {
+            let first = 1 + self.n_cities + self.n_regions;
+            for (d, &(s, r)) in groups.of.iter().enumerate() {
+                let from = self.region_scope(d as u32);
+                self.window_latency.fold(from, first + s);
+                self.window_latency.fold(from, first + groups.services.len() + r);
+            }
+        }
+        for (s, pct) in self.window_pct.iter_mut().enumerate() {
+            self.window_latency.add_to(s, &mut self.total_latency, s);
+            *pct = self.window_latency.close(s, &QUANTILES);
         }
     }
 
@@ -1033,8 +1027,8 @@ impl Metrics {
         let n_services = groups.services.len();
         for (d, &(s, r)) in groups.of.iter().enumerate() {
             let a = &head[1 + self.n_cities + d];
-            a.add_deployment(&mut aggs[s], true);
-            a.add_deployment(&mut aggs[n_services + r], true);
+            a.add_deployment(&mut aggs[s]);
+            a.add_deployment(&mut aggs[n_services + r]);
         }
     }
 
@@ -1067,14 +1061,14 @@ impl Metrics {
     /// Closes the window ending at `now`, hands it to `sink`, and opens the next.
     pub fn close_window(&mut self, now: SimTime, sink: &mut dyn WindowSink) {
         self.integrate(now);
-        self.drain_latencies();
+        self.close_latencies();
         self.aggregate();
         self.close_calls();
         let span = now.since(self.window_start);
         self.rows.clear();
         for (i, a) in self.window.iter().enumerate() {
             let kind = self.kind_of(i);
-            let mut row = a.row(kind, &self.names[i], span, self.ejections(i));
+            let mut row = a.row(kind, &self.names[i], span, self.ejections(i), self.window_pct[i]);
             judge(self.slo.as_ref(), &mut row);
             self.rows.push(row);
         }
@@ -1095,9 +1089,8 @@ impl Metrics {
             flows: &self.flows,
             calls: &self.call_rows,
         });
-        let first = self.first_group();
-        for (i, (w, t)) in self.window.iter_mut().zip(self.total.iter_mut()).enumerate() {
-            w.merge_into(t, i >= first);
+        for (w, t) in self.window.iter_mut().zip(self.total.iter_mut()) {
+            w.merge_into(t);
             w.reset();
         }
         for (w, t) in self.flows_window.iter_mut().zip(self.flows_total.iter_mut()) {
@@ -1133,12 +1126,14 @@ impl Metrics {
     pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> Totals {
         self.close_window(now, sink);
         let span = now.since(self.measure_start);
+        let pcts: Vec<Pct> = (0..self.total.len()).map(|i| self.total_latency.close(i, &QUANTILES)).collect();
         let rows = self
             .total
             .iter()
+            .zip(pcts)
             .enumerate()
-            .map(|(i, a)| {
-                let mut row = a.row(self.kind_of(i), &self.names[i], span, self.ejections(i));
+            .map(|(i, (a, pct))| {
+                let mut row = a.row(self.kind_of(i), &self.names[i], span, self.ejections(i), pct);
                 judge(self.slo.as_ref(), &mut row);
                 row
             })
@@ -1189,39 +1184,40 @@ mod tests {
     fn rows_are_judged_against_the_slo() {
         let slo = Slo { availability: Some(0.99), latency_p99_ns: Some(300 * NS_PER_MS) };
         let mut a = Acc::new();
+        // The percentiles of 995 latencies of 200 ms, then 21 more of 400 ms.
+        let pct = |slow: usize| {
+            let mut h = Latencies::new(1);
+            for us in std::iter::repeat_n(200_000, 995).chain(std::iter::repeat_n(400_000, slow)) {
+                h.record(us, 0, None);
+            }
+            h.close(0, &QUANTILES)
+        };
         a.requests = 1000;
         a.ok = 995;
-        for _ in 0..995 {
-            a.latency_us.record(200_000).unwrap();
-        }
-        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S, false);
+        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S, false, pct(0));
         judge(Some(&slo), &mut row);
         assert_eq!(row.slo_met, Some(1));
         // 5 failures where 10 are allowed: half the budget.
         assert!((row.error_budget_burned.unwrap() - 0.5).abs() < 1e-9);
         // Too slow.
-        a.latency_us.record(400_000).unwrap();
-        for _ in 0..20 {
-            a.latency_us.record(400_000).unwrap();
-        }
         a.ok += 21;
         a.requests += 21;
-        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S, false);
+        let mut row = a.row(ScopeKind::City, "x", 60 * NS_PER_S, false, pct(21));
         judge(Some(&slo), &mut row);
         assert_eq!(row.slo_met, Some(0));
         // Too many failures: burning three times as fast as allowed.
         a = Acc::new();
         a.requests = 100;
         a.ok = 97;
-        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S, false);
+        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S, false, [None; 4]);
         judge(Some(&slo), &mut row);
         assert_eq!(row.slo_met, Some(0));
         assert!((row.error_budget_burned.unwrap() - 3.0).abs() < 1e-9);
         // No [slo], or no requests: nothing to judge.
-        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S, false);
+        let mut row = a.row(ScopeKind::Global, "all", 60 * NS_PER_S, false, [None; 4]);
         judge(None, &mut row);
         assert_eq!((row.slo_met, row.error_budget_burned), (None, None));
-        let mut row = Acc::new().row(ScopeKind::Global, "all", 60 * NS_PER_S, false);
+        let mut row = Acc::new().row(ScopeKind::Global, "all", 60 * NS_PER_S, false, [None; 4]);
         judge(Some(&slo), &mut row);
         assert_eq!((row.slo_met, row.error_budget_burned), (None, None));
     }
