@@ -48,6 +48,17 @@ fn lowest_value(index: usize) -> u64 {
     }
 }
 
+/// Adds to `dst` the counts of `src` at the buckets set in `bits` (the
+/// others are zero): one word of 64 buckets.
+#[inline]
+fn add_word(dst: &mut [u64], src: &[u64], mut bits: u64) {
+    while bits != 0 {
+        let j = bits.trailing_zeros() as usize;
+        dst[j] += src[j];
+        bits &= bits - 1;
+    }
+}
+
 /// One series' counts in the open window.
 #[derive(Default, Clone)]
 struct Counts {
@@ -78,7 +89,7 @@ impl Counts {
     }
 
     /// Hands each nonzero bucket to `each` as (index, count), in order.
-    #[inline]
+    #[cfg(test)]
     fn each(&self, mut each: impl FnMut(usize, u64)) {
         for (w, &bits) in self.nonzero.iter().enumerate() {
             let mut bits = bits;
@@ -88,6 +99,24 @@ impl Counts {
                 bits &= bits - 1;
             }
         }
+    }
+
+    /// Makes room for every bucket `other` may hold a count in.
+    fn fit(&mut self, other: &Counts) {
+        if self.counts.len() < other.counts.len() {
+            self.grow(other.counts.len() - 1);
+        }
+    }
+
+    /// Adds the counts of `src`, a word of 64 buckets at a time: one look
+    /// at each word's bits, and one addition per bucket holding a count.
+    fn add(&mut self, src: &Counts) {
+        self.fit(src);
+        for (w, &bits) in src.nonzero.iter().enumerate().filter(|&(_, &b)| b != 0) {
+            self.nonzero[w] |= bits;
+            add_word(&mut self.counts[w * 64..][..64], &src.counts[w * 64..][..64], bits);
+        }
+        self.total += src.total;
     }
 
     /// Zeroes every count.
@@ -124,13 +153,6 @@ impl Latencies {
         }
     }
 
-    /// Adds the counts of series `from` to series `into` of `other` (an
-    /// open window's to the run's).
-    pub(super) fn add_to(&self, from: usize, other: &mut Latencies, into: usize) {
-        let dst = &mut other.series[into];
-        self.series[from].each(|i, n| dst.bump(i, n));
-    }
-
     /// Adds the counts of series `from` to series `into` (a city's to the
     /// global scope's, a deployment's to its service's and region's).
     pub(super) fn fold(&mut self, from: usize, into: usize) {
@@ -142,7 +164,7 @@ impl Latencies {
             let (lo, hi) = self.series.split_at_mut(from);
             (&hi[0], &mut lo[into])
         };
-        src.each(|i, n| dst.bump(i, n));
+        dst.add(src);
     }
 
     /// Closes series `series`: returns its values at `quantiles` (ascending,
@@ -156,6 +178,18 @@ impl Latencies {
     /// percentiles and reset cost several passes over every bucket up to
     /// the largest value (about 18,000 for a minute).
     pub(super) fn close<const N: usize>(&mut self, series: usize, quantiles: &[f64; N]) -> [Option<u64>; N] {
+        self.close_into(series, None, quantiles)
+    }
+
+    /// Closes series `series` as [`Self::close`] does, and adds its counts
+    /// to series `into` of `run` (an open window's to the run's) in the
+    /// same visit.
+    pub(super) fn close_into<const N: usize>(
+        &mut self,
+        series: usize,
+        mut run: Option<(&mut Latencies, usize)>,
+        quantiles: &[f64; N],
+    ) -> [Option<u64>; N] {
         let p = &mut self.series[series];
         let mut out = [None; N];
         let total = p.total;
@@ -166,15 +200,37 @@ impl Latencies {
             debug_assert!(q > 0.0, "the lowest value's quantile is not supported");
             ((q.min(1.0) * total as f64).ceil() as u64).max(1)
         });
-        let (mut q, mut below) = (0, 0);
-        p.each(|i, n| {
-            below += n;
-            while q < N && below >= targets[q] {
-                out[q] = Some(lowest_value(i + 1) - 1);
-                q += 1;
-            }
+        let mut dst = run.as_mut().map(|(run, into)| {
+            let dst = &mut run.series[*into];
+            dst.fit(p);
+            dst.total += total;
+            dst
         });
-        p.clear();
+        let Counts { counts, nonzero, total: left } = p;
+        let (mut q, mut below) = (0, 0);
+        let mut next = targets.first().copied().unwrap_or(u64::MAX);
+        for (w, bits) in nonzero.iter_mut().enumerate() {
+            let mut bits = std::mem::take(bits);
+            if bits == 0 {
+                continue;
+            }
+            let counts = &mut counts[w * 64..][..64];
+            if let Some(dst) = dst.as_deref_mut() {
+                dst.nonzero[w] |= bits;
+                add_word(&mut dst.counts[w * 64..][..64], counts, bits);
+            }
+            while bits != 0 {
+                let j = bits.trailing_zeros() as usize;
+                below += std::mem::take(&mut counts[j]);
+                while below >= next {
+                    out[q] = Some(lowest_value(w * 64 + j + 1) - 1);
+                    q += 1;
+                    next = targets.get(q).copied().unwrap_or(u64::MAX);
+                }
+                bits &= bits - 1;
+            }
+        }
+        *left = 0;
         out
     }
 
@@ -233,19 +289,27 @@ mod tests {
         w.fold(0, 2);
         w.fold(1, 2);
         let qs = [0.000_01, 0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 0.999_99, 1.0];
-        // Bucket for bucket, the counts of recording each value.
-        let mut run = Latencies::new(1);
-        w.add_to(2, &mut run, 0);
         let want: Vec<(u64, u64)> = direct
             .iter_recorded()
             .map(|r| (direct.lowest_equivalent(r.value_iterated_to()), r.count_at_value()))
             .collect();
-        assert_eq!(run.buckets(0), want);
-        let got = w.close(2, &qs);
+        assert_eq!(w.buckets(2), want);
+        // Closing into a run's series that already holds counts adds to
+        // them, bucket for bucket, as recording each value again would.
+        let mut run = Latencies::new(1);
+        run.record(values[0], 0, None);
+        let got = w.close_into(2, Some((&mut run, 0)), &qs);
         for (q, got) in qs.iter().zip(got) {
             assert_eq!(got, Some(direct.value_at_quantile(*q)), "quantile {q}");
         }
-        assert_eq!(run.close(0, &qs), got, "adding to another series keeps the counts");
+        direct.record(values[0].max(1)).unwrap();
+        let want: Vec<(u64, u64)> = direct
+            .iter_recorded()
+            .map(|r| (direct.lowest_equivalent(r.value_iterated_to()), r.count_at_value()))
+            .collect();
+        assert_eq!(run.buckets(0), want, "closing into another series adds the counts");
+        assert_eq!(run.close(0, &qs), qs.map(|q| Some(direct.value_at_quantile(q))));
+        assert_eq!(run.buckets(0), [], "a closed series is empty");
         // Closed series start empty; folding left its parts as they were.
         assert_eq!(w.buckets(2), []);
         assert_eq!(w.close(2, &[0.5]), [None]);

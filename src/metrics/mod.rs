@@ -839,8 +839,7 @@ impl Metrics {
             }
         }
         for (s, pct) in self.window_pct.iter_mut().enumerate() {
-            self.window_latency.add_to(s, &mut self.total_latency, s);
-            *pct = self.window_latency.close(s, &QUANTILES);
+            *pct = self.window_latency.close_into(s, Some((&mut self.total_latency, s)), &QUANTILES);
         }
     }
 
