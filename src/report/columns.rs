@@ -128,13 +128,22 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 impl Column {
     /// The column's text for `row`.
     pub fn write(&self, row: &Row) -> String {
-        match self.cell {
-            Cell::Scope => row.scope.as_str().to_string(),
-            Cell::Name => row.name.clone(),
-            Cell::Count(get, _) => get(row).to_string(),
-            Cell::OptCount(get, _) => get(row).map_or(String::new(), |v| v.to_string()),
-            Cell::Figure(d, get, _) => figure(*get(row), d),
-        }
+        let mut text = String::new();
+        self.write_to(row, &mut text);
+        text
+    }
+
+    /// Appends the column's text for `row` to `out`.
+    pub fn write_to(&self, row: &Row, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing to a `String` cannot fail.
+        let _ = match self.cell {
+            Cell::Scope => out.write_str(row.scope.as_str()),
+            Cell::Name => out.write_str(&row.name),
+            Cell::Count(get, _) => write!(out, "{}", get(row)),
+            Cell::OptCount(get, _) => get(row).map_or(Ok(()), |v| write!(out, "{v}")),
+            Cell::Figure(d, get, _) => get(row).map_or(Ok(()), |v| write!(out, "{v:.d$}")),
+        };
     }
 
     /// Fills the column's field of `row` from `text`; `None` when the text
@@ -182,8 +191,29 @@ impl Column {
 }
 
 /// The fields of a row, in [`COLUMNS`] order.
-pub fn fields(row: &Row) -> Vec<String> {
+#[cfg(test)]
+fn fields(row: &Row) -> Vec<String> {
     COLUMNS.iter().map(|c| c.write(row)).collect()
+}
+
+/// Writes `row` as one record of `out`, after `prefix` (a window's start)
+/// if any, each field's text made in `buf`: no allocation per field (a
+/// window of the timeseries writes one such row per scope).
+pub fn write_row<W: std::io::Write>(
+    out: &mut csv::Writer<W>,
+    prefix: Option<&str>,
+    row: &Row,
+    buf: &mut String,
+) -> csv::Result<()> {
+    if let Some(prefix) = prefix {
+        out.write_field(prefix)?;
+    }
+    for c in COLUMNS {
+        buf.clear();
+        c.write_to(row, buf);
+        out.write_field(&*buf)?;
+    }
+    out.write_record(None::<&[u8]>)
 }
 
 /// A row from fields in [`COLUMNS`] order (more fields are ignored);

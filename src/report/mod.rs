@@ -20,15 +20,16 @@ use crate::metrics::{Ejection, Flow, Row, WindowReport, WindowSink};
 use serde::Serialize;
 use std::io::{self, Write};
 
+pub use columns::COLUMNS;
 use columns::figure as opt;
-pub use columns::{COLUMNS, fields};
 
 /// Writes `summary.csv`.
 pub fn write_summary(w: impl Write, rows: &[Row]) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(columns::names())?;
+    let mut buf = String::new();
     for r in rows {
-        out.write_record(fields(r))?;
+        columns::write_row(&mut out, None, r, &mut buf)?;
     }
     out.flush()
 }
@@ -202,6 +203,8 @@ pub struct TimeseriesWriter<W: Write> {
     cities: Vec<String>,
     regions: Vec<String>,
     edges: Vec<String>,
+    /// Each field's text, as it is written.
+    buf: String,
     error: Option<io::Error>,
 }
 
@@ -223,7 +226,17 @@ impl<W: Write> TimeseriesWriter<W> {
         flows.write_record(["window_start_s", "city", "region", "requests", "share"])?;
         let mut ejections = csv::Writer::from_writer(ejections);
         ejections.write_record(["time_s", "edge", "proxy", "region", "event", "ejected_until_s"])?;
-        Ok(TimeseriesWriter { rows, flows, ejections, calls: None, cities, regions, edges, error: None })
+        Ok(TimeseriesWriter {
+            rows,
+            flows,
+            ejections,
+            calls: None,
+            cities,
+            regions,
+            edges,
+            buf: String::new(),
+            error: None,
+        })
     }
 
     /// Also streams `calls_timeseries.csv` to `w`, for the calls `names`
@@ -240,9 +253,7 @@ impl<W: Write> TimeseriesWriter<W> {
     fn write(&mut self, r: &WindowReport<'_>) -> io::Result<()> {
         let start = format!("{:.3}", r.start_s);
         for row in r.rows {
-            let mut rec = vec![start.clone()];
-            rec.extend(fields(row));
-            self.rows.write_record(&rec)?;
+            columns::write_row(&mut self.rows, Some(&start), row, &mut self.buf)?;
         }
         write_flow_rows(&mut self.flows, Some(r.start_s), r.flows, &self.cities, &self.regions)?;
         if let Some((out, names)) = &mut self.calls {
