@@ -9,6 +9,13 @@
 #
 #   benches/instructions.sh [simulated seconds] [negsim binary]   (default 30, target/release/negsim)
 #
+# Or, for issue 26's M/M/c loads (benches/peers), 200,000 customers of
+# scenarios/mmc-validation.toml reshaped as benches/peers reshapes it,
+# with its per-window metrics and time series written:
+#
+#   benches/instructions.sh mmc-a [negsim binary]   (180/s, 0.5 s, c = 100)
+#   benches/instructions.sh mmc-b [negsim binary]   (18/s, 0.5 s, c = 10)
+#
 # Needs valgrind. Takes about 15 s for the default 30 simulated seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +30,22 @@ if [ "$bin" = target/release/negsim ]; then
 fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-benches/global_at_10k.sh "${seconds}s" 0s > "$dir/g10k.toml"
+case "$seconds" in
+  mmc-a | mmc-b)
+    # λ per second and c: 200,000 customers take 200,000 / λ seconds.
+    if [ "$seconds" = mmc-a ]; then lambda=180 c=100; else lambda=18 c=10; fi
+    sed -e "s/duration = \"1h\"/duration = \"$((200000 / lambda))s\"/" \
+      -e 's/warmup = "2m"/warmup = "0s"/' \
+      -e "s/min_instances = 10/min_instances = $c/" -e "s/max_instances = 10/max_instances = $c/" \
+      -e 's/mean = "20ms"/mean = "500ms"/' -e "s/rps = 450.0/rps = $lambda/" \
+      scenarios/mmc-validation.toml > "$dir/scenario.toml"
+    echo "scenario: scenarios/mmc-validation.toml as $seconds: $lambda/s, 0.5 s, c = $c, $((200000 / lambda)) s" >&2
+    ;;
+  *) benches/global_at_10k.sh "${seconds}s" 0s > "$dir/scenario.toml" ;;
+esac
 valgrind --tool=callgrind --toggle-collect='negsim::engine::run_observed*' \
   --callgrind-out-file="$dir/callgrind.out" \
-  "$bin" run "$dir/g10k.toml" -o "$dir/out" --quiet 2> "$dir/valgrind.txt"
+  "$bin" run "$dir/scenario.toml" -o "$dir/out" --quiet 2> "$dir/valgrind.txt"
 python3 - "$dir/valgrind.txt" "$dir/out/run.json" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
