@@ -273,7 +273,24 @@ impl Traffic {
         self.seg
     }
 
+    /// The first turn of [`Self::next_poisson_from`]'s loop when `now` is
+    /// inside the current segment, the common case, without the set-up the
+    /// loop costs (the compiler loads every field the loop might need
+    /// before its first turn: about 60 instructions an arrival).
+    #[inline]
     fn next_poisson(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
+        let seg = self.seg;
+        if now >= end || now < seg.start || now >= seg.end || seg.bound <= 0.0 {
+            return self.next_poisson_from(now, end);
+        }
+        self.candidate(now, end, seg).unwrap_or_else(|t| self.next_poisson_from(t, end))
+    }
+
+    /// The next arrival from `now`, by thinning: candidates at the largest
+    /// rate of each segment, each kept with probability the rate at its
+    /// time over that largest rate.
+    #[inline(never)]
+    fn next_poisson_from(&mut self, now: SimTime, end: SimTime) -> Option<SimTime> {
         let mut t = now;
         while t < end {
             let seg = self.segment(t);
@@ -281,29 +298,39 @@ impl Traffic {
                 t = seg.end;
                 continue;
             }
-            let gap: f64 = Exp1.sample(&mut self.rng);
-            // At least 1 ns apart, so that time always advances.
-            let cand = t.plus(round_ns(gap / seg.bound * NS_PER_S as f64).max(1));
-            if cand >= seg.end {
-                t = seg.end;
-                continue;
+            match self.candidate(t, end, seg) {
+                Ok(arrival) => return arrival,
+                Err(next) => t = next,
             }
-            if cand >= end {
-                return None;
-            }
-            if seg.dmin >= seg.dmax {
-                return Some(cand);
-            }
-            // Keep with probability diurnal(cand) / dmax; below the
-            // segment's minimum that is certain, so the cosine is only
-            // evaluated above it.
-            let u = self.rng.random::<f64>() * seg.dmax;
-            if u < seg.dmin || u < self.diurnal(cand) {
-                return Some(cand);
-            }
-            t = cand;
         }
         None
+    }
+
+    /// One candidate after `t` in `seg` (which holds `t`, at a rate above
+    /// 0): `Ok` with the answer (an arrival, or none before `end`), or
+    /// `Err` with where to go on from (the segment's end, or a candidate
+    /// thinned out).
+    #[inline(always)]
+    fn candidate(&mut self, t: SimTime, end: SimTime, seg: Segment) -> Result<Option<SimTime>, SimTime> {
+        let gap: f64 = Exp1.sample(&mut self.rng);
+        // At least 1 ns apart, so that time always advances.
+        let cand = t.plus(round_ns(gap / seg.bound * NS_PER_S as f64).max(1));
+        if cand >= seg.end {
+            return Err(seg.end);
+        }
+        if cand >= end {
+            return Ok(None);
+        }
+        if seg.dmin >= seg.dmax {
+            return Ok(Some(cand));
+        }
+        // Keep with probability diurnal(cand) / dmax; below the segment's
+        // minimum that is certain, so the cosine is only evaluated above it.
+        let u = self.rng.random::<f64>() * seg.dmax;
+        if u < seg.dmin || u < self.diurnal(cand) {
+            return Ok(Some(cand));
+        }
+        Err(cand)
     }
 
     /// Evenly spaced arrivals: the next one comes when the integral of the
