@@ -29,14 +29,23 @@ impl<T: Copy + Default> Ahead<T> {
     /// The next draw, making a new batch with `draw` when the last one is
     /// used up. Every call must pass the same `draw`.
     #[inline]
-    pub fn take(&mut self, mut draw: impl FnMut(&mut Rng) -> T) -> T {
+    pub fn take(&mut self, draw: impl FnMut(&mut Rng) -> T) -> T {
         if self.next == BATCH {
-            let rng = &mut self.rng;
-            self.drawn.iter_mut().for_each(|d| *d = draw(rng));
-            self.next = 0;
+            self.refill(draw);
         }
         self.next += 1;
         self.drawn[self.next - 1]
+    }
+
+    /// Makes the next batch: out of line, so that the caller's code for the
+    /// other 31 draws in 32 stays short (a batch of two distributions'
+    /// draws inlined is kilobytes of code, and the registers it needs).
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, mut draw: impl FnMut(&mut Rng) -> T) {
+        let rng = &mut self.rng;
+        self.drawn.iter_mut().for_each(|d| *d = draw(rng));
+        self.next = 0;
     }
 }
 
