@@ -132,6 +132,40 @@ fn held(args: &[&str], phase: &str, resume: Option<&Path>) -> std::process::Chil
     child
 }
 
+/// Sends `signal` (`-INT`, `-KILL`) to `child` and, on Linux, waits until
+/// it is no longer pending there, so that the next signal is delivered on
+/// its own: two signals of one kind sent before the first is delivered
+/// reach the process as one (POSIX does not queue them), and a process
+/// that a busy machine had not scheduled between two `kill`s then saw one
+/// Ctrl-C of two and stayed held forever (seen once in a full test run).
+fn send_and_await_delivery(child: &std::process::Child, signal: &str) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+    let number: u32 = match signal {
+        "-INT" => 2,
+        "-KILL" => return,
+        other => panic!("no number known for {other}"),
+    };
+    let status = Path::new("/proc").join(&pid).join("status");
+    let started = std::time::Instant::now();
+    // Pending signals as masks in hexadecimal, bit `number - 1`: the
+    // thread's own (`SigPnd`) and the process's (`ShdPnd`).
+    let pending = || {
+        let Ok(text) = fs::read_to_string(&status) else { return false };
+        text.lines()
+            .filter_map(|l| l.strip_prefix("SigPnd:").or_else(|| l.strip_prefix("ShdPnd:")))
+            .any(|mask| u64::from_str_radix(mask.trim(), 16).is_ok_and(|m| m & (1 << (number - 1)) != 0))
+    };
+    while pending() {
+        assert!(started.elapsed() < Duration::from_secs(30), "{signal} not delivered in 30 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Without /proc (not Linux), a pause long enough for a scheduled process.
+    if !status.exists() {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn hidden_entries(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
         .unwrap()
@@ -160,7 +194,7 @@ fn a_kill_while_files_are_written_leaves_the_previous_run_whole() {
     for signals in [&["-KILL"][..], &["-INT", "-INT"][..]] {
         let mut child = held(&run("2"), "write", None);
         for s in signals {
-            Command::new("kill").args([*s, &child.id().to_string()]).status().unwrap();
+            send_and_await_delivery(&child, s);
         }
         let status = child.wait().unwrap();
         assert!(!status.success(), "{signals:?}");
@@ -178,6 +212,40 @@ fn a_kill_while_files_are_written_leaves_the_previous_run_whole() {
     }
     assert!(negsim(&run("3")).status.success());
     assert!(fs::read_to_string(dir.join("run.json")).unwrap().contains("\"seed\": 3"));
+}
+
+/// A process that the machine does not schedule between two Ctrl-C still
+/// gets both (here it is stopped while they are sent): each is sent once
+/// the one before has been delivered.
+#[cfg(target_os = "linux")]
+#[test]
+fn two_ctrl_c_end_a_held_run_that_was_not_scheduled_between_them() {
+    let root = temp_dir("two-ctrl-c");
+    let dir = root.join("out");
+    let args =
+        ["run", "scenarios/mmc-validation.toml", "--duration", "3m", "-o", dir.to_str().unwrap(), "--quiet"];
+    let mut child = held(&args, "write", None);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    let resume = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    });
+    send_and_await_delivery(&child, "-INT");
+    send_and_await_delivery(&child, "-INT");
+    resume.join().unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("two Ctrl-C did not end the held run");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130), "the second Ctrl-C ends negsim at once");
 }
 
 #[cfg(unix)]
