@@ -217,17 +217,32 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// Puts `e` where it waits: the fine ring here, inlined (most events
+    /// of a run), anywhere else out of line, so that the common path does
+    /// not pay for the registers a heap push needs.
     #[inline]
     fn place(&mut self, e: Entry<E>) {
+        let b = bucket(e.time);
+        if b > self.cursor && page(b) <= page(self.cursor) + 1 {
+            let slot = (b & MASK) as usize;
+            self.ring[slot].push(Timed { time: e.time, event: e.event });
+            self.occupied[slot / 64] |= 1 << (slot % 64);
+        } else {
+            self.place_elsewhere(e);
+        }
+    }
+
+    /// [`Self::place`] for an event outside the fine ring's reach beyond
+    /// the cursor: in `late` (in the cursor's bucket), the coarse ring, or
+    /// `overflow`.
+    #[inline(never)]
+    fn place_elsewhere(&mut self, e: Entry<E>) {
         let b = bucket(e.time);
         let (p, here) = (page(b), page(self.cursor));
         if b <= self.cursor {
             self.late.push(e);
-        } else if p <= here + 1 {
-            let slot = (b & MASK) as usize;
-            self.ring[slot].push(Timed { time: e.time, event: e.event });
-            self.occupied[slot / 64] |= 1 << (slot % 64);
         } else if p <= here + 1 + PAGES {
+            debug_assert!(p > here + 1, "an event for the fine ring");
             let slot = (p & PAGE_MASK) as usize;
             self.pages[slot].push(Timed { time: e.time, event: e.event });
             self.pages_occupied[slot / 64] |= 1 << (slot % 64);
@@ -382,13 +397,24 @@ impl<E: Copy> EventQueue<E> {
     /// branches), whose few events each are then stably sorted. At 10,000
     /// requests per second a bucket holds about 32 events, and
     /// comparison-sorting them was the largest single cost of a run.
+    #[inline]
     fn order_front(&mut self) {
-        let key = |e: &Timed<E>| Reverse(e.time);
-        if self.front.len() < SMALL_BUCKET {
-            self.front.reverse();
-            self.front.sort_by_key(key);
-            return;
+        match self.front.len() {
+            // Where requests are sparse, most buckets hold one event.
+            0 | 1 => {}
+            n if n < SMALL_BUCKET => {
+                self.front.reverse();
+                self.front.sort_by_key(|e| Reverse(e.time));
+            }
+            _ => self.order_crowded_front(),
         }
+    }
+
+    /// [`Self::order_front`] for a bucket of `SMALL_BUCKET` events or more:
+    /// out of line, with its 64 counters.
+    #[inline(never)]
+    fn order_crowded_front(&mut self) {
+        let key = |e: &Timed<E>| Reverse(e.time);
         let sub = |e: &Timed<E>| ((e.time.0 >> (SHIFT - SUB_BITS)) as usize) & (SUBS - 1);
         let mut ends = [0u32; SUBS];
         for e in &self.front {
