@@ -349,6 +349,13 @@ impl<E: Copy> EventQueue<E> {
         self.occupied[slot / 64] &= !(1 << (slot % 64));
         std::mem::swap(&mut self.front, &mut self.ring[slot]);
         self.order_front();
+        // Ties between `front` and `late` go to `front`: true only if no
+        // event of this bucket reached `late` while the cursor moved (an
+        // event cascaded from the coarse ring or `overflow` into the
+        // cursor's own bucket). `enter_page` never does that: the cursor
+        // enters a page only at its first bucket holding events, or at
+        // the end of an empty one.
+        assert!(self.late.is_empty(), "an event reached the bucket being entered out of order");
     }
 
     /// Moves the cursor to bucket `to` of a later page `p`: the page after
