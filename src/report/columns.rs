@@ -126,13 +126,6 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 }
 
 impl Column {
-    /// The column's text for `row`.
-    pub fn write(&self, row: &Row) -> String {
-        let mut text = String::new();
-        self.write_to(row, &mut text);
-        text
-    }
-
     /// Appends the column's text for `row` to `out`.
     pub fn write_to(&self, row: &Row, out: &mut String) {
         use std::fmt::Write as _;
@@ -193,7 +186,12 @@ impl Column {
 /// The fields of a row, in [`COLUMNS`] order.
 #[cfg(test)]
 fn fields(row: &Row) -> Vec<String> {
-    COLUMNS.iter().map(|c| c.write(row)).collect()
+    let text = |c: &Column| {
+        let mut text = String::new();
+        c.write_to(row, &mut text);
+        text
+    };
+    COLUMNS.iter().map(text).collect()
 }
 
 /// Writes `row` as one record of `out`, after `prefix` (a window's start)
