@@ -416,7 +416,7 @@ pub struct Simulation<'s> {
     /// The `(region, instance)` whose CPU completions are being handled, if any.
     cpu_done_at: (RegionId, InstId),
     /// Timeouts due now are being handled one after the other: what one of
-    /// them schedules is not its handler's last act (see `hop`).
+    /// them schedules is not its handler's last act (see `in_place`).
     in_timer_loop: bool,
 }
 
@@ -779,12 +779,15 @@ impl<'s> Simulation<'s> {
         if self.client_timers.push(0, req.0, due) {
             q.schedule(due, Event::ReqTimer { list: ReqList::Client, sub: 0 });
         }
-        // With no access delay, `hop` handles the edge in place anyway.
+        // With no access delay, `in_place` lets the edge be handled now anyway.
         let at = now.plus(to_edge);
         if to_edge > 0 && self.edge_routes_ahead(req, city, proxy, due, at) && self.try_ahead(q, req, at) {
             return;
         }
-        self.hop(q, to_edge, Event::EdgeIn { req, epoch });
+        if self.in_place(q, to_edge) {
+            return self.on_edge_in(q, req, epoch);
+        }
+        q.schedule_in(to_edge, Event::EdgeIn { req, epoch });
     }
 
     /// The edge of `city`'s users.
@@ -879,16 +882,16 @@ impl<'s> Simulation<'s> {
         );
     }
 
-    /// Schedules `event` `delay_ns` from now, or handles it at once when it
-    /// is due now and nothing else is (as with `network.model = "none"`):
-    /// it would be the next event anyway. Only as a handler's last act, so
-    /// that nothing the handler does afterwards moves before it.
-    fn hop(&mut self, q: &mut EventQueue<Event>, delay_ns: u64, event: Event) {
-        if delay_ns == 0 && self.shortcuts && !self.in_timer_loop && q.nothing_else_due_now() {
-            self.handle(event, q);
-        } else {
-            q.schedule_in(delay_ns, event);
-        }
+    /// Whether an event due `delay_ns` from now can be handled at once, in
+    /// place, rather than scheduled: it is due now and nothing else is (as
+    /// with `network.model = "none"`), so it would be the next event
+    /// anyway. Only for a handler's last act, so that nothing the handler
+    /// does afterwards moves before it. The caller then calls the event's
+    /// handler itself, not [`Model::handle`]: the window boundaries of this
+    /// instant are crossed already.
+    #[inline(always)]
+    fn in_place(&self, q: &EventQueue<Event>, delay_ns: u64) -> bool {
+        delay_ns == 0 && self.shortcuts && !self.in_timer_loop && q.nothing_else_due_now()
     }
 
     fn on_client_back(&mut self, q: &mut EventQueue<Event>, req: ReqId, epoch: u32, status: u16) {
@@ -1077,7 +1080,11 @@ impl<'s> Simulation<'s> {
                 q.schedule(due, Event::ReqTimer { list: ReqList::Try, sub: service as u32 });
             }
         }
-        self.hop(q, self.net.out_ns(city, region), Event::RegionIn { req, epoch, region });
+        let delay = self.net.out_ns(city, region);
+        if self.in_place(q, delay) {
+            return self.on_region_in(q, req, epoch, region);
+        }
+        q.schedule_in(delay, Event::RegionIn { req, epoch, region });
     }
 
     /// `req`'s next try goes to `region`; returns the try's generation.
