@@ -128,15 +128,14 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 impl Column {
     /// Appends the column's text for `row` to `out`.
     pub fn write_to(&self, row: &Row, out: &mut String) {
-        use std::fmt::Write as _;
-        // Writing to a `String` cannot fail.
-        let _ = match self.cell {
-            Cell::Scope => out.write_str(row.scope.as_str()),
-            Cell::Name => out.write_str(&row.name),
-            Cell::Count(get, _) => write!(out, "{}", get(row)),
-            Cell::OptCount(get, _) => get(row).map_or(Ok(()), |v| write!(out, "{v}")),
-            Cell::Figure(d, get, _) => get(row).map_or(Ok(()), |v| write!(out, "{v:.d$}")),
-        };
+        use crate::format::{push_fixed, push_uint};
+        match self.cell {
+            Cell::Scope => out.push_str(row.scope.as_str()),
+            Cell::Name => out.push_str(&row.name),
+            Cell::Count(get, _) => push_uint(out, *get(row)),
+            Cell::OptCount(get, _) => get(row).iter().for_each(|&v| push_uint(out, v)),
+            Cell::Figure(d, get, _) => get(row).iter().for_each(|&v| push_fixed(out, v, d)),
+        }
     }
 
     /// Fills the column's field of `row` from `text`; `None` when the text

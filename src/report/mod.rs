@@ -251,7 +251,8 @@ impl<W: Write> TimeseriesWriter<W> {
     }
 
     fn write(&mut self, r: &WindowReport<'_>) -> io::Result<()> {
-        let start = format!("{:.3}", r.start_s);
+        let mut start = String::new();
+        crate::format::push_fixed(&mut start, r.start_s, 3);
         for row in r.rows {
             columns::write_row(&mut self.rows, Some(&start), row, &mut self.buf)?;
         }
