@@ -754,7 +754,10 @@ impl<'s> Simulation<'s> {
             NONE => {
                 let net = &self.net;
                 let leg = net.leg_ns(city);
-                self.cities[city].access.take(|rng| net.sample_access(rng, leg))
+                match net.fixed_access(leg) {
+                    Some(fixed) => fixed,
+                    None => self.cities[city].access.take(|rng| net.sample_access(rng, leg)),
+                }
             }
             a => self.net.sample_access(&mut self.attacks[a as usize].access, self.net.leg_ns(city)),
         };

@@ -336,6 +336,19 @@ impl Network {
         &self.call_order[region * self.n_services + service]
     }
 
+    /// [`Self::sample_access`] when it draws nothing, a constant access
+    /// round trip and no new connection (as with `network.model = "none"`):
+    /// its result, without the city's batch of draws ahead.
+    #[inline(always)]
+    pub fn fixed_access(&self, leg_ns: u64) -> Option<(u64, u64)> {
+        let Sampler::Constant(rtt) = self.access else { return None };
+        if self.new_connection_ratio > 0.0 {
+            return None;
+        }
+        let rtt = crate::engine::time::round_ns(rtt).saturating_add(leg_ns);
+        Some((rtt, rtt / 2))
+    }
+
     /// Draws one attempt's access round trip from a city whose edge is
     /// `leg_ns` of round trip away, and its setup time: returns
     /// `(access_rtt_ns, client_to_edge_ns)`, the latter including any
@@ -346,5 +359,46 @@ impl Network {
         let handshake = self.new_connection_ratio > 0.0 && rng.random::<f64>() < self.new_connection_ratio;
         let setup = if handshake { self.handshake_rtts.saturating_mul(rtt) } else { 0 };
         (rtt, (rtt / 2).saturating_add(setup))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::stream;
+
+    fn network(net: &str) -> Network {
+        let text = format!(
+            "[simulation]\nduration = \"1m\"\n[network]\n{net}\n[[region]]\nname = \"us-central1\"\n\
+             [[city]]\nname = \"Chicago\"\nrps = 10.0\n"
+        );
+        let sc = crate::scenario::from_str(std::path::Path::new("t.toml"), &text, &Default::default())
+            .unwrap()
+            .scenario;
+        Network::new(&sc)
+    }
+
+    /// The access round trip is taken without a draw exactly when a draw
+    /// would consume nothing, and it is then the draw's value.
+    #[test]
+    fn a_fixed_access_is_what_a_draw_gives() {
+        let mut rng = stream(1, "access");
+        for net in [
+            "model = \"none\"",
+            "access_rtt = \"7ms\"",
+            "access_rtt = { dist = \"constant\", value = \"7500us\" }",
+        ] {
+            let n = network(net);
+            let leg = n.leg_ns(CityId(0));
+            let before = rng.clone();
+            assert_eq!(n.fixed_access(leg), Some(n.sample_access(&mut rng, leg)), "{net}");
+            assert_eq!(rng, before, "{net}: no randomness consumed");
+        }
+        for net in [
+            "access_rtt = \"7ms\"\nnew_connection_ratio = 0.1",
+            "access_rtt = { dist = \"exponential\", mean = \"8ms\" }",
+        ] {
+            assert_eq!(network(net).fixed_access(0), None, "{net}");
+        }
     }
 }
