@@ -215,13 +215,17 @@ impl Latencies {
                 continue;
             }
             let counts = &mut counts[w * 64..][..64];
-            if let Some(dst) = dst.as_deref_mut() {
+            let mut into = dst.as_deref_mut().map(|dst| {
                 dst.nonzero[w] |= bits;
-                add_word(&mut dst.counts[w * 64..][..64], counts, bits);
-            }
+                &mut dst.counts[w * 64..][..64]
+            });
             while bits != 0 {
                 let j = bits.trailing_zeros() as usize;
-                below += std::mem::take(&mut counts[j]);
+                let n = std::mem::take(&mut counts[j]);
+                if let Some(into) = into.as_deref_mut() {
+                    into[j] += n;
+                }
+                below += n;
                 while below >= next {
                     out[q] = Some(lowest_value(w * 64 + j + 1) - 1);
                     q += 1;
