@@ -70,7 +70,8 @@ fn trim_decimal(value: f64, unit: &str) -> String {
 /// in. A product that lands on a tie (2.5 to no decimals, 0.125 to two,
 /// or a double next to one), one too large for an exact integer, a value
 /// not finite, or more than nine decimals, go to the standard
-/// library. A test compares the two over about two million values.
+/// library. A test compares the two over 220,000 values, each to eight
+/// numbers of decimals.
 pub fn push_fixed(out: &mut String, x: f64, decimals: usize) {
     use std::fmt::Write as _;
     const POW10: [u64; 10] =
