@@ -115,9 +115,12 @@ pub fn num(s: &str) -> Option<f64> {
     opt_num(s).flatten()
 }
 
-/// A figure with `decimals` decimals, or empty.
+/// A figure with `decimals` decimals, or empty: the text a [`Cell::Figure`]
+/// column writes.
 pub fn figure(x: Option<f64>, decimals: usize) -> String {
-    x.map_or(String::new(), |v| format!("{v:.decimals$}"))
+    let mut out = String::new();
+    x.iter().for_each(|&v| crate::format::push_fixed(&mut out, v, decimals));
+    out
 }
 
 /// The headers, in order.
