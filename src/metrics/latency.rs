@@ -89,7 +89,6 @@ impl Counts {
     }
 
     /// Hands each nonzero bucket to `each` as (index, count), in order.
-    #[cfg(test)]
     fn each(&self, mut each: impl FnMut(usize, u64)) {
         for (w, &bits) in self.nonzero.iter().enumerate() {
             let mut bits = bits;
@@ -131,8 +130,8 @@ impl Counts {
     }
 }
 
-/// Latencies (whole microseconds, at least 1) in a number of series, one
-/// per scope: an open window's, or a run's.
+/// Latencies (whole microseconds) in a number of series: per scope, or
+/// per (city, deployment) pair, of an open window or of a run.
 pub(super) struct Latencies {
     series: Vec<Counts>,
 }
@@ -153,100 +152,116 @@ impl Latencies {
         }
     }
 
-    /// Adds the counts of series `from` to series `into` (a city's to the
-    /// global scope's, a deployment's to its service's and region's).
-    pub(super) fn fold(&mut self, from: usize, into: usize) {
-        debug_assert_ne!(from, into);
-        let (src, dst) = if from < into {
-            let (lo, hi) = self.series.split_at_mut(into);
-            (&lo[from], &mut hi[0])
-        } else {
-            let (lo, hi) = self.series.split_at_mut(from);
-            (&hi[0], &mut lo[into])
-        };
-        dst.add(src);
+    /// Counts one latency of `us` microseconds in series `a` as it is, 0
+    /// in a bucket of its own (a pair's series, whose median tells 0 from
+    /// 1; its percentiles count 0 as 1, see [`Self::quantiles`]).
+    #[inline(always)]
+    pub(super) fn record_exact(&mut self, us: u64, a: usize) {
+        self.series[a].bump(index_of(us), 1);
     }
 
-    /// Closes series `series`: returns its values at `quantiles` (ascending,
-    /// above 0) as HdrHistogram's `value_at_quantile` gives them (the
-    /// highest value of the bucket where the count reaches
-    /// `ceil(q × total)`, at least 1), or `None` if it is empty, and
-    /// clears it.
+    /// Whether series `s` holds no count.
+    #[inline]
+    pub(super) fn is_empty(&self, s: usize) -> bool {
+        self.series[s].total == 0
+    }
+
+    /// Adds the counts of series `from` of `src` to series `into`, a word
+    /// of 64 buckets at a time.
+    pub(super) fn add_from(&mut self, into: usize, src: &Latencies, from: usize) {
+        self.series[into].add(&src.series[from]);
+    }
+
+    /// Adds the counts of series `s` to series `into` of `run` (an open
+    /// window's to the run's) and empties it, in one visit of the buckets
+    /// holding a count.
+    pub(super) fn move_into(&mut self, s: usize, run: &mut Latencies, into: usize) {
+        let src = &mut self.series[s];
+        let dst = &mut run.series[into];
+        dst.fit(src);
+        dst.total += std::mem::take(&mut src.total);
+        for (w, bits) in src.nonzero.iter_mut().enumerate() {
+            let bits = std::mem::take(bits);
+            if bits == 0 {
+                continue;
+            }
+            dst.nonzero[w] |= bits;
+            let (from, to) = (&mut src.counts[w * 64..][..64], &mut dst.counts[w * 64..][..64]);
+            add_word(to, from, bits);
+            from.fill(0);
+        }
+    }
+
+    /// The values of series `s` at `quantiles` (ascending, above 0) as
+    /// HdrHistogram's `value_at_quantile` gives them (the highest value
+    /// of the bucket where the count reaches `ceil(q × total)`, at least
+    /// 1: a count at 0 is a count at 1, as [`Self::record`] counts it), or
+    /// `None` if it is empty.
     ///
-    /// This costs a visit to each bucket holding a count (a few thousand
-    /// in a minute) and a look at one bit per bucket, where a histogram's
-    /// percentiles and reset cost several passes over every bucket up to
-    /// the largest value (about 18,000 for a minute).
-    pub(super) fn close<const N: usize>(&mut self, series: usize, quantiles: &[f64; N]) -> [Option<u64>; N] {
-        self.close_into(series, None, quantiles)
-    }
-
-    /// Closes series `series` as [`Self::close`] does, and adds its counts
-    /// to series `into` of `run` (an open window's to the run's) in the
-    /// same visit.
-    pub(super) fn close_into<const N: usize>(
-        &mut self,
-        series: usize,
-        mut run: Option<(&mut Latencies, usize)>,
-        quantiles: &[f64; N],
-    ) -> [Option<u64>; N] {
-        let p = &mut self.series[series];
+    /// This visits the buckets holding a count up to the highest quantile
+    /// (a few thousand in a minute) and looks at one bit per bucket, where
+    /// a histogram's percentiles cost a pass over every bucket up to the
+    /// largest value (about 18,000 for a minute) each.
+    pub(super) fn quantiles<const N: usize>(&self, s: usize, quantiles: &[f64; N]) -> [Option<u64>; N] {
+        let Counts { counts, nonzero, total } = &self.series[s];
         let mut out = [None; N];
-        let total = p.total;
-        if total == 0 {
+        if *total == 0 || N == 0 {
             return out;
         }
         let targets = quantiles.map(|q| {
             debug_assert!(q > 0.0, "the lowest value's quantile is not supported");
-            ((q.min(1.0) * total as f64).ceil() as u64).max(1)
+            ((q.min(1.0) * *total as f64).ceil() as u64).max(1)
         });
-        let mut dst = run.as_mut().map(|(run, into)| {
-            let dst = &mut run.series[*into];
-            dst.fit(p);
-            dst.total += total;
-            dst
-        });
-        let Counts { counts, nonzero, total: left } = p;
         let (mut q, mut below) = (0, 0);
-        let mut next = targets.first().copied().unwrap_or(u64::MAX);
-        for (w, bits) in nonzero.iter_mut().enumerate() {
-            let mut bits = std::mem::take(bits);
-            if bits == 0 {
-                continue;
-            }
-            let counts = &mut counts[w * 64..][..64];
-            let mut into = dst.as_deref_mut().map(|dst| {
-                dst.nonzero[w] |= bits;
-                &mut dst.counts[w * 64..][..64]
-            });
+        for (w, &bits) in nonzero.iter().enumerate() {
+            let mut bits = bits;
             while bits != 0 {
-                let j = bits.trailing_zeros() as usize;
-                let n = std::mem::take(&mut counts[j]);
-                if let Some(into) = into.as_deref_mut() {
-                    into[j] += n;
-                }
-                below += n;
-                while below >= next {
-                    out[q] = Some(lowest_value(w * 64 + j + 1) - 1);
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                below += counts[i];
+                while below >= targets[q] {
+                    out[q] = Some(lowest_value(i.max(1) + 1) - 1);
                     q += 1;
-                    next = targets.get(q).copied().unwrap_or(u64::MAX);
+                    if q == N {
+                        return out;
+                    }
                 }
                 bits &= bits - 1;
             }
         }
-        *left = 0;
+        unreachable!("the counts of a series add up to its total")
+    }
+
+    /// Returns the values of series `s` at `quantiles` (see
+    /// [`Self::quantiles`]) and empties it.
+    #[cfg(test)]
+    pub(super) fn close<const N: usize>(&mut self, s: usize, quantiles: &[f64; N]) -> [Option<u64>; N] {
+        let out = self.quantiles(s, quantiles);
+        self.series[s].clear();
         out
+    }
+
+    /// Hands each bucket of series `s` holding a count to `each` as
+    /// (lowest value, count), in order.
+    pub(super) fn each(&self, s: usize, mut each: impl FnMut(u64, u64)) {
+        self.series[s].each(|i, n| each(lowest_value(i), n));
     }
 
     /// The buckets of `series` as (lowest value, count), in order.
     #[cfg(test)]
-    fn buckets(&self, series: usize) -> Vec<(u64, u64)> {
+    pub(super) fn buckets(&self, series: usize) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
-        self.series[series].each(|i, n| out.push((lowest_value(i), n)));
+        self.each(series, |v, n| out.push((v, n)));
         out
     }
 
-    /// Forgets every count (the warmup is over).
+    /// A copy of series `s` alone.
+    #[cfg(test)]
+    fn clone_series(&self, s: usize) -> Latencies {
+        Latencies { series: vec![self.series[s].clone()] }
+    }
+
+    /// Forgets every count (the warmup is over, or a scratch series has
+    /// served).
     pub(super) fn clear(&mut self) {
         for s in &mut self.series {
             s.clear();
@@ -277,46 +292,45 @@ mod tests {
         }
     }
 
-    /// Closing gives the histograms the counts they would have had from
-    /// recording each value, and the percentiles HdrHistogram gives; a
-    /// folded series holds the counts of both of its parts.
+    /// Series added together, or moved into a run's, hold the counts and
+    /// give the percentiles HdrHistogram gives from recording each value;
+    /// a series recorded exactly gives the same percentiles, 0 counting as 1.
     #[test]
-    fn closing_equals_recording_each_value() {
+    fn adding_and_moving_equal_recording_each_value() {
         let mut next = xorshift(11);
-        let values: Vec<u64> = (0..50_000).map(|_| next() % 3_000_000).collect();
+        let values: Vec<u64> = (0..50_000).map(|_| next() % 3_000_000).chain([0, 0, 1, 5]).collect();
         let mut direct = Histogram::<u64>::new(3).unwrap();
-        let mut w = Latencies::new(3);
+        let mut w = Latencies::new(4);
         for (k, &v) in values.iter().enumerate() {
             direct.record(v.max(1)).unwrap();
             w.record(v, k % 2, None);
+            w.record_exact(v, 3);
         }
-        w.fold(0, 2);
-        w.fold(1, 2);
+        w.add_from(2, &w.clone_series(0), 0);
+        w.add_from(2, &w.clone_series(1), 0);
         let qs = [0.000_01, 0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 0.999_99, 1.0];
-        let want: Vec<(u64, u64)> = direct
-            .iter_recorded()
-            .map(|r| (direct.lowest_equivalent(r.value_iterated_to()), r.count_at_value()))
-            .collect();
-        assert_eq!(w.buckets(2), want);
-        // Closing into a run's series that already holds counts adds to
-        // them, bucket for bucket, as recording each value again would.
+        let recorded = |h: &Histogram<u64>| -> Vec<(u64, u64)> {
+            h.iter_recorded()
+                .map(|r| (h.lowest_equivalent(r.value_iterated_to()), r.count_at_value()))
+                .collect()
+        };
+        assert_eq!(w.buckets(2), recorded(&direct));
+        let want = qs.map(|q| Some(direct.value_at_quantile(q)));
+        assert_eq!(w.quantiles(2, &qs), want);
+        assert_eq!(w.quantiles(3, &qs), want, "0 counts as 1");
+        assert_eq!(w.buckets(3)[0], (0, 2), "an exact series keeps 0 apart");
+        // Moving into a run's series that already holds counts adds to
+        // them, bucket for bucket, as recording each value again would,
+        // and empties the window's.
         let mut run = Latencies::new(1);
         run.record(values[0], 0, None);
-        let got = w.close_into(2, Some((&mut run, 0)), &qs);
-        for (q, got) in qs.iter().zip(got) {
-            assert_eq!(got, Some(direct.value_at_quantile(*q)), "quantile {q}");
-        }
+        w.move_into(2, &mut run, 0);
         direct.record(values[0].max(1)).unwrap();
-        let want: Vec<(u64, u64)> = direct
-            .iter_recorded()
-            .map(|r| (direct.lowest_equivalent(r.value_iterated_to()), r.count_at_value()))
-            .collect();
-        assert_eq!(run.buckets(0), want, "closing into another series adds the counts");
+        assert_eq!(run.buckets(0), recorded(&direct), "moving adds the counts");
         assert_eq!(run.close(0, &qs), qs.map(|q| Some(direct.value_at_quantile(q))));
         assert_eq!(run.buckets(0), [], "a closed series is empty");
-        // Closed series start empty; folding left its parts as they were.
-        assert_eq!(w.buckets(2), []);
-        assert_eq!(w.close(2, &[0.5]), [None]);
+        assert_eq!((w.buckets(2), w.quantiles(2, &[0.5])), (vec![], [None]), "a moved series is empty");
+        // Adding left its parts as they were.
         let parts: u64 = [0, 1].iter().flat_map(|&s| w.buckets(s)).map(|(_, n)| n).sum();
         assert_eq!(parts, values.len() as u64);
     }

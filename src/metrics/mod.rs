@@ -543,14 +543,23 @@ impl PairLatency {
         lower as f64 + (1u64 << (e - 3)) as f64 / 2.0
     }
 
-    #[inline(always)]
-    fn record(&mut self, us: u64) {
+    /// Counts `n` latencies of `us` microseconds, or of any value of the
+    /// HdrHistogram bucket whose lowest value `us` is: at three
+    /// significant digits, such a bucket lies within one of these.
+    fn add(&mut self, us: u64, n: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; Self::BUCKETS];
         }
         let c = &mut self.counts[Self::bucket(us)];
-        *c = c.saturating_add(1);
-        self.n += 1;
+        *c = (u64::from(*c) + n).min(u64::from(u32::MAX)) as u32;
+        self.n += n;
+    }
+
+    /// The pair's latencies from the run's series `s` of `run`.
+    fn of(run: &Latencies, s: usize) -> Self {
+        let mut p = PairLatency { counts: Vec::new(), n: 0 };
+        run.each(s, |us, n| p.add(us, n));
+        p
     }
 
     fn median_ms(&self) -> Option<f64> {
@@ -565,6 +574,90 @@ impl PairLatency {
     }
 }
 
+/// Which latency series make up each scope's latencies, and their
+/// percentiles taken from them.
+///
+/// An ok request's latency is counted once, in the series of its (city,
+/// deployment) pair (a call's, or an answer no deployment gave, in its
+/// scope's own series), when there are at most [`PAIRS_PER_SCOPE`] pairs
+/// per scope; with more, in its city's and its deployment's own series,
+/// so that memory stays that of the scopes'. A scope's latencies are the counts of its member
+/// series: a city's are its own and its pairs', a deployment's its own and
+/// its pairs', the global scope's its cities', a service's or region's
+/// aggregate its deployments'. When a window closes, a scope with one
+/// member holding counts (a city served by one deployment, say) takes its
+/// percentiles from that series, scopes with the same one share them, and
+/// a scope with several adds them up in a scratch series first. Adding
+/// them up costs a visit of each bucket holding a count, once per window,
+/// where counting each latency in every scope cost a counter increment per
+/// scope per request (issue 26).
+struct Members {
+    /// Per scope, its member series.
+    of: Vec<Vec<usize>>,
+    /// A series to add up a scope's members in.
+    scratch: Latencies,
+    /// Per series, its percentiles once taken in this pass.
+    memo: Vec<Option<Pct>>,
+}
+
+impl Members {
+    /// Members for the scopes of `m` (see [`Metrics::pair_series`]).
+    fn new(m: &Metrics) -> Self {
+        let (cities, regions) = (m.n_cities, m.n_regions);
+        // Without series by pair, a scope's own series holds its latencies.
+        let pairs = if m.by_pair { (cities, regions) } else { (0, 0) };
+        let pair = |c: usize, d: usize| m.pair_series(c * regions + d);
+        let city = |c: usize| std::iter::once(1 + c).chain((0..pairs.1).map(move |d| pair(c, d)));
+        let deployment =
+            |d: usize| std::iter::once(1 + cities + d).chain((0..pairs.0).map(move |c| pair(c, d)));
+        let mut of: Vec<Vec<usize>> = vec![(0..cities).flat_map(city).collect()];
+        of.extend((0..cities).map(|c| city(c).collect()));
+        of.extend((0..regions).map(|d| deployment(d).collect()));
+        if let Some(g) = &m.groups {
+            let groups = g.services.len() + g.regions.len();
+            of.extend((0..groups).map(|k| {
+                (0..regions)
+                    .filter(|&d| m.groups_of(d).is_some_and(|(s, r)| s == k || r == k))
+                    .flat_map(deployment)
+                    .collect()
+            }));
+        }
+        debug_assert_eq!(of.len(), m.names.len());
+        Members { of, scratch: Latencies::new(1), memo: vec![None; m.latency_series()] }
+    }
+
+    /// Each scope's percentiles from the series of `lat` (an open
+    /// window's, or a run's), into `out`.
+    fn pcts(&mut self, lat: &Latencies, out: &mut [Pct]) {
+        self.memo.fill(None);
+        for (of, pct) in self.of.iter().zip(out) {
+            let mut held = of.iter().copied().filter(|&s| !lat.is_empty(s));
+            *pct = match (held.next(), held.next()) {
+                (None, _) => [None; 4],
+                (Some(s), None) => *self.memo[s].get_or_insert_with(|| lat.quantiles(s, &QUANTILES)),
+                (Some(a), Some(b)) => {
+                    for s in [a, b].into_iter().chain(held) {
+                        self.scratch.add_from(0, lat, s);
+                    }
+                    let pct = self.scratch.quantiles(0, &QUANTILES);
+                    self.scratch.clear();
+                    pct
+                }
+            };
+        }
+    }
+}
+
+/// Up to this many (city, deployment) pairs per scope, latencies are
+/// counted by pair (see [`Members`]). A series takes up to about 130 KB (a
+/// counter per bucket up to a 30 s latency), for the open window and for
+/// the run, once it holds a count; the limit keeps the pairs' at most four
+/// times what the scopes' series would take (nine cities and three
+/// regions: 27 pairs for 13 scopes), where one pair per city and
+/// deployment of a scenario with 100 cities and 40 regions could take a
+/// gigabyte.
+const PAIRS_PER_SCOPE: usize = 4;
+
 /// All metrics of a run.
 pub struct Metrics {
     n_cities: usize,
@@ -574,15 +667,22 @@ pub struct Metrics {
     total: Vec<Acc>,
     flows_window: Vec<u64>,
     flows_total: Vec<u64>,
+    /// Whether latencies are counted by pair (see [`PAIRS_PER_SCOPE`]).
+    by_pair: bool,
+    /// Without series by pair, each pair's latencies over the run, for
+    /// its median.
     pair_latency: Vec<PairLatency>,
-    /// The open window's latencies of ok requests (microseconds) by scope:
-    /// those of cities and deployments as they end, the global scope's and
-    /// the aggregates' folded in from them when it closes.
+    /// The open window's latencies of ok requests (microseconds): one
+    /// series per scope (those counted at the scope itself), then, if
+    /// `by_pair`, one per (city, deployment) pair (see [`Members`]).
     window_latency: Latencies,
     /// Each scope's percentiles in the window being closed.
     window_pct: Vec<Pct>,
-    /// The run's latencies by scope, the closed windows' added as they close.
+    /// The run's latencies, series for series, the closed windows' added
+    /// as they close.
     total_latency: Latencies,
+    /// The series making up each scope's latencies.
+    members: Members,
     instances: Vec<Gauge>,
     instances_all: Gauge,
     ejected_now: Vec<u64>,
@@ -620,7 +720,7 @@ impl Metrics {
         names.extend(regions.iter().cloned());
         let scopes = names.len();
         let pairs = cities.len() * regions.len();
-        Metrics {
+        let mut m = Metrics {
             n_cities: cities.len(),
             n_regions: regions.len(),
             names,
@@ -628,10 +728,12 @@ impl Metrics {
             total: (0..scopes).map(|_| Acc::new()).collect(),
             flows_window: vec![0; pairs],
             flows_total: vec![0; pairs],
-            pair_latency: vec![PairLatency { counts: Vec::new(), n: 0 }; pairs],
-            window_latency: Latencies::new(scopes),
+            by_pair: false,
+            pair_latency: Vec::new(),
+            window_latency: Latencies::new(0),
             window_pct: vec![[None; 4]; scopes],
-            total_latency: Latencies::new(scopes),
+            total_latency: Latencies::new(0),
+            members: Members { of: Vec::new(), scratch: Latencies::new(0), memo: Vec::new() },
             instances: vec![Gauge::ZERO; regions.len()],
             instances_all: Gauge::ZERO,
             ejected_now: vec![0; regions.len()],
@@ -647,7 +749,32 @@ impl Metrics {
             call_latency: Vec::new(),
             call_rows: Vec::new(),
             times: Vec::new(),
-        }
+        };
+        m.lay_out_latencies();
+        m
+    }
+
+    /// Sizes the latency series for the scopes and pairs (see
+    /// [`PAIRS_PER_SCOPE`]).
+    fn lay_out_latencies(&mut self) {
+        self.count_latencies(self.flows_total.len() <= PAIRS_PER_SCOPE * self.names.len());
+    }
+
+    /// Sizes the latency series, by pair or by scope.
+    fn count_latencies(&mut self, by_pair: bool) {
+        let pairs = self.flows_total.len();
+        self.by_pair = by_pair;
+        self.pair_latency =
+            if self.by_pair { Vec::new() } else { vec![PairLatency { counts: Vec::new(), n: 0 }; pairs] };
+        self.window_latency = Latencies::new(self.latency_series());
+        self.total_latency = Latencies::new(self.latency_series());
+        self.members = Members::new(self);
+    }
+
+    /// The number of latency series: the scopes', then the pairs' if
+    /// `by_pair`.
+    fn latency_series(&self) -> usize {
+        self.names.len() + if self.by_pair { self.flows_total.len() } else { 0 }
     }
 
     /// Groups the regions (deployments) into services and regions: rows of
@@ -659,11 +786,10 @@ impl Metrics {
             self.total.push(Acc::new());
             self.window_pct.push([None; 4]);
         }
-        self.window_latency = Latencies::new(self.names.len());
-        self.total_latency = Latencies::new(self.names.len());
         self.group_gauges = vec![Gauge::ZERO; groups.services.len() + groups.regions.len()];
         self.times = vec![ServiceTimes::default(); self.n_regions];
         self.groups = Some(groups);
+        self.lay_out_latencies();
         self
     }
 
@@ -749,6 +875,22 @@ impl Metrics {
         }
     }
 
+    /// The median latency of pair `pair` over the run, in milliseconds.
+    fn pair_median_ms(&self, pair: usize) -> Option<f64> {
+        if self.by_pair {
+            PairLatency::of(&self.total_latency, self.pair_series(pair)).median_ms()
+        } else {
+            self.pair_latency[pair].median_ms()
+        }
+    }
+
+    /// The latency series of (city, deployment) pair `pair`, if
+    /// `by_pair`: after the scopes' own.
+    #[inline]
+    fn pair_series(&self, pair: usize) -> usize {
+        self.names.len() + pair
+    }
+
     #[inline]
     fn city_scope(&self, city: u32) -> usize {
         1 + city as usize
@@ -816,30 +958,26 @@ impl Metrics {
         }
         if outcome == Outcome::Ok {
             let us = latency_ns.div_ceil(1000);
-            self.window_latency.record(us, c, r);
-            if let Some(p) = pair {
-                self.pair_latency[p].record(us);
+            match pair {
+                Some(p) if self.by_pair => self.window_latency.record_exact(us, self.pair_series(p)),
+                _ => {
+                    self.window_latency.record(us, c, r);
+                    if let Some(p) = pair {
+                        self.pair_latency[p].add(us, 1);
+                    }
+                }
             }
         }
     }
 
-    /// Folds the open window's latencies into the global scope (the
-    /// cities') and the aggregates (their deployments'), takes every
-    /// scope's percentiles, and adds them to the run's histograms.
+    /// Takes every scope's percentiles in the open window, and adds its
+    /// latencies to the run's.
     fn close_latencies(&mut self) {
-        for c in 0..self.n_cities {
-            self.window_latency.fold(self.city_scope(c as u32), 0);
-        }
-        if let Some(groups) = &self.groups {
-            let first = 1 + self.n_cities + self.n_regions;
-            for (d, &(s, r)) in groups.of.iter().enumerate() {
-                let from = self.region_scope(d as u32);
-                self.window_latency.fold(from, first + s);
-                self.window_latency.fold(from, first + groups.services.len() + r);
+        self.members.pcts(&self.window_latency, &mut self.window_pct);
+        for s in 0..self.latency_series() {
+            if !self.window_latency.is_empty(s) {
+                self.window_latency.move_into(s, &mut self.total_latency, s);
             }
-        }
-        for (s, pct) in self.window_pct.iter_mut().enumerate() {
-            *pct = self.window_latency.close_into(s, Some((&mut self.total_latency, s)), &QUANTILES);
         }
     }
 
@@ -1125,7 +1263,8 @@ impl Metrics {
     pub fn finish(mut self, now: SimTime, sink: &mut dyn WindowSink) -> Totals {
         self.close_window(now, sink);
         let span = now.since(self.measure_start);
-        let pcts: Vec<Pct> = (0..self.total.len()).map(|i| self.total_latency.close(i, &QUANTILES)).collect();
+        let mut pcts: Vec<Pct> = vec![[None; 4]; self.total.len()];
+        self.members.pcts(&self.total_latency, &mut pcts);
         let rows = self
             .total
             .iter()
@@ -1146,7 +1285,7 @@ impl Metrics {
                 city: (i / self.n_regions) as u32,
                 region: (i % self.n_regions) as u32,
                 requests: n,
-                latency_p50_ms: self.pair_latency[i].median_ms(),
+                latency_p50_ms: self.pair_median_ms(i),
             })
             .collect();
         Totals { rows, flows, calls: self.total_calls(), times: std::mem::take(&mut self.times) }
@@ -1230,10 +1369,113 @@ mod tests {
         }
         let mut p = PairLatency { counts: Vec::new(), n: 0 };
         for us in [10_000, 20_000, 30_000] {
-            p.record(us);
+            p.add(us, 1);
         }
         let m = p.median_ms().unwrap();
         assert!((m / 20.0 - 1.0).abs() < 0.045, "{m}");
+    }
+
+    /// A latency is counted once, in its (city, deployment) pair's series
+    /// (or its scope's own); every scope's percentiles, in each window and
+    /// over the run, and the pairs' medians are those of each scope
+    /// counting every latency itself: the aggregates', the calls', a
+    /// latency of 0 and answers without a deployment included.
+    #[test]
+    fn latencies_counted_once_give_every_scopes_percentiles() {
+        latencies_give_every_scopes_percentiles(true);
+    }
+
+    /// The same with more pairs than [`PAIRS_PER_SCOPE`] allows, counted
+    /// in the scopes' own series.
+    #[test]
+    fn latencies_counted_by_scope_give_every_scopes_percentiles() {
+        latencies_give_every_scopes_percentiles(false);
+    }
+
+    /// Latencies are counted by pair up to [`PAIRS_PER_SCOPE`] pairs per
+    /// scope, then by scope.
+    #[test]
+    fn many_pairs_are_counted_by_scope() {
+        let names = |n: usize, what: &str| (0..n).map(|i| format!("{what}{i}")).collect::<Vec<_>>();
+        let by_pair =
+            |cities, regions| Metrics::new(&names(cities, "c"), &names(regions, "r"), SimTime::ZERO).by_pair;
+        assert!(by_pair(9, 3), "27 pairs, 13 scopes");
+        assert!(by_pair(20, 5), "100 pairs, 26 scopes");
+        assert!(!by_pair(30, 5), "150 pairs, 36 scopes");
+        assert!(!by_pair(100, 40));
+    }
+
+    fn latencies_give_every_scopes_percentiles(by_pair: bool) {
+        let groups = Groups {
+            services: vec!["s".into()],
+            regions: vec!["x".into(), "y".into()],
+            of: vec![(0, 0), (0, 1)],
+        };
+        let mut m = Metrics::new(&["A".into(), "B".into()], &["s@x".into(), "s@y".into()], SimTime::ZERO)
+            .with_groups(groups)
+            .with_calls(1);
+        assert!(m.by_pair);
+        m.count_latencies(by_pair);
+        // Scopes: 0 global, 1 and 2 the cities, 3 and 4 the deployments,
+        // 5 the service, 6 and 7 the regions.
+        let (mut window, mut run) = (Latencies::new(8), Latencies::new(8));
+        let mut medians = vec![PairLatency { counts: Vec::new(), n: 0 }; 4];
+        let mut want_windows = Vec::new();
+        let mut sink = CollectWindows::default();
+        let mut next = crate::engine::rng::xorshift(3);
+        for k in 0..30_000u64 {
+            let x = next();
+            let city = (x % 2) as usize;
+            let region = [None, Some(0), Some(1), Some(1)][(x >> 1) as usize % 4];
+            // City B's latencies are mostly 0; some exact, the rest spread wide.
+            let ns = match (city, x >> 8) {
+                (1, y) if y % 10 < 9 => 0,
+                (_, y) if y % 7 == 0 => y % 3_000,
+                (_, y) => y >> ((x >> 3) % 40),
+            };
+            let us = ns.div_ceil(1000);
+            let mut scopes = vec![0, 1 + city];
+            if k % 10 == 9 {
+                // A call served at the deployment: its scopes alone.
+                let d = city;
+                m.call_outcome(0, Some(d as u32), Outcome::Ok, 1, ns);
+                scopes = vec![3 + d, 5, 6 + d];
+            } else {
+                m.outcome(city as u32, region.map(|d| d as u32), Outcome::Ok, ns, false);
+                if let Some(d) = region {
+                    scopes.extend([3 + d, 5, 6 + d]);
+                    medians[city * 2 + d].add(us, 1);
+                }
+            }
+            for s in scopes {
+                window.record(us, s, None);
+                run.record(us, s, None);
+            }
+            if k % 7_000 == 6_999 {
+                m.close_window(SimTime(k), &mut sink);
+                want_windows.push((0..8).map(|s| window.close(s, &QUANTILES)).collect::<Vec<_>>());
+            }
+        }
+        let totals = m.finish(SimTime(30_000), &mut sink);
+        want_windows.push((0..8).map(|s| window.close(s, &QUANTILES)).collect());
+        let ms = |us: Option<u64>| us.map(|us| us as f64 / 1000.0);
+        let pct = |r: &Row| [r.latency_p50_ms, r.latency_p90_ms, r.latency_p99_ms, r.latency_p999_ms];
+        assert_eq!(sink.windows.len(), want_windows.len());
+        for ((_, rows, _), want) in sink.windows.iter().zip(&want_windows) {
+            for (s, row) in rows.iter().enumerate() {
+                assert_eq!(pct(row), want[s].map(ms), "window at {}, scope {s}", row.requests);
+            }
+        }
+        assert_eq!(totals.rows[2].latency_p50_ms, Some(0.001), "mostly 0: counted as 1 us");
+        for (s, row) in totals.rows.iter().enumerate() {
+            assert_eq!(pct(row), run.close(s, &QUANTILES).map(ms), "run, scope {s}");
+        }
+        assert_eq!(totals.flows.len(), 4);
+        for f in &totals.flows {
+            let p = (f.city * 2 + f.region) as usize;
+            assert_eq!(f.latency_p50_ms, medians[p].median_ms(), "pair {p}");
+        }
+        assert_eq!(totals.flows[2].latency_p50_ms, Some(0.0), "a pair's median tells 0 from 1 us");
     }
 
     fn metrics() -> Metrics {
