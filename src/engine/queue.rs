@@ -7,9 +7,9 @@
 //! it is what makes a run a pure function of its scenario and seed.
 //!
 //! Layout (a calendar queue, Brown 1988, in its hierarchical timing-wheel
-//! form, Varghese and Lauck 1987): time is cut into buckets of 2^20 ns
-//! (about a millisecond), and buckets into pages of 256 (about 268 ms).
-//! Events of the current and the next page sit unsorted in a ring of 512
+//! form, Varghese and Lauck 1987): time is cut into buckets of 2^21 ns
+//! (about 2 ms), and buckets into pages of 128 (about 268 ms).
+//! Events of the current and the next page sit unsorted in a ring of 256
 //! per-bucket vectors (the fine ring); events of the 256 pages after those
 //! (about 69 s) sit unsorted in a ring of per-page vectors (the coarse
 //! ring); anything later (hour-long timeouts, far autoscaler ticks) waits
@@ -28,7 +28,11 @@
 //! share a bucket. The fine ring is short on purpose: a network round trip
 //! or a request's work falls within it, and its few vectors stay in cache
 //! (a ring of 4,096 buckets ran the global example at 10,000 requests per
-//! second 20% slower than 256; 128 to 512 were alike). The coarse ring
+//! second 20% slower than 256; 128 to 512 were alike; 256 buckets of 2 ms
+//! rather than 512 of 1 ms, the same reach in half the vectors, ran the
+//! sparse M/M/c loads of issue 26 1 to 2 % faster and that example alike,
+//! where 128 of 1 ms, half the reach, cost the sparser load 4 % in moves
+//! from the coarse ring). The coarse ring
 //! keeps service times of a second or so out of the heap: with a mean of
 //! 0.5 s, 58 % of them end more than 268 ms later, and when they went
 //! through the heap its pushes and pops were a third of the queue's cost.
@@ -81,10 +85,10 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// log2 of a bucket's width in nanoseconds (2^20 ns = 1.05 ms).
-const SHIFT: u32 = 20;
-/// log2 of the buckets in a page (256 buckets, 268 ms).
-const PAGE_BITS: u32 = 8;
+/// log2 of a bucket's width in nanoseconds (2^21 ns = 2.1 ms).
+const SHIFT: u32 = 21;
+/// log2 of the buckets in a page (128 buckets, 268 ms).
+const PAGE_BITS: u32 = 7;
 /// Slots of the fine ring: two pages' buckets, the current page's and the next.
 const SLOTS: u64 = 2 << PAGE_BITS;
 const MASK: u64 = SLOTS - 1;
@@ -92,13 +96,14 @@ const MASK: u64 = SLOTS - 1;
 const PAGES: u64 = 256;
 const PAGE_MASK: u64 = PAGES - 1;
 /// log2 of the sub-buckets a large bucket is spread over before sorting
-/// (64 of 16.4 us each).
+/// (64 of 32.8 us each).
 const SUB_BITS: u32 = 6;
 const SUBS: usize = 1 << SUB_BITS;
 /// Buckets with fewer events than this are comparison-sorted outright.
-/// At 10,000 requests per second a bucket holds about 32 events; with 32
-/// here, half of them were comparison-sorted, and the day ran 8 % slower
-/// than with 16 (8 was the same as 16).
+/// At 10,000 requests per second a 1 ms bucket held about 32 events; with
+/// 32 here, half of them were comparison-sorted, and the day ran 8 %
+/// slower than with 16 (8 was the same as 16). A 2 ms bucket holds about
+/// 64.
 const SMALL_BUCKET: usize = 16;
 
 /// Pending events and the current simulated time.
