@@ -581,16 +581,16 @@ impl PairLatency {
 /// deployment) pair (a call's, or an answer no deployment gave, in its
 /// scope's own series), when there are at most [`PAIRS_PER_SCOPE`] pairs
 /// per scope; with more, in its city's and its deployment's own series,
-/// so that memory stays that of the scopes'. A scope's latencies are the counts of its member
-/// series: a city's are its own and its pairs', a deployment's its own and
-/// its pairs', the global scope's its cities', a service's or region's
-/// aggregate its deployments'. When a window closes, a scope with one
-/// member holding counts (a city served by one deployment, say) takes its
-/// percentiles from that series, scopes with the same one share them, and
-/// a scope with several adds them up in a scratch series first. Adding
-/// them up costs a visit of each bucket holding a count, once per window,
-/// where counting each latency in every scope cost a counter increment per
-/// scope per request (issue 26).
+/// so that memory stays that of the scopes'. A scope's latencies are the
+/// counts of its member series: a city's are its own and its pairs', a
+/// deployment's its own and its pairs', the global scope's its cities', a
+/// service's or region's aggregate its deployments'. When a window
+/// closes, a scope with one member holding counts (a city served by one
+/// deployment, say) takes its percentiles from that series, scopes with
+/// the same one share them, and a scope with several adds them up in a
+/// scratch series first. Adding them up costs a visit of each bucket
+/// holding a count, once per window, where counting each latency in every
+/// scope cost a counter increment per scope per request (issue 26).
 struct Members {
     /// Per scope, its member series.
     of: Vec<Vec<usize>>,
