@@ -1,21 +1,22 @@
 //! Latencies counted at HdrHistogram's buckets (three significant digits,
-//! a lowest discernible value of 1), one series per scope, with the
-//! percentiles HdrHistogram would give.
+//! a lowest discernible value of 1), in series (one per scope, and one per
+//! (city, deployment) pair when pairs are few: see `Members` in the parent
+//! module), with the percentiles HdrHistogram would give.
 //!
 //! A request's latency belongs to three scopes (global, its city, its
 //! deployment), and recording it into three HdrHistograms cost about 230
 //! instructions per request, a twentieth of the whole model at 10,000
 //! requests/s (benches/RESULTS.md). Here it is one index computation and
-//! two counter increments (the city's and the deployment's; the global
-//! scope gets the cities' counts, and services and regions their
-//! deployments', when the window closes). Closing a window visits only the
+//! one counter increment (its pair's; with many pairs, two: its city's and
+//! its deployment's); each scope's percentiles come from the series that
+//! make it up when the window closes. Closing a window visits only the
 //! buckets holding a count, found from one bit per bucket, where an
 //! HdrHistogram's four percentiles and its reset each pass over every
 //! bucket up to the largest value: at 18 requests per second, a minute's
 //! window has a few hundred buckets with a count among about 18,000, and
 //! closing windows took 30 % of a run (issue 26). The run's totals are
 //! series of the same kind, which the windows' counts are added to.
-//! Memory is a counter per bucket up to the largest latency, per scope,
+//! Memory is a counter per bucket up to the largest latency, per series,
 //! for the window and the run, whatever the duration; `tests` check the
 //! buckets and the percentiles against the `hdrhistogram` crate.
 

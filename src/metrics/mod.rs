@@ -1461,9 +1461,9 @@ mod tests {
         let ms = |us: Option<u64>| us.map(|us| us as f64 / 1000.0);
         let pct = |r: &Row| [r.latency_p50_ms, r.latency_p90_ms, r.latency_p99_ms, r.latency_p999_ms];
         assert_eq!(sink.windows.len(), want_windows.len());
-        for ((_, rows, _), want) in sink.windows.iter().zip(&want_windows) {
+        for (k, ((_, rows, _), want)) in sink.windows.iter().zip(&want_windows).enumerate() {
             for (s, row) in rows.iter().enumerate() {
-                assert_eq!(pct(row), want[s].map(ms), "window at {}, scope {s}", row.requests);
+                assert_eq!(pct(row), want[s].map(ms), "window {k}, scope {s}");
             }
         }
         assert_eq!(totals.rows[2].latency_p50_ms, Some(0.001), "mostly 0: counted as 1 us");
