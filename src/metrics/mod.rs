@@ -546,6 +546,8 @@ impl PairLatency {
     /// Counts `n` latencies of `us` microseconds, or of any value of the
     /// HdrHistogram bucket whose lowest value `us` is: at three
     /// significant digits, such a bucket lies within one of these.
+    /// Inlined: with many pairs it counts every ok request's latency.
+    #[inline(always)]
     fn add(&mut self, us: u64, n: u64) {
         if self.counts.is_empty() {
             self.counts = vec![0; Self::BUCKETS];
