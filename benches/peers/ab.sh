@@ -17,10 +17,12 @@
 # (both builds share one target folder, so SimCore and the other
 # dependencies build once). SimPy does not run (a worktree has no
 # target/simpy-venv). Prints each sitting's per-round median ratios,
-# then the median over the sittings.
+# then the median over the sittings, then the same sittings' ratios of
+# negsim's bare engine (SimCore's M/M/c written on negsim's engine) to
+# SimCore: a change to the event queue shows there on its own.
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,20p' "$0" >&2
+  sed -n '2,22p' "$0" >&2
   exit 2
 fi
 a="$1" b="$2" sittings="${3:-3}" rounds="${4:-11}" customers="${5:-1000000}"
@@ -54,9 +56,13 @@ build A "$a"
 build B "$b"
 for s in $(seq "$sittings"); do
   for v in A B; do
-    "$tmp/peers-$v" "$rounds" "$customers" |
-      sed -n 's/.*within each round: median \([0-9.]*\), from \([0-9.]*\) to \([0-9.]*\).*/\1 \2 \3/p' |
-      paste -sd' ' | sed "s/^/$s $v /" >> "$tmp/ratios.txt"
+    out=$("$tmp/peers-$v" "$rounds" "$customers")
+    ratios() { # the line's leading words
+      echo "$out" | sed -n "s/.*$1: median \([0-9.]*\), from \([0-9.]*\) to \([0-9.]*\).*/\1 \2 \3/p" | paste -sd' '
+    }
+    # The bare engine's ratios, from versions that print them (after 22e8f27).
+    bare=$(ratios 'bare engine \/ SimCore, per round')
+    echo "$s $v $(ratios 'within each round') ${bare:-- - - - - -}" >> "$tmp/ratios.txt"
   done
 done
 python3 - "$tmp/ratios.txt" "$a" "$b" << 'PY'
@@ -65,12 +71,18 @@ rows = [line.split() for line in open(sys.argv[1])]
 names = {"A": sys.argv[2], "B": sys.argv[3]}
 print("negsim / SimCore, per-round median (range), each sitting:")
 print(f"{'sitting':>7}  {'version':<12} {'(a) 180/s, c = 100':<22} {'(b) 18/s, c = 10':<22}")
+def cell(m, lo, hi):
+    return "-" if m == "-" else f"{m} ({lo}-{hi})"
 for r in rows:
-    s, v, a, alo, ahi, b, blo, bhi = r
-    print(f"{s:>7}  {v + ' ' + names[v][:10]:<12} {a + ' (' + alo + '-' + ahi + ')':<22} {b + ' (' + blo + '-' + bhi + ')':<22}")
+    s, v, a, alo, ahi, b, blo, bhi = r[:8]
+    print(f"{s:>7}  {v + ' ' + names[v][:10]:<12} {cell(a, alo, ahi):<22} {cell(b, blo, bhi):<22}")
 for v in "AB":
     mine = [r for r in rows if r[1] == v]
     a = statistics.median(float(r[2]) for r in mine)
     b = statistics.median(float(r[5]) for r in mine)
     print(f"median over sittings, {v} = {names[v]}: (a) {a:.2f}, (b) {b:.2f}")
+print("the bare engine (negsim's engine running SimCore's M/M/c) / SimCore, per-round median (range):")
+for r in rows:
+    a, alo, ahi, b, blo, bhi = r[8:14]
+    print(f"{r[0]:>7}  {r[1] + ' ' + names[r[1]][:10]:<12} {cell(a, alo, ahi):<22} {cell(b, blo, bhi):<22}")
 PY

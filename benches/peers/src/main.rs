@@ -1,14 +1,18 @@
 //! negsim against the fastest Rust simulation core on M/M/c (issue 26).
 //!
-//! Three implementations of the same queue, run interleaved in rounds on
+//! Four implementations of the same queue, run interleaved in rounds on
 //! each load: SimCore 0.1 (the crate `simcore`, the core DSLab FaaS runs
 //! on) written as its documentation shows it, one component implementing
 //! `EventHandler` that emits its arrivals and departures to itself, with
 //! exponential draws from its context's random numbers; a hand-written
-//! floor (a `BinaryHeap` of (time, sequence, kind), no framework); and
+//! floor (a `BinaryHeap` of (time, sequence, kind), no framework);
 //! negsim running `scenarios/mmc-validation.toml` reshaped to the load,
 //! with its whole Cloud Run and load-balancer model and per-window metrics
-//! (`negsim::model::run`, no files written). SimPy's lean callback version
+//! (`negsim::model::run`, no files written); and the same bare queue as
+//! SimCore's written on negsim's engine (a `negsim::engine::Model` with an
+//! arrival and a departure event, negsim's calendar queue and random
+//! streams, SimCore's inverse-transform draws), which separates what the
+//! engine costs from what the model does. SimPy's lean callback version
 //! (`simpy_lean.py`) runs beside them when `target/simpy-venv` exists
 //! (`benches/compare_simpy.sh` creates it).
 //!
@@ -18,6 +22,9 @@
 //! both at utilisation 0.9. Every implementation's mean wait is printed
 //! beside Erlang C's.
 
+use negsim::engine::rng::{Rng, stream};
+use negsim::engine::{EventQueue, Model, SimTime};
+use rand::Rng as _;
 use serde::Serialize;
 use simcore::{Event, EventHandler, Simulation, SimulationContext, cast};
 use std::cell::RefCell;
@@ -193,6 +200,86 @@ fn simcore(l: Load, horizon_s: f64) -> Outcome {
     Outcome { served: q.served, wall_s, wait_ms: q.wait / q.served.max(1) as f64 * 1000.0 }
 }
 
+/// M/M/c on negsim's engine: the model SimCore runs, event for event.
+struct Bare {
+    load: Load,
+    rng: Rng,
+    busy: u32,
+    waiting: VecDeque<SimTime>,
+    served: u64,
+    wait_ns: u64,
+    end: SimTime,
+}
+
+#[derive(Clone, Copy)]
+enum BareEvent {
+    Arrival,
+    Departure,
+}
+
+impl Bare {
+    /// An exponential draw in whole nanoseconds, by inverse transform as
+    /// SimCore's queue draws it.
+    fn exp_ns(&mut self, mean_s: f64) -> u64 {
+        let u = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        (-mean_s * (1.0 - u).ln() * 1e9) as u64
+    }
+}
+
+impl Model for Bare {
+    type Event = BareEvent;
+
+    fn handle(&mut self, event: BareEvent, q: &mut EventQueue<BareEvent>) {
+        match event {
+            BareEvent::Arrival => {
+                let gap = self.exp_ns(1.0 / self.load.lambda);
+                q.schedule_in(gap, BareEvent::Arrival);
+                if self.busy < self.load.c {
+                    self.busy += 1;
+                    let service = self.exp_ns(self.load.service_s);
+                    q.schedule_in(service, BareEvent::Departure);
+                } else {
+                    self.waiting.push_back(q.now());
+                }
+            }
+            BareEvent::Departure => {
+                self.served += 1;
+                match self.waiting.pop_front() {
+                    Some(arrived) => {
+                        self.wait_ns += q.now().since(arrived);
+                        let service = self.exp_ns(self.load.service_s);
+                        q.schedule_in(service, BareEvent::Departure);
+                    }
+                    None => self.busy -= 1,
+                }
+            }
+        }
+    }
+
+    fn finish_line(&self, now: SimTime) -> Option<SimTime> {
+        (now >= self.end).then_some(self.end)
+    }
+}
+
+fn negsim_bare(l: Load, horizon_s: f64) -> Outcome {
+    let start = Instant::now();
+    let mut model = Bare {
+        load: l,
+        rng: stream(1, "bare"),
+        busy: 0,
+        waiting: VecDeque::new(),
+        served: 0,
+        wait_ns: 0,
+        end: SimTime((horizon_s * 1e9) as u64),
+    };
+    let mut q = EventQueue::new();
+    let gap = model.exp_ns(1.0 / l.lambda);
+    q.schedule(SimTime(gap), BareEvent::Arrival);
+    negsim::engine::run(&mut model, &mut q);
+    let wall_s = start.elapsed().as_secs_f64();
+    Outcome { served: model.served, wall_s, wait_ms: model.wait_ns as f64 / model.served.max(1) as f64 / 1e6 }
+}
+
 /// negsim's scenario for the load: `mmc-validation.toml` reshaped.
 fn negsim_scenario(l: Load, horizon_s: f64) -> negsim::scenario::Scenario {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/mmc-validation.toml");
@@ -255,12 +342,12 @@ fn main() {
     for l in LOADS {
         let horizon_s = customers / l.lambda;
         let sc = negsim_scenario(l, horizon_s);
-        let mut rates: [Vec<f64>; 3] = Default::default();
-        let mut waits = [0.0; 3];
+        let mut rates: [Vec<f64>; 4] = Default::default();
+        let mut waits = [0.0; 4];
         for _ in 0..rounds {
-            for (k, o) in
-                [negsim_run(&sc), simcore(l, horizon_s), floor(l, horizon_s)].into_iter().enumerate()
-            {
+            let round =
+                [negsim_run(&sc), simcore(l, horizon_s), floor(l, horizon_s), negsim_bare(l, horizon_s)];
+            for (k, o) in round.into_iter().enumerate() {
                 rates[k].push(o.rate());
                 waits[k] = o.wait_ms;
             }
@@ -268,16 +355,21 @@ fn main() {
         let py = simpy(l, horizon_s);
         // Each round's own ratio: the machine's speed drifts between rounds
         // (15 % over minutes), less within one.
-        let paired: Vec<f64> = rates[0].iter().zip(&rates[1]).map(|(n, s)| n / s).collect();
-        let (lo, hi) = paired.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
-        let paired_median = median(paired);
-        let [n, s, f] = rates.map(median);
+        let per_round = |k: usize| {
+            let paired: Vec<f64> = rates[k].iter().zip(&rates[1]).map(|(n, s)| n / s).collect();
+            let (lo, hi) = paired.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+            (median(paired), lo, hi)
+        };
+        let (paired_median, lo, hi) = per_round(0);
+        let (bare_median, bare_lo, bare_hi) = per_round(3);
+        let [n, s, f, e] = rates.map(median);
         println!("{}: {customers:.0} customers, {rounds} interleaved rounds, median rates", l.name);
         println!("  Erlang C mean wait: {:.2} ms", erlang_c_wait_ms(l));
         for (name, rate, wait) in [
             ("negsim (whole model)", n, waits[0]),
             ("SimCore 0.1", s, waits[1]),
             ("hand-written floor", f, waits[2]),
+            ("negsim engine, bare", e, waits[3]),
         ] {
             println!("  {name:<22} {:>6.2} M customers/s   mean wait {wait:.2} ms", rate / 1e6);
         }
@@ -296,5 +388,9 @@ fn main() {
             py.map_or(String::new(), |p| format!(", negsim / SimPy lean = {:.1}", n / p.rate()))
         );
         println!("  negsim / SimCore within each round: median {paired_median:.2}, from {lo:.2} to {hi:.2}");
+        // Worded apart from the line above, which `ab.sh` reads.
+        println!(
+            "  bare engine / SimCore, per round: median {bare_median:.2}, from {bare_lo:.2} to {bare_hi:.2}"
+        );
     }
 }
