@@ -192,8 +192,13 @@ pub fn to_table(sc: &Scenario) -> Table {
         NetworkModel::None => "none",
     };
     t.insert("model".into(), s(model));
-    t.insert("fiber_km_per_ms".into(), f(net.fiber_km_per_ms));
-    t.insert("route_inflation".into(), f(net.route_inflation));
+    // The great circle's settings, where they are used (between regions
+    // with a matrix): the backbone models fit their own, and the reader
+    // warns of them there.
+    if matches!(net.model, NetworkModel::Geo | NetworkModel::Matrix(_)) {
+        t.insert("fiber_km_per_ms".into(), f(net.fiber_km_per_ms));
+        t.insert("route_inflation".into(), f(net.route_inflation));
+    }
     let edges = match net.edges {
         EdgePlacement::Google => "google",
         EdgePlacement::City => "city",

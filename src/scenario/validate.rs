@@ -419,7 +419,7 @@ fn read_network(s: &mut Section<'_>) -> (Option<Network>, Option<String>) {
             if s.table_has(key) {
                 s.diag().warn(
                     &s.key_path(key),
-                    "is used only by model = \"geo\" (the backbone models fit their own)",
+                    "is used only by model = \"geo\" and \"matrix\" (the backbone models fit their own)",
                 );
             }
         }

@@ -71,9 +71,13 @@ fn every_example_scenario_runs_at_a_short_duration() {
             let n = e.unwrap().file_name().to_string_lossy().into_owned();
             assert!(!n.starts_with('.'), "{name}: left {n}");
         }
-        // The resolved scenario is itself a valid scenario.
+        // The resolved scenario is itself a valid scenario, and one that
+        // draws no warning: negsim's own file must pass a CI that treats
+        // warnings as failures.
         let v = negsim(&["validate", out.join("scenario.resolved.toml").to_str().unwrap()]);
-        assert!(v.status.success(), "{name}: {}", String::from_utf8_lossy(&v.stderr));
+        let stderr = String::from_utf8_lossy(&v.stderr);
+        assert!(v.status.success(), "{name}: {stderr}");
+        assert!(!stderr.contains("warning"), "{name}: the resolved scenario draws warnings:\n{stderr}");
     }
 }
 
