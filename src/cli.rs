@@ -99,8 +99,9 @@ enum Command {
         /// Keep every run's files under DIR/runs/point-P/rep-K/.
         #[arg(long)]
         keep_runs: bool,
-        /// Simulated duration of every run, replacing the scenario's and any
-        /// duration axis (e.g. "10m"), for quick looks.
+        /// Simulated duration of every run, replacing the scenario's and a
+        /// duration axis of one value (e.g. "10m"), for quick looks; refused
+        /// when the grid varies the duration.
         #[arg(long, value_parser = parse_duration_arg)]
         duration: Option<u64>,
         /// Replications per point, replacing the sweep file's.

@@ -166,18 +166,26 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
 
     // The base scenario must be valid on its own: its problems are its own.
     scenario::from_table(&scenario_file, &scenario_text, &base, overrides)?;
+    // `--duration` replaces a duration axis of one value (a setting of the
+    // sweep's own, not a dimension), and says so in the axis so that
+    // `sweep.csv` records the duration the runs had; an axis of several
+    // would collapse onto one duration.
     if let Some(ns) = overrides.duration_ns
-        && let Some((axis, _)) = axes.iter().find(|(a, _)| a.key == "simulation.duration")
+        && let Some((axis, _)) = axes.iter_mut().find(|(a, _)| a.key == "simulation.duration")
     {
-        let at = scenario::diag::join_key(&grid_path, &axis.key);
-        return Err(diag_error(
-            &source,
-            &at,
-            format!(
-                "the sweep varies simulation.duration, and --duration {} would replace every value of it: drop one of the two",
-                scenario::units::format_duration(ns)
-            ),
-        ));
+        if let [only] = axis.values.as_mut_slice() {
+            *only = Value::String(scenario::units::format_duration(ns));
+        } else {
+            let at = scenario::diag::join_key(&grid_path, &axis.key);
+            return Err(diag_error(
+                &source,
+                &at,
+                format!(
+                    "the sweep varies simulation.duration, and --duration {} would replace every value of it: drop one of the two",
+                    scenario::units::format_duration(ns)
+                ),
+            ));
+        }
     }
 
     // Each axis value on its own, on the base scenario: whatever it breaks is

@@ -313,7 +313,7 @@ fn merge_refuses_shards_that_do_not_belong_together() {
 }
 
 #[test]
-fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_duration_axis() {
+fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_varied_duration_axis() {
     let dir = setup("sweep-duration", GRID);
     let out = dir.join("out");
     let o = out.to_str().unwrap();
@@ -335,6 +335,21 @@ fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_duration_axis(
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(err.contains("sweep.grid.\"simulation.duration\": the sweep varies simulation.duration, and --duration 1m would replace every value of it"), "{err}");
+    // A duration axis of one value (as in scenarios/capacity-sweep.toml) is
+    // the sweep's own setting: --duration replaces it, and sweep.csv
+    // records the duration the runs had, not the file's.
+    fs::write(&sweep, GRID.replace("[sweep.grid]", "[sweep.grid]\n\"simulation.duration\" = [\"3m\"]"))
+        .unwrap();
+    let res =
+        negsim(&["sweep", s, "--duration", "30s", "--replications", "1", "-o", o, "--quiet"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let column =
+        csv.lines().next().unwrap().split(',').position(|c| c == "simulation.duration").expect("the axis");
+    for row in csv.lines().skip(1) {
+        assert_eq!(row.split(',').nth(column), Some("30s"), "{csv}");
+    }
+    assert!(fs::read_to_string(out.join("sweep.json")).unwrap().contains("\"duration\": \"30s\""));
 }
 
 #[test]
