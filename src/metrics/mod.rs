@@ -514,7 +514,9 @@ impl Gauge {
 
 /// Latencies of the requests of one (city, region) pair, in a compact log
 /// histogram: eight buckets per power of two of microseconds (values under
-/// 8 us exact), so a median is within 4.5 %. Kept for the run's totals only.
+/// 8 us exact), reported as the bucket's middle, so a median is within 1/16
+/// (6.25 %) of the true one; summary.csv's percentiles are finer (0.1 %).
+/// Kept for the run's totals only.
 #[derive(Clone)]
 struct PairLatency {
     counts: Vec<u32>,
@@ -1364,11 +1366,17 @@ mod tests {
 
     #[test]
     fn pair_latency_medians_are_within_their_bucket() {
-        for us in [1u64, 7, 8, 15, 20_000, 123_456, 9_999_999, 3_600_000_000] {
-            let b = PairLatency::bucket(us);
-            let mid = PairLatency::value(b);
-            assert!((mid / us as f64 - 1.0).abs() <= 0.0625, "{us}: bucket {b}, middle {mid}");
-        }
+        // Every value up to 4 s, each octave's edges included, and a few beyond:
+        // the bound outputs.md gives, 1/16, is reached at an octave's lowest value.
+        let edges = (3..32).flat_map(|e| [(1u64 << e) - 1, 1 << e, (1 << e) + 1]);
+        let worst = (1..4_000_000u64)
+            .step_by(7)
+            .chain([3_600_000_000, 9_999_999, 123_456])
+            .chain(edges)
+            .map(|us| (PairLatency::value(PairLatency::bucket(us)) / us as f64 - 1.0).abs())
+            .fold(0.0f64, f64::max);
+        assert!(worst <= 1.0 / 16.0, "{worst}");
+        assert!(worst > 0.062, "the bound is reached: {worst}");
         let mut p = PairLatency { counts: Vec::new(), n: 0 };
         for us in [10_000, 20_000, 30_000] {
             p.add(us, 1);

@@ -37,7 +37,7 @@ pub fn write_summary(w: impl Write, rows: &[Row]) -> io::Result<()> {
 /// Writes `flows.csv`: `city,region,requests,share,latency_p50_ms`, where
 /// `share` is the share of the city's requests (those answered by some
 /// region) that this region answered, and `latency_p50_ms` the median latency
-/// of those that were ok (within 4.5 %: a compact histogram per pair).
+/// of those that were ok (within 1/16, 6.25 %: a compact histogram per pair).
 pub fn write_flows(w: impl Write, flows: &[Flow], cities: &[String], regions: &[String]) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["city", "region", "requests", "share", "latency_p50_ms"])?;

@@ -340,8 +340,7 @@ fn a_sweep_shortened_by_duration_says_what_it_drops_and_refuses_a_varied_duratio
     // records the duration the runs had, not the file's.
     fs::write(&sweep, GRID.replace("[sweep.grid]", "[sweep.grid]\n\"simulation.duration\" = [\"3m\"]"))
         .unwrap();
-    let res =
-        negsim(&["sweep", s, "--duration", "30s", "--replications", "1", "-o", o, "--quiet"]);
+    let res = negsim(&["sweep", s, "--duration", "30s", "--replications", "1", "-o", o, "--quiet"]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
     let column =
