@@ -5,6 +5,7 @@
 use crate::support::{negsim, temp_dir};
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 fn examples() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -167,6 +168,30 @@ fn bad_inputs_exit_2_with_exactly_their_message() {
     let res = negsim(&["run", "no/such/file.toml"]);
     assert_eq!(res.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&res.stderr).contains("no/such/file.toml: cannot read the scenario"));
+}
+
+/// Every command's help fits a 60-column terminal (`COLUMNS`, which clap
+/// reads where it cannot ask the terminal): unwrapped, lines ran to 267
+/// characters.
+#[test]
+fn help_fits_a_narrow_terminal() {
+    let commands = [
+        "", "run", "sweep", "plan", "merge", "report", "validate", "init", "schema", "regions", "cities",
+        "edges", "latency",
+    ];
+    for command in commands {
+        let res = Command::new(env!("CARGO_BIN_EXE_negsim"))
+            .args([command, "--help"].iter().filter(|a| !a.is_empty()))
+            .env("COLUMNS", "60")
+            .output()
+            .unwrap();
+        assert!(res.status.success(), "{command}");
+        let text = String::from_utf8_lossy(&res.stdout);
+        assert!(text.lines().count() > 3, "{command}: {text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 60, "negsim {command} --help: {line:?}");
+        }
+    }
 }
 
 #[test]
