@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use negsim::engine::time::NS_PER_MS;
 use negsim::geo;
+use negsim::metrics::ScopeKind;
 use negsim::model;
 use negsim::pipeline;
 use negsim::report;
@@ -534,18 +535,29 @@ fn write_outputs(sc: &Scenario, staging: Staging, dir: &Path, quiet: bool) -> Re
     };
     staging.publish(&info.fingerprint)?;
     if !quiet {
+        let width = report::table::terminal_width();
         let mut out = std::io::stdout().lock();
-        report::table::print(&mut out, &result.rows)?;
-        writeln!(
-            out,
-            "\n{} requests in {:.2} s of wall time ({:.2} M requests/s, {} events); results in {}, report in {}",
+        report::table::print(&mut out, &result.rows, width)?;
+        let counted = result.rows.iter().find(|r| r.scope == ScopeKind::Global).map_or(0, |r| r.requests);
+        let mut closing = vec![format!(
+            "{} requests simulated in {:.2} s of wall time ({:.2} M requests/s, {} events).",
             result.requests,
             info.wall_s,
             info.requests_per_wall_s / 1e6,
             result.events,
+        )];
+        if counted != result.requests {
+            closing.push(format!("The table counts the {counted} that arrived after the warmup."));
+        }
+        closing.push(format!(
+            "Results in {}, report in {}",
             dir.display(),
             dir.join("report.html").display()
-        )?;
+        ));
+        writeln!(out)?;
+        for line in closing.iter().flat_map(|l| report::table::wrap(l, width)) {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
