@@ -64,7 +64,8 @@ enum Command {
     /// Run a scenario and write summary.csv, timeseries.csv, flows.csv, run.json.
     #[command(after_help = EXAMPLES)]
     Run {
-        /// The scenario file (TOML).
+        /// The scenario file (TOML); a sweep file (with [sweep]) runs as
+        /// `negsim sweep` runs it.
         scenario: PathBuf,
         /// Output folder [default: output/<simulation.name>/].
         #[arg(short, long)]
@@ -161,9 +162,10 @@ enum Command {
         /// The output folder of a run.
         dir: PathBuf,
     },
-    /// Check a scenario and print it with every default filled in.
+    /// Check a scenario and print it with every default filled in; or
+    /// check every point of a sweep file and print its grid.
     Validate {
-        /// The scenario file (TOML).
+        /// The scenario file, or a sweep file (TOML with [sweep]).
         scenario: PathBuf,
     },
     /// Write a commented starter scenario to begin from.
@@ -281,11 +283,49 @@ fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Failure> {
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {
+    if is_sweep_file(path) {
+        return validate_sweep(path);
+    }
     let sc = load(path, &Overrides::default())?;
     let mut out = std::io::stdout().lock();
     let text = scenario::resolved::to_string(&sc);
     let routes = routing_summary(&sc);
     write!(out, "{text}\n{routes}").and_then(|()| out.flush()).map_err(Failure::Output)
+}
+
+/// Points of a sweep that `validate` lists one by one; a larger grid is
+/// summed up after them.
+const POINTS_LISTED: usize = 30;
+
+/// `negsim validate` of a sweep file: every point checked as `negsim
+/// sweep` checks it, then the grid, its runs and the points printed.
+fn validate_sweep(path: &Path) -> Result<(), Failure> {
+    let sw = sweep::load(path, &Overrides::default()).map_err(|e| Failure::BadInput(e.into()))?;
+    for w in &sw.warnings {
+        note!("{w}");
+    }
+    let mut s = format!(
+        "# {}: a sweep of {}, every point valid.\n# {} points x {} replications (seeds {} to {}) = {} runs.\n",
+        path.display(),
+        sw.scenario_file.display(),
+        sw.points.len(),
+        sw.replications,
+        sw.seed,
+        sw.seed + u64::from(sw.replications) - 1,
+        sw.points.len() * sw.replications as usize
+    );
+    for a in &sw.axes {
+        let values: Vec<String> = a.values.iter().map(sweep::grid::shown).collect();
+        s.push_str(&format!("# axis {} = [{}]\n", a.key, values.join(", ")));
+    }
+    for p in sw.points.iter().take(POINTS_LISTED) {
+        s.push_str(&format!("# point {}: {}\n", p.index, sweep::describe_point(&sw.axes, &p.coords)));
+    }
+    if sw.points.len() > POINTS_LISTED {
+        s.push_str(&format!("# ... and {} more points\n", sw.points.len() - POINTS_LISTED));
+    }
+    let mut out = std::io::stdout().lock();
+    write!(out, "{s}").and_then(|()| out.flush()).map_err(Failure::Output)
 }
 
 /// Each city's nearest region and backbone round trip, as TOML comments.

@@ -284,6 +284,32 @@ fn run_given_a_sweep_file_runs_the_sweep() {
     assert_eq!(seeded.status.code(), Some(2));
 }
 
+/// `negsim validate` of a sweep file checks every point as `negsim sweep`
+/// does and prints the grid (it took the file for a scenario: "[simulation]
+/// is missing", "sweep: unknown key").
+#[test]
+fn validate_checks_a_sweep_file_as_a_sweep() {
+    let res = negsim(&["validate", "scenarios/capacity-sweep.toml"]);
+    let (out, err) = (String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+    assert!(res.status.success(), "{err}");
+    assert!(out.contains("24 points x 3 replications (seeds 1 to 3) = 72 runs"), "{out}");
+    assert!(out.contains("# axis client.retries = [0, 1, 2]"), "{out}");
+    assert!(out.contains("# point 23: simulation.duration = 60m, region.europe-west1.max_instances = 28, client.retries = 2"), "{out}");
+    // A value that breaks a point is reported at its axis, as `sweep` reports it.
+    let dir = temp_dir("validate-sweep");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let text = fs::read_to_string(base.join("capacity-sweep.toml"))
+        .unwrap()
+        .replace("[0, 1, 2]", "[0, 1, -2]")
+        .replace("scenario = \"", &format!("scenario = \"{}/", base.display()));
+    let bad = dir.join("bad-sweep.toml");
+    fs::write(&bad, text).unwrap();
+    let res = negsim(&["validate", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("sweep.grid.\"client.retries\"[2]: value -2"), "{err}");
+}
+
 /// `negsim latency FROM`: every region's round trip and its source, from a
 /// city (through its edge), a region or a point; a bad FROM is bad input.
 #[test]
