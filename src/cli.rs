@@ -157,9 +157,9 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Draw the charts and report.html again from a run's output folder.
+    /// Draw the charts and report.html again from a run's or a sweep's output folder.
     Report {
-        /// The output folder of a run.
+        /// The output folder of a run or a sweep.
         dir: PathBuf,
     },
     /// Check a scenario and print it with every default filled in; or
@@ -416,12 +416,29 @@ fn folder_failure(e: FolderError) -> Failure {
     }
 }
 
-/// `negsim report DIR`: the charts and page of a finished run drawn again
-/// from its files, which are checked against its manifest first.
+/// `negsim report DIR`: the charts and page of a finished run or sweep
+/// drawn again from its files, which are checked against its manifest
+/// first.
 fn redraw(dir: &Path) -> Result<(), Failure> {
-    let (staging, manifest) = Staging::renew(dir, Kind::Run).map_err(folder_failure)?;
+    // A plan's folder (or anything else) is refused by the run's checks, which say what it holds.
+    let kind = if report::folder::kind_of(dir) == Some(Kind::Sweep) { Kind::Sweep } else { Kind::Run };
+    let (staging, manifest) = Staging::renew(dir, kind).map_err(folder_failure)?;
     negsim::hold_for_tests("report");
-    report::files::draw_report(dir, staging.path()).map_err(|e| Failure::BadInput(e.into()))?;
+    let at = staging.path();
+    if kind == Kind::Sweep {
+        let read = |name: &str| {
+            std::fs::read_to_string(at.join(name))
+                .with_context(|| format!("cannot read {}", dir.join(name).display()))
+        };
+        let text = read("sweep.csv").map_err(Failure::RunFailed)?;
+        let meta: sweep::shard::SweepMeta =
+            serde_json::from_str(&read("sweep.json").map_err(Failure::RunFailed)?).map_err(|e| {
+                Failure::BadInput(anyhow::anyhow!("{}: {e}", dir.join("sweep.json").display()))
+            })?;
+        sweep_pictures(at, &text, &meta).map_err(Failure::RunFailed)?;
+    } else {
+        report::files::draw_report(dir, at).map_err(|e| Failure::BadInput(e.into()))?;
+    }
     staging.publish(&manifest.fingerprint).map_err(folder_failure)?;
     say!("{}", dir.join("report.html").display())
 }

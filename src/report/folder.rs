@@ -56,6 +56,13 @@ pub enum Kind {
     Plan,
 }
 
+/// The kind of result `dir`'s manifest names, if it has a readable one
+/// ([`verify`] says what is wrong with it otherwise).
+pub fn kind_of(dir: &Path) -> Option<Kind> {
+    let m: Manifest = serde_json::from_str(&fs::read_to_string(dir.join(MANIFEST)).ok()?).ok()?;
+    [Kind::Run, Kind::Sweep, Kind::Plan].into_iter().find(|k| k.as_str() == m.kind)
+}
+
 impl Kind {
     fn as_str(self) -> &'static str {
         match self {

@@ -395,6 +395,13 @@ fn kept_runs_are_runs_of_their_own_inside_a_whole_sweep() {
     let res = negsim(&["report", run.to_str().unwrap()]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     verify(&out, Kind::Sweep).unwrap();
+    // The sweep's own report drawn again is the one the sweep drew (it was
+    // refused: "holds a negsim sweep, not a run").
+    let page = fs::read(out.join("report.html")).unwrap();
+    let res = negsim(&["report", out.to_str().unwrap()]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(fs::read(out.join("report.html")).unwrap() == page, "the same page");
+    verify(&out, Kind::Sweep).unwrap();
     // And the sweep's folder is still its own: run again without --force.
     run_sweep(&dir, "out", &["--duration", "2m"]);
     assert!(!out.join("runs").exists(), "the new sweep kept no runs");
