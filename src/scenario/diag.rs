@@ -351,9 +351,17 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
                 text: text.to_string(),
                 ..source
             };
+            // A broken table header puts the keys after it elsewhere, where
+            // they then clash with keys of the same name: "duplicate key"
+            // after another error is an echo of it, not a problem of its own.
+            let first_other = errors.iter().position(|e| !e.message().starts_with("duplicate key"));
             let mut problems: Vec<Problem> = errors
                 .iter()
-                .map(|e| {
+                .enumerate()
+                .filter(|(i, e)| {
+                    !(e.message().starts_with("duplicate key") && first_other.is_some_and(|f| f < *i))
+                })
+                .map(|(_, e)| {
                     let mut loc = e.span().map(|s| positions.line_col(s.start));
                     if loc.is_none() && e.message().contains("recursion") {
                         // The parser gives no place for its recursion limit
@@ -363,12 +371,15 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
                             .position(|l| l.chars().filter(|c| matches!(c, '[' | '{' | '.')).count() > 64)
                             .map(|i| (i + 1, 1));
                     }
-                    Problem {
-                        line: loc.map(|l| l.0),
-                        col: loc.map(|l| l.1),
-                        path: String::new(),
-                        message: format!("TOML syntax: {}", e.message().trim_end()),
+                    let mut message = format!("TOML syntax: {}", e.message().trim_end());
+                    // The parser does not say which key: its span does.
+                    if let Some(key) =
+                        e.span().and_then(|s| text.get(s)).map(str::trim).filter(|k| !k.is_empty())
+                        && message == "TOML syntax: duplicate key"
+                    {
+                        message = format!("{message} \"{key}\": each key once per table");
                     }
+                    Problem { line: loc.map(|l| l.0), col: loc.map(|l| l.1), path: String::new(), message }
                 })
                 .collect();
             if problems.is_empty() {
@@ -392,6 +403,17 @@ pub fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str
         return None;
     }
     let folded = word.to_lowercase();
+    // A plural of a short name is further from it than a typo ("cities" is
+    // three edits from "city"), and as likely a slip.
+    let plural_of = |c: &str| {
+        let c = c.to_lowercase();
+        [format!("{c}s"), format!("{c}es"), c.strip_suffix('y').map_or(String::new(), |s| format!("{s}ies"))]
+            .contains(&folded)
+    };
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if let Some(c) = candidates.iter().find(|c| plural_of(c)) {
+        return Some(c);
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::levenshtein(&folded, &c.to_lowercase()), c))
@@ -435,6 +457,11 @@ mod tests {
         assert_eq!(did_you_mean("max_instance", ["max_instances", "min_instances"]), Some("max_instances"));
         assert_eq!(did_you_mean("us-centrl1", ["us-central1", "us-east1"]), Some("us-central1"));
         assert_eq!(did_you_mean("banana", ["max_instances", "cpu"]), None);
+        // Plurals of the array tables' names.
+        assert_eq!(did_you_mean("cities", ["attack", "city", "client"]), Some("city"));
+        assert_eq!(did_you_mean("regions", ["region", "replay"]), Some("region"));
+        assert_eq!(did_you_mean("outages", ["outage", "network"]), Some("outage"));
+        assert_eq!(did_you_mean("surges", ["service", "surge"]), Some("surge"));
         assert_eq!(strsim::levenshtein("kitten", "sitting"), 3);
     }
 
