@@ -304,14 +304,15 @@ fn validate_sweep(path: &Path) -> Result<(), Failure> {
     for w in &sw.warnings {
         note!("{w}");
     }
+    let seeds = match sw.replications {
+        1 => format!("1 replication (seed {})", sw.seed),
+        n => format!("{n} replications (seeds {} to {})", sw.seed, sw.seed + u64::from(n) - 1),
+    };
     let mut s = format!(
-        "# {}: a sweep of {}, every point valid.\n# {} points x {} replications (seeds {} to {}) = {} runs.\n",
+        "# {}: a sweep of {}, every point valid.\n# {} points x {seeds} = {} runs.\n",
         path.display(),
         sw.scenario_file.display(),
         sw.points.len(),
-        sw.replications,
-        sw.seed,
-        sw.seed + u64::from(sw.replications) - 1,
         sw.points.len() * sw.replications as usize
     );
     for a in &sw.axes {
