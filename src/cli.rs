@@ -1166,9 +1166,12 @@ fn latency(from: &str, model: &str) -> Result<(), Failure> {
         })
         .collect();
     rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+    let width = report::table::terminal_width();
     let mut out = std::io::stdout().lock();
     let write = |out: &mut std::io::StdoutLock<'_>| -> std::io::Result<()> {
-        writeln!(out, "{header}; model \"{model}\".")?;
+        for line in report::table::wrap(&format!("{header}; model \"{model}\"."), width) {
+            writeln!(out, "{line}")?;
+        }
         writeln!(out, "{:<24} {:>9}  source", "region", "rtt_ms")?;
         for (ms, name, origin) in &rows {
             writeln!(out, "{name:<24} {ms:>9.1}  {origin}")?;

@@ -327,6 +327,17 @@ fn latency_prints_each_regions_round_trip_and_its_source() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().skip(2).all(|l| l.ends_with("route model")), "{text}");
 
+    // In a narrow terminal the sentence above the table wraps (it ran to 131 characters).
+    let narrow = Command::new(env!("CARGO_BIN_EXE_negsim"))
+        .args(["latency", "Tokyo"])
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let narrow = String::from_utf8_lossy(&narrow.stdout);
+    let sentence: Vec<&str> = narrow.lines().take_while(|l| !l.starts_with("region ")).collect();
+    assert!(sentence.len() > 1 && sentence.iter().all(|l| l.chars().count() <= 60), "{narrow}");
+    assert_eq!(narrow.lines().count(), sentence.len() + 1 + 42, "{narrow}");
+
     // Nagoya's users enter at Osaka, 140 km away.
     let out = negsim(&["latency", "35.18,136.91"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("at the Osaka edge (140 km"));

@@ -84,6 +84,9 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn negsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_negsim"))
         .args(args)
+        // Output fitted to a terminal's width is tested on its own: the
+        // shell's COLUMNS must not reshape what the other tests read.
+        .env_remove("COLUMNS")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("negsim runs")
