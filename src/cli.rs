@@ -767,13 +767,20 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
 
 /// The charts under `plots/` and `report.html` of a whole (or merged) sweep.
 fn sweep_pictures(dir: &Path, text: &str, meta: &sweep::shard::SweepMeta) -> Result<()> {
-    let subtitle = format!(
-        "{} · {} points × {} replications from seed {}",
-        meta.sweep, meta.points, meta.replications, meta.seed
-    );
+    let runs = match meta.replications {
+        1 => format!("1 replication, seed {}", meta.seed),
+        n => format!("{n} replications from seed {}", meta.seed),
+    };
+    let shortened = meta.duration.as_ref().map_or(String::new(), |d| format!(" · runs shortened to {d}"));
+    let subtitle = format!("{} · {} points × {runs}{shortened}", meta.sweep, meta.points);
     let stems = sweep::charts::draw(&dir.join("plots"), text, &meta.metrics, &subtitle)
         .with_context(|| format!("cannot draw the charts in {}", dir.join("plots").display()))?;
-    let about = sweep::report::About { sweep: &meta.sweep, replications: meta.replications, seed: meta.seed };
+    let about = sweep::report::About {
+        sweep: &meta.sweep,
+        replications: meta.replications,
+        seed: meta.seed,
+        duration: meta.duration.as_deref(),
+    };
     sweep::report::write(dir, text, &meta.metrics, &about, &stems)
         .with_context(|| format!("cannot write {}", dir.join("report.html").display()))
 }

@@ -212,7 +212,10 @@ fn by_axis<DB: DrawingBackend>(
             )
         })
         .collect();
-    keys.push((Key::Line(MUTED, 1, false), "bars: 95 % confidence interval".to_string()));
+    // One replication draws no bars: the legend then promises none.
+    if groups.values().flatten().any(|p| p.2 > 0.0) {
+        keys.push((Key::Line(MUTED, 1, false), "bars: 95 % confidence interval".to_string()));
+    }
     let area = legend(&area, &keys)?;
     let all: Vec<(f64, f64, f64)> = order.iter().flat_map(|g| groups[g].clone()).collect();
     if all.is_empty() {
@@ -222,12 +225,7 @@ fn by_axis<DB: DrawingBackend>(
     let (ymin, ymax) =
         all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1 - p.2), b.max(p.1 + p.2)));
     let pad_x = ((xmax - xmin) * 0.05).max(0.5);
-    let pad_y = ((ymax - ymin) * 0.08).max(ymax.abs() * 1e-4).max(1e-9);
-    let (y0, mut y1) = (ymin - pad_y, ymax + pad_y);
-    if scale(metric) != 1.0 && ymax <= 100.0 {
-        // A share never goes above 100 %: no axis room above it.
-        y1 = y1.min(100.0 + pad_y * 0.25);
-    }
+    let (y0, y1) = y_range(metric, ymin, ymax);
     let mut chart = ChartBuilder::on(&area)
         .margin(12)
         .margin_right(24)
@@ -283,6 +281,29 @@ fn by_axis<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// The y axis of a metric's chart, from its lowest to its highest value
+/// (intervals included): 8 % of room either side, and at least 1 % of the
+/// values' size tall (0.1 percentage point for a share, 2 at zero), so
+/// that differences below a metric's own precision (latency percentiles
+/// are counted in buckets of 0.1 %) do not fill the chart and its ticks
+/// stay distinct in three decimals. A share stops just above 100 %.
+fn y_range(metric: &str, ymin: f64, ymax: f64) -> (f64, f64) {
+    let share = scale(metric) != 1.0;
+    let size = ymax.abs().max(ymin.abs());
+    let floor = match (share, size == 0.0) {
+        (true, _) => 0.05,
+        (false, true) => 1.0,
+        (false, false) => size * 0.005,
+    };
+    let pad_y = ((ymax - ymin) * 0.08).max(floor);
+    let (y0, mut y1) = (ymin - pad_y, ymax + pad_y);
+    if share && ymax <= 100.0 {
+        // A share never goes above 100 %: no axis room above it.
+        y1 = y1.min(100.0 + pad_y * 0.25);
+    }
+    (y0, y1)
 }
 
 fn capital(s: &str) -> String {
@@ -365,4 +386,40 @@ fn heat_map<DB: DrawingBackend>(
         area.draw(&text(shown(metric, *v), x0 + cw / 2, y0 + ch / 2, HPos::Center, &ink)).map_err(err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::plots::{nice_ticks, trim};
+
+    /// What the y axis shows, as its tick labels.
+    fn labels(metric: &str, lo: f64, hi: f64) -> Vec<String> {
+        let (y0, y1) = y_range(metric, lo, hi);
+        nice_ticks(y0, y1, 6, false).into_iter().map(trim).collect()
+    }
+
+    /// A metric the same at every point stays flat on its chart: a p99 that
+    /// moved by 0.05 ms (below its 0.1 % precision) filled the axis, with
+    /// ticks from 293.86 to 293.91, and cold starts of 1 everywhere had
+    /// every tick labelled "1".
+    #[test]
+    fn flat_metrics_look_flat_and_their_ticks_differ() {
+        let (y0, y1) = y_range("latency_p99_ms", 293.86, 293.91);
+        assert!(y1 - y0 >= 0.01 * 293.9 && (293.91 - 293.86) / (y1 - y0) < 0.05, "{y0}..{y1}");
+        for (metric, lo, hi) in
+            [("cold_starts", 1.0, 1.0), ("latency_p99_ms", 293.86, 293.91), ("requests", 0.0, 0.0)]
+        {
+            let ticks = labels(metric, lo, hi);
+            let mut distinct = ticks.clone();
+            distinct.dedup();
+            assert!(ticks.len() >= 3 && distinct == ticks, "{metric}: {ticks:?}");
+        }
+        // Availability keeps differences of a few hundredths of a percentage point visible.
+        let (y0, y1) = y_range("availability", 99.90, 99.99);
+        assert!((99.99 - 99.90) / (y1 - y0) > 0.5 && y1 < 100.02, "{y0}..{y1}");
+        // And a real spread still fills the chart.
+        let (y0, y1) = y_range("latency_p99_ms", 300.0, 900.0);
+        assert!(600.0 / (y1 - y0) > 0.8, "{y0}..{y1}");
+    }
 }

@@ -21,6 +21,8 @@ pub struct About<'a> {
     pub replications: u32,
     /// The first replication's seed.
     pub seed: u64,
+    /// `--duration`, when it shortened every run (`"5m"`).
+    pub duration: Option<&'a str>,
 }
 
 /// A metric's value for people: percentages for shares, thousands
@@ -76,19 +78,37 @@ fn findings(t: &Table, metrics: &[String]) -> (Vec<String>, Vec<String>) {
     }
     for m in metrics {
         let higher_is_better = m == "availability" || m == "ok";
-        let at = |p: usize| t.metrics[p].get(m).and_then(|x| x.0.map(|v| (p, v, x.1.unwrap_or(0.0))));
-        let points: Vec<(usize, f64, f64)> = (0..n).filter_map(at).collect();
+        let at = |p: usize| t.metrics[p].get(m).and_then(|x| x.0.map(|v| (p, v, x.1)));
+        let points: Vec<(usize, f64, Option<f64>)> = (0..n).filter_map(at).collect();
         let better = |a: f64, b: f64| if higher_is_better { a > b } else { a < b };
         let Some(best) = points.iter().copied().reduce(|x, y| if better(y.1, x.1) { y } else { x }) else {
             continue;
         };
+        let what = charts::describe(m);
+        // Without an interval at every point (one replication), nothing
+        // beyond the values themselves is established.
+        if points.iter().any(|q| q.2.is_none()) {
+            headline.push(if points.iter().all(|q| q.1 == best.1) {
+                format!("{} is {} at every point.", capitalised(&what), value(m, best.1))
+            } else {
+                format!(
+                    "{} {what}: {} at {}, without confidence intervals to tell it from the others (they need two replications or more).",
+                    if higher_is_better { "Highest" } else { "Lowest" },
+                    value(m, best.1),
+                    point_name(t, best.0)
+                )
+            });
+            continue;
+        }
+        let points: Vec<(usize, f64, f64)> =
+            points.iter().map(|&(p, v, ci)| (p, v, ci.unwrap_or(0.0))).collect();
+        let best = (best.0, best.1, best.2.unwrap_or(0.0));
         // The points whose interval overlaps the best one's.
         let tied: Vec<usize> = points
             .iter()
             .filter(|q| q.0 != best.0 && (q.1 - best.1).abs() <= q.2 + best.2)
             .map(|q| q.0)
             .collect();
-        let what = charts::describe(m);
         if tied.len() + 1 == points.len() {
             headline.push(format!(
                 "{} is the same at every point within its 95 % confidence interval ({}).",
@@ -194,6 +214,7 @@ struct Page<'a> {
     replications: u32,
     seed_first: u64,
     seed_last: u64,
+    duration: Option<&'a str>,
     fixed: String,
     headline: Vec<String>,
     details: Vec<String>,
@@ -226,6 +247,7 @@ pub fn render(
         replications: about.replications,
         seed_first: about.seed,
         seed_last: about.seed + u64::from(about.replications.max(1)) - 1,
+        duration: about.duration,
         fixed: fixed.join(", "),
         headline,
         details,
@@ -302,6 +324,29 @@ mod tests {
         );
     }
 
+    /// One replication gives no interval: no point is said to be clear of
+    /// the others (it was, every interval being taken as zero), and the
+    /// page says so, and says when --duration shortened the runs.
+    #[test]
+    fn one_replication_claims_no_separation_and_the_page_says_why() {
+        let csv = "point,a,requests,requests_ci95,cost_usd,cost_usd_ci95,availability,availability_ci95\n\
+0,1,10,,15174.00,,1.000000,\n1,2,10,,15174.03,,1.000000,\n";
+        let t = charts::parse(csv).unwrap();
+        let (headline, _) = findings(&t, &["cost_usd".to_string(), "availability".to_string()]);
+        assert!(
+            headline[0]
+                .starts_with("Lowest cost (USD): $15,174 at point 0 (a = 1), without confidence intervals"),
+            "{headline:?}"
+        );
+        assert_eq!(headline[1], "Availability (%) is 100.000 % at every point.");
+        assert!(headline.iter().all(|h| !h.contains("clear of")), "{headline:?}");
+        let about = About { sweep: "s.toml", replications: 1, seed: 1, duration: Some("5m") };
+        let page = render(csv, &["cost_usd".to_string()], &about, &[]).unwrap();
+        assert!(page.contains("One replication per point: values without confidence intervals"), "{page}");
+        assert!(page.contains("Every run was shortened to 5m by --duration"), "{page}");
+        assert!(!page.contains("Means with their 95 % confidence half-widths"));
+    }
+
     #[test]
     fn a_best_point_inside_others_intervals_is_a_group_and_fixed_axes_are_said_once() {
         let csv = "point,a,b,requests,requests_ci95,latency_p99_ms,latency_p99_ms_ci95\n\
@@ -313,14 +358,14 @@ mod tests {
             "No single point has the lowest latency p99 (ms): 2 points (1, 2) are within each other's 95 % confidence intervals of the best, 300."
         );
         assert_eq!(point_name(&t, 1), "point 1 (a = 2)", "b does not vary");
-        let about = About { sweep: "s.toml", replications: 3, seed: 1 };
+        let about = About { sweep: "s.toml", replications: 3, seed: 1, duration: None };
         let page = render(csv, &["latency_p99_ms".to_string()], &about, &[]).unwrap();
         assert!(page.contains("The same at every point: b = x."));
     }
 
     #[test]
     fn the_page_is_self_contained_and_escapes_its_text() {
-        let about = About { sweep: "a<b>.toml", replications: 3, seed: 1 };
+        let about = About { sweep: "a<b>.toml", replications: 3, seed: 1, duration: None };
         let svg = ("x".to_string(), "<?xml version=\"1.0\"?>\n<svg width=\"1\"></svg>".to_string());
         let page = render(CSV, &["latency_p99_ms".to_string()], &about, &[svg]).unwrap();
         assert!(!page.contains("a<b>"), "escaped by the template");
