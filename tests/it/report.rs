@@ -192,9 +192,10 @@ fn example_reports() -> &'static [(String, PathBuf)] {
 }
 
 #[test]
-fn every_example_report_fits_its_page_at_1280_and_1920_pixels() {
+fn every_example_report_fits_its_page_at_400_1280_and_1920_pixels() {
     for (name, dir) in example_reports() {
-        for width in [1280, 1920] {
+        // 400 px: a phone, where a wide table scrolls inside its card and the page does not.
+        for width in [400, 1280, 1920] {
             let Some((dom, stderr)) = browse(&dir.join("report.html"), width) else { return };
             assert_eq!(body_attr(&dom, "data-errors").as_deref(), Some("0"), "{name} at {width}: {stderr}");
             assert_eq!(
