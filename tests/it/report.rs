@@ -207,6 +207,37 @@ fn every_example_report_fits_its_page_at_400_1280_and_1920_pixels() {
     }
 }
 
+/// The availability chart's caption says what its panels show: the
+/// cities that fell lowest, or, when no city's request ever failed, that
+/// none did (it spoke of "the cities whose availability fell lowest" over
+/// six flat panels at 100 %).
+#[test]
+fn the_availability_caption_says_whether_any_city_fell() {
+    use negsim::report::results::Results;
+    let (mut fell, mut flat) = (0, 0);
+    for (name, dir) in example_reports() {
+        let Ok(res) = Results::load(dir) else { continue }; // a sweep
+        let page = fs::read_to_string(dir.join("report.html")).unwrap();
+        let all_ok = res
+            .series
+            .values()
+            .flatten()
+            .filter(|r| r.scope == negsim::metrics::ScopeKind::City)
+            .all(|r| r.availability.is_none_or(|a| a == 1.0));
+        if all_ok {
+            flat += 1;
+            assert!(
+                page.contains("every request of every city was ok") && !page.contains("fell lowest"),
+                "{name}"
+            );
+        } else {
+            fell += 1;
+            assert!(page.contains("cities whose availability fell lowest"), "{name}");
+        }
+    }
+    assert!(fell > 0 && flat > 0, "both kinds among the examples: {fell} fell, {flat} flat");
+}
+
 #[test]
 fn every_outage_and_surge_is_in_the_cards_the_charts_and_the_findings() {
     use negsim::report::{html, plots, results::Results};
