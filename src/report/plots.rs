@@ -458,7 +458,7 @@ pub fn draw_all(dir: &Path, res: &Results) -> io::Result<Vec<Chart>> {
             (1200, 640 + top),
             latency,
             format!(
-                "Median (p50), p90 and p99 latency of ok requests per {}, end to end as users see them, for the {} busiest of {} cities; log scale.",
+                "Median (p50), p90 and p99 latency of ok requests per {}, end to end as users see them, for the {} busiest of {} cities; log scale. Only ok requests count: while some fail (an outage), the latency of those left can fall.",
                 window_word(res),
                 cities.min(6),
                 cities
@@ -503,7 +503,11 @@ pub fn draw_all(dir: &Path, res: &Results) -> io::Result<Vec<Chart>> {
             "Requests by serving region",
             (1200, 480 + top),
             requests,
-            "Requests per second answered by each region, stacked: traffic moving between regions shows as bands changing size.".to_string()
+            if res.scenario.calls().next().is_some() {
+                "Requests per second answered by each region, stacked: traffic moving between regions shows as bands changing size. A call between services is a request too: the bands add up to the users' requests and the calls they led to, more than the users send.".to_string()
+            } else {
+                "Requests per second answered by each region, stacked: traffic moving between regions shows as bands changing size.".to_string()
+            }
         ),
         chart!(
             dir,

@@ -531,7 +531,7 @@ pub fn view(res: &Results) -> Option<ServiceView> {
     let breakdown = draw_breakdown(res, &g).unwrap_or_default();
     Some(ServiceView {
         graph: graph_svg,
-        graph_caption: "Services and the calls between them over the run: each arrow's rate and the share that failed (after the caller's retries); dashed arrows go through the load balancer; a red box answered some requests with an error.".into(),
+        graph_caption: "Services and the calls between them over the run: each arrow's rate and the share that failed (after the caller's retries); dashed arrows go through the load balancer; a red box answered some requests with an error. The users' arrows count the requests that reached a service: those the edge answered itself (Cloud CDN hits, Cloud Armor blocks) are not on them.".into(),
         breakdown,
         breakdown_caption: "Where the mean latency of a user's ok request to each service is spent: the user's own legs (access, edge, backbone), each service's own work, and the hops between services. A service's wait for its calls is split over them by their mean time (parallel calls: the slowest's share), from services.csv and calls.csv: a split of means, not of each request.".into(),
     })

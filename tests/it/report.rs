@@ -238,6 +238,32 @@ fn the_availability_caption_says_whether_any_city_fell() {
     assert!(fell > 0 && flat > 0, "both kinds among the examples: {fell} fell, {flat} flat");
 }
 
+/// Request rates on different bases say which: the regions' bands count
+/// calls between services too (the storefront's came to about twice its
+/// users' rate with nothing to say why), and the services graph leaves
+/// out what the edge answered itself.
+#[test]
+fn captions_say_what_each_rate_counts() {
+    let mut with_calls = 0;
+    for (name, dir) in example_reports() {
+        let Ok(res) = negsim::report::results::Results::load(dir) else { continue }; // a sweep
+        let page = fs::read_to_string(dir.join("report.html")).unwrap();
+        let calls = res.scenario.calls().next().is_some();
+        assert_eq!(page.contains("A call between services is a request too"), calls, "{name}");
+        if res.scenario.services_declared {
+            assert!(
+                page.contains(
+                    "those the edge answered itself (Cloud CDN hits, Cloud Armor blocks) are not on them"
+                ),
+                "{name}"
+            );
+        }
+        assert!(page.contains("Only ok requests count: while some fail"), "{name}");
+        with_calls += usize::from(calls);
+    }
+    assert!(with_calls > 0, "an example with calls between services");
+}
+
 #[test]
 fn every_outage_and_surge_is_in_the_cards_the_charts_and_the_findings() {
     use negsim::report::{html, plots, results::Results};
