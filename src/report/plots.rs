@@ -471,21 +471,16 @@ pub fn draw_all(dir: &Path, res: &Results) -> io::Result<Vec<Chart>> {
             "Availability by city",
             (1200, 520 + top),
             availability,
-            if dipped_cities(res, 1).first().is_some_and(|c| lowest_window(res, c) < 1.0) {
-                format!(
-                    "Share of requests that were ok per {}, for the {} cities whose availability fell lowest{}.",
-                    window_word(res),
-                    cities.min(6),
-                    slo_words(res)
-                )
-            } else {
-                format!(
-                    "Share of requests that were ok per {}: every request of every city was ok, in every {0}; the {} busiest cities are shown{}.",
-                    window_word(res),
-                    cities.min(6),
-                    slo_words(res)
-                )
-            }
+            format!(
+                "Share of requests that were ok per {0}{1}{2}.",
+                window_word(res),
+                if dipped_cities(res, 1).first().is_some_and(|c| lowest_window(res, c) < 1.0) {
+                    format!(", for the {} cities whose availability fell lowest", cities.min(6))
+                } else {
+                    format!(": every request of every city was ok, in every {}; the {} busiest cities are shown", window_word(res), cities.min(6))
+                },
+                slo_words(res)
+            )
         ),
         chart!(
             dir,
@@ -503,11 +498,14 @@ pub fn draw_all(dir: &Path, res: &Results) -> io::Result<Vec<Chart>> {
             "Requests by serving region",
             (1200, 480 + top),
             requests,
-            if res.scenario.calls().next().is_some() {
-                "Requests per second answered by each region, stacked: traffic moving between regions shows as bands changing size. A call between services is a request too: the bands add up to the users' requests and the calls they led to, more than the users send.".to_string()
-            } else {
-                "Requests per second answered by each region, stacked: traffic moving between regions shows as bands changing size.".to_string()
-            }
+            format!(
+                "Requests per second answered by each region, stacked: traffic moving between regions shows as bands changing size.{}",
+                if res.scenario.calls().next().is_some() {
+                    " A call between services is a request too: the bands add up to the users' requests and the calls they led to, more than the users send."
+                } else {
+                    ""
+                }
+            )
         ),
         chart!(
             dir,
