@@ -71,13 +71,11 @@ pub fn print(mut w: impl Write, rows: &[Row], width: Option<usize>) -> io::Resul
         let n = shown.iter().filter(|&&s| s).count();
         widths.iter().zip(shown).filter(|(_, s)| **s).map(|(w, _)| w).sum::<usize>() + n.saturating_sub(1)
     };
-    let mut left_out = Vec::new();
     for col in DROPPED_FIRST {
         if width.is_none_or(|max| line_width(&shown) <= max) {
             break;
         }
         shown[col] = false;
-        left_out.push(HEADER[col]);
     }
     let header = HEADER.map(str::to_string);
     for row in std::iter::once(&header).chain(&cells) {
@@ -97,8 +95,8 @@ pub fn print(mut w: impl Write, rows: &[Row], width: Option<usize>) -> io::Resul
         }
         writeln!(w, "{}", line.trim_end())?;
     }
+    let left_out: Vec<&str> = HEADER.iter().zip(shown).filter(|(_, s)| !s).map(|(h, _)| *h).collect();
     if !left_out.is_empty() {
-        left_out.sort_by_key(|name| HEADER.iter().position(|h| h == name));
         for l in wrap(&format!("(too narrow for {}: see summary.csv)", left_out.join(", ")), width) {
             writeln!(w, "{l}")?;
         }
