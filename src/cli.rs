@@ -304,10 +304,7 @@ fn validate_sweep(path: &Path) -> Result<(), Failure> {
     for w in &sw.warnings {
         note!("{w}");
     }
-    let seeds = match sw.replications {
-        1 => format!("1 replication (seed {})", sw.seed),
-        n => format!("{n} replications (seeds {} to {})", sw.seed, sw.seed + u64::from(n) - 1),
-    };
+    let seeds = sweep::replications_words(sw.replications, sw.seed);
     let mut s = format!(
         "# {}: a sweep of {}, every point valid.\n# {} points x {seeds} = {} runs.\n",
         path.display(),
@@ -767,10 +764,7 @@ fn run_sweep(path: &Path, args: SweepArgs) -> Result<(), Failure> {
 
 /// The charts under `plots/` and `report.html` of a whole (or merged) sweep.
 fn sweep_pictures(dir: &Path, text: &str, meta: &sweep::shard::SweepMeta) -> Result<()> {
-    let runs = match meta.replications {
-        1 => format!("1 replication, seed {}", meta.seed),
-        n => format!("{n} replications from seed {}", meta.seed),
-    };
+    let runs = sweep::replications_words(meta.replications, meta.seed);
     let shortened = meta.duration.as_ref().map_or(String::new(), |d| format!(" · runs shortened to {d}"));
     let subtitle = format!("{} · {} points × {runs}{shortened}", meta.sweep, meta.points);
     let stems = sweep::charts::draw(&dir.join("plots"), text, &meta.metrics, &subtitle)

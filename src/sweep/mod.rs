@@ -291,6 +291,15 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Sweep, InputError> {
     })
 }
 
+/// `replications` from `seed` in words: "1 replication (seed 1)", "3
+/// replications (seeds 1 to 3)".
+pub fn replications_words(replications: u32, seed: u64) -> String {
+    match replications {
+        1 => format!("1 replication (seed {seed})"),
+        n => format!("{n} replications (seeds {seed} to {})", seed + u64::from(n.max(1)) - 1),
+    }
+}
+
 /// Replication `k` runs with seed `seed + k`; every seed must be one a
 /// scenario accepts (0 to 2^63 - 1).
 pub fn check_seeds(seed: u64, replications: u32) -> Result<(), String> {
