@@ -354,13 +354,12 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
             // A broken table header puts the keys after it elsewhere, where
             // they then clash with keys of the same name: "duplicate key"
             // after another error is an echo of it, not a problem of its own.
-            let first_other = errors.iter().position(|e| !e.message().starts_with("duplicate key"));
+            let duplicate = |e: &toml::de::Error| e.message().trim_end() == "duplicate key";
+            let first_other = errors.iter().position(|e| !duplicate(e));
             let mut problems: Vec<Problem> = errors
                 .iter()
                 .enumerate()
-                .filter(|(i, e)| {
-                    !(e.message().starts_with("duplicate key") && first_other.is_some_and(|f| f < *i))
-                })
+                .filter(|(i, e)| !(duplicate(e) && first_other.is_some_and(|f| f < *i)))
                 .map(|(_, e)| {
                     let mut loc = e.span().map(|s| positions.line_col(s.start));
                     if loc.is_none() && e.message().contains("recursion") {
@@ -373,9 +372,9 @@ pub fn parse_toml(file: &Path, text: &str) -> Result<toml::Table, InputError> {
                     }
                     let mut message = format!("TOML syntax: {}", e.message().trim_end());
                     // The parser does not say which key: its span does.
-                    if let Some(key) =
-                        e.span().and_then(|s| text.get(s)).map(str::trim).filter(|k| !k.is_empty())
-                        && message == "TOML syntax: duplicate key"
+                    if duplicate(e)
+                        && let Some(key) =
+                            e.span().and_then(|s| text.get(s)).map(str::trim).filter(|k| !k.is_empty())
                     {
                         message = format!("{message} \"{key}\": each key once per table");
                     }
